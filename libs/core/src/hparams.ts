@@ -1,0 +1,69 @@
+/** Hyper-parameters, as validated from a sweep spec. Every field here feeds the experiment hash. */
+
+export const MODEL_NAMES = [
+  'mnist_lenet_300_100',
+  'mnist_conv_2',
+  'mnist_conv_4',
+  'mnist_conv_6',
+  'cifar_resnet_20',
+  'cifar_vgg_16',
+  'cifar_vgg_19',
+  'imagenet_resnet_18',
+  'imagenet_resnet_50',
+] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export const DATASET_NAMES = ['fashion_mnist', 'mnist', 'cifar10', 'synthetic'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+export interface ModelHparams {
+  readonly name: ModelName;
+  /** Channel multiplier for ResNet-20 (open_lth's cifar_resnet_20_W). 1 unless set. */
+  readonly width: number;
+  /** Seed of the kaiming-normal initialisation. */
+  readonly initSeed: number;
+}
+
+export interface DatasetHparams {
+  readonly name: DatasetName;
+  /** Where the files live; not part of the hash (the same data may sit anywhere). */
+  readonly dir: string;
+  /** Use only the first N training examples (0 = all). */
+  readonly trainSubset: number;
+}
+
+/** A length of training: "500it", "4ep" or "4ep100it". */
+export interface Duration {
+  readonly epochs: number;
+  readonly iterations: number;
+}
+
+export interface TrainingHparams {
+  readonly optimizer: 'sgd';
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly batchSize: number;
+  readonly steps: Duration;
+  readonly warmup: Duration;
+  readonly milestones: readonly Duration[];
+  readonly gamma: number;
+  readonly dataOrderSeed: number;
+  /** Evaluate on the test set every this often (and always at the end). */
+  readonly evalEvery: Duration;
+}
+
+export const PRUNING_STRATEGIES = ['global_magnitude', 'layerwise_magnitude'] as const;
+export type PruningStrategyName = (typeof PRUNING_STRATEGIES)[number];
+
+export interface PruningHparams {
+  readonly strategy: PruningStrategyName;
+  /** Fraction of the remaining weights removed each round. */
+  readonly fraction: number;
+  readonly rounds: number;
+  /** Prunable layers (by parameter name) that are never pruned. */
+  readonly excludedLayers: readonly string[];
+}
+
+export const CONTROL_NAMES = ['random_pruning', 'random_reinit'] as const;
+export type ControlName = (typeof CONTROL_NAMES)[number];

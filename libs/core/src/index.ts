@@ -1,0 +1,3 @@
+export * from './hparams.ts';
+export * from './rng.ts';
+export * from './tensors.ts';

@@ -1,0 +1,57 @@
+/**
+ * The engine's contract with the rest of Rewind. Callers hand over host tensors and hparams;
+ * which tfjs backend runs the arithmetic is the engine's business alone.
+ */
+import type {
+  DatasetHparams,
+  HostTensor,
+  Mask,
+  ModelHparams,
+  TensorSet,
+  TrainingHparams,
+  TrainState,
+} from '@rewind/core';
+
+export interface EvalResult {
+  readonly step: number;
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+export interface TrainProgress {
+  readonly step: number;
+  readonly endStep: number;
+  readonly trainLoss: number;
+}
+
+export interface TrainRequest {
+  readonly model: ModelHparams;
+  readonly dataset: DatasetHparams;
+  readonly training: TrainingHparams;
+  /** Where training starts: step 0 with fresh weights, or W_k at step k for a rewound subnet. */
+  readonly start: TrainState;
+  /** Pruned weights are zero at the start and stay exactly zero; they carry no momentum. */
+  readonly mask?: Mask;
+  /** Train until this iteration (exclusive of nothing: `endStep` steps in total from 0). */
+  readonly endStep: number;
+  /** Steps at which `onSnapshot` receives the state (the rewind points W_k). */
+  readonly snapshotAt?: readonly number[];
+  /** Every this many steps `onCheckpoint` receives a resumable state (0 = never). */
+  readonly checkpointEvery?: number;
+  onSnapshot?(state: TrainState): Promise<void> | void;
+  onCheckpoint?(state: TrainState): Promise<void> | void;
+  onProgress?(progress: TrainProgress): void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainOutcome {
+  readonly final: TrainState;
+  /** Test-set evaluations, at `evalEvery` and at the end. */
+  readonly evals: readonly EvalResult[];
+  /** Mean training loss over the last evaluation interval. */
+  readonly trainLoss: number;
+  /** The tfjs backend that ran it. */
+  readonly backend: string;
+}
+
+export type { HostTensor, TensorSet };
