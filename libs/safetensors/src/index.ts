@@ -1,0 +1,3 @@
+export * from './checkpoints.ts';
+export * from './codec.ts';
+export * from './content-id.ts';
