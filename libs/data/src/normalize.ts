@@ -1,0 +1,24 @@
+/** Turns 0..255 pixels (already NHWC) into standardised floats, per channel. */
+
+export interface ChannelStats {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+export function normalizePixels(pixels: Uint8Array, stats: ChannelStats): Float32Array {
+  const channels = stats.mean.length;
+  // A lookup table per channel: 256 entries beat a divide per pixel on 47M pixels.
+  const tables = stats.mean.map((mean, c) => {
+    const table = new Float32Array(256);
+    for (let v = 0; v < 256; v++) table[v] = (v / 255 - mean) / stats.std[c]!;
+    return table;
+  });
+  const out = new Float32Array(pixels.length);
+  if (channels === 1) {
+    const table = tables[0]!;
+    for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]!]!;
+  } else {
+    for (let i = 0; i < pixels.length; i++) out[i] = tables[i % channels]![pixels[i]!]!;
+  }
+  return out;
+}
