@@ -12,7 +12,7 @@ export function idxBytes(dims: readonly number[], data: Uint8Array): Uint8Array 
   const header = new Uint8Array(4 + 4 * dims.length);
   const view = new DataView(header.buffer);
   header.set([0, 0, 0x08, dims.length]);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of dims.entries()) view.setUint32(4 + 4 * i, d, false);
   const out = new Uint8Array(header.length + data.length);
   out.set(header);
   out.set(data, header.length);
