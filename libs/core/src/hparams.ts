@@ -67,3 +67,16 @@ export interface PruningHparams {
 
 export const CONTROL_NAMES = ['random_pruning', 'random_reinit'] as const;
 export type ControlName = (typeof CONTROL_NAMES)[number];
+
+/** Training-set sizes, so a plan can turn "4ep" into iterations without reading the data. */
+export const DATASET_TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
+  fashion_mnist: 60000,
+  mnist: 60000,
+  cifar10: 50000,
+  synthetic: 2048,
+};
+
+export function trainSetSize(dataset: { name: DatasetName; trainSubset: number }): number {
+  const full = DATASET_TRAIN_SIZES[dataset.name];
+  return dataset.trainSubset > 0 ? Math.min(dataset.trainSubset, full) : full;
+}

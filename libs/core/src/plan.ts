@@ -1,0 +1,110 @@
+/**
+ * Sweep planning: from a spec, the experiments to run and how they depend on each other.
+ * One dense trunk per seed saves W_k at every rewind point; one IMP chain per (trunk, k) prunes and
+ * rewinds round after round; controls and data-order copies branch off each round.
+ */
+import { toIterations } from './duration.ts';
+import { experimentId } from './hash.ts';
+import { type ControlName, type ModelHparams, type TrainingHparams, trainSetSize } from './hparams.ts';
+import { rngFor } from './rng.ts';
+import type { SweepSpec } from './spec.ts';
+
+export type BranchKind = 'ticket' | ControlName;
+
+export interface TrunkPlan {
+  readonly id: string;
+  readonly seed: number;
+  readonly model: ModelHparams;
+  readonly training: TrainingHparams;
+  /** Rewind points in iterations, ascending, without duplicates. */
+  readonly rewindSteps: readonly number[];
+}
+
+export interface BranchPlan {
+  readonly id: string;
+  readonly trunkId: string;
+  readonly kind: BranchKind;
+  readonly rewindStep: number;
+  /** 0 is the dense network (no pruning); round r has 0.8^r of the weights at the default rate. */
+  readonly round: number;
+  /** 0 trains on the spec's data order; copies ≥ 1 on other orders, for stability analyses. */
+  readonly copy: number;
+  readonly training: TrainingHparams;
+  /** Seed of the control's randomness (random mask or fresh initialisation). */
+  readonly controlSeed?: number;
+}
+
+export interface RoundPlan {
+  readonly round: number;
+  /** Round 0's ticket is the trunk itself, so it has no branch of its own. */
+  readonly ticket?: BranchPlan;
+  readonly controls: readonly BranchPlan[];
+  /** Extra data-order copies: of the ticket (or dense net at round 0) and of each control. */
+  readonly copies: readonly BranchPlan[];
+}
+
+export interface ImpChain {
+  readonly trunkId: string;
+  readonly rewindStep: number;
+  readonly rounds: readonly RoundPlan[];
+}
+
+export interface SweepPlan {
+  readonly iterationsPerEpoch: number;
+  readonly endStep: number;
+  readonly checkpointEvery: number;
+  readonly trunks: readonly TrunkPlan[];
+  readonly chains: readonly ImpChain[];
+  /** Trainings in all: trunks, tickets, controls and copies. */
+  readonly trainings: number;
+}
+
+export function iterationsPerEpoch(spec: SweepSpec): number {
+  return Math.max(1, Math.floor(trainSetSize(spec.dataset) / spec.training.batchSize));
+}
+
+export function planSweep(spec: SweepSpec): SweepPlan {
+  const ipe = iterationsPerEpoch(spec);
+  const endStep = toIterations(spec.training.steps, ipe);
+  const rewindSteps = [...new Set(spec.rewind.map((d) => toIterations(d, ipe)))].sort((a, b) => a - b);
+  for (const k of rewindSteps) {
+    if (k >= endStep) throw new Error(`rewind point ${k}it is not before the end of training (${endStep}it)`);
+  }
+  const copies = spec.stability?.copies ?? 1;
+  const dataset = { name: spec.dataset.name, trainSubset: spec.dataset.trainSubset };
+  const pruning = { strategy: spec.pruning.strategy, fraction: spec.pruning.fraction, excludedLayers: spec.pruning.excludedLayers };
+
+  const trunks: TrunkPlan[] = [];
+  const chains: ImpChain[] = [];
+  let trainings = 0;
+  for (const seed of spec.seeds) {
+    const model: ModelHparams = { name: spec.model.name, width: spec.model.width, initSeed: seed };
+    const trunkId = experimentId('trunk', { model, dataset, training: spec.training });
+    trunks.push({ id: trunkId, seed, model, training: spec.training, rewindSteps });
+    trainings++;
+
+    for (const rewindStep of rewindSteps) {
+      const branch = (kind: BranchKind, round: number, copy: number): BranchPlan => {
+        const training = { ...spec.training, dataOrderSeed: spec.training.dataOrderSeed + copy };
+        const controlSeed = kind === 'ticket' ? undefined : rngFor(seed, kind, round).int(2 ** 31);
+        const descriptor = { trunk: trunkId, kind, rewindStep, round, pruning: round > 0 ? pruning : undefined, dataOrderSeed: training.dataOrderSeed, controlSeed };
+        trainings++;
+        return { id: experimentId(kind === 'ticket' ? 'ticket' : 'control', descriptor), trunkId, kind, rewindStep, round, copy, training, ...(controlSeed === undefined ? {} : { controlSeed }) };
+      };
+      const rounds: RoundPlan[] = [];
+      for (let round = 0; round <= spec.pruning.rounds; round++) {
+        const kinds: BranchKind[] = round === 0 ? ['ticket'] : ['ticket', ...spec.controls];
+        const extra: BranchPlan[] = [];
+        for (const kind of kinds) for (let copy = 1; copy < copies; copy++) extra.push(branch(kind, round, copy));
+        rounds.push({
+          round,
+          ...(round === 0 ? {} : { ticket: branch('ticket', round, 0) }),
+          controls: round === 0 ? [] : spec.controls.map((c) => branch(c, round, 0)),
+          copies: extra,
+        });
+      }
+      chains.push({ trunkId, rewindStep, rounds });
+    }
+  }
+  return { iterationsPerEpoch: ipe, endStep, checkpointEvery: toIterations(spec.checkpointEvery, ipe), trunks, chains, trainings };
+}

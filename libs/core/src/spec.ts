@@ -1,0 +1,294 @@
+/**
+ * The sweep spec: what a researcher writes (YAML, parsed elsewhere) validated into typed hparams.
+ * Every error names the field, what was found and what is allowed; all errors are reported at once.
+ */
+import { formatDuration, parseDuration } from './duration.ts';
+import {
+  CONTROL_NAMES,
+  type ControlName,
+  DATASET_NAMES,
+  type DatasetHparams,
+  type Duration,
+  MODEL_NAMES,
+  type ModelName,
+  PRUNING_STRATEGIES,
+  type PruningHparams,
+  type TrainingHparams,
+} from './hparams.ts';
+
+export interface StabilitySpec {
+  /** Analyses to run per ticket and control. */
+  readonly analyses: readonly StabilityAnalysisName[];
+  /** Copies of each subnet trained on different data orders (≥ 2 for data-order stability and instability). */
+  readonly copies: number;
+  /** Points on the linear path between copies. */
+  readonly alphaPoints: number;
+  /** Error barrier under which a subnet counts as stable. */
+  readonly threshold: number;
+}
+
+export const STABILITY_ANALYSES = ['pruning', 'data_order', 'linear_mode'] as const;
+export type StabilityAnalysisName = (typeof STABILITY_ANALYSES)[number];
+
+export interface SweepSpec {
+  readonly name: string;
+  readonly model: { readonly name: ModelName; readonly width: number };
+  /** One dense trunk per seed (initialisation seed). */
+  readonly seeds: readonly number[];
+  readonly dataset: DatasetHparams;
+  readonly training: TrainingHparams;
+  readonly pruning: PruningHparams;
+  /** Rewind points k. */
+  readonly rewind: readonly Duration[];
+  readonly controls: readonly ControlName[];
+  readonly stability?: StabilitySpec;
+  /** Resumable training checkpoints this often; not part of any experiment hash. */
+  readonly checkpointEvery: Duration;
+}
+
+export interface SpecIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export class SpecError extends Error {
+  override name = 'SpecError';
+  constructor(readonly issues: readonly SpecIssue[]) {
+    super(`invalid sweep spec:\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`);
+  }
+}
+
+export const DEFAULT_DATASET_DIRS: Readonly<Record<string, string>> = {
+  fashion_mnist: '/usr/share/datasets/fashion-mnist',
+  mnist: '/usr/share/datasets/mnist',
+  cifar10: './data/cifar-10-batches-bin',
+  synthetic: '',
+};
+
+type Raw = Record<string, unknown>;
+
+/** Reads typed fields from a raw object, recording every problem instead of stopping at the first. */
+class Reader {
+  constructor(
+    private readonly issues: SpecIssue[],
+    private readonly raw: Raw,
+    private readonly path: string,
+    allowed: readonly string[],
+    /** A missing or malformed section is reported once, not once per field inside it. */
+    private readonly silent = false,
+  ) {
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key)) this.fail(key, `unknown field; allowed fields are ${allowed.join(', ')}`);
+    }
+  }
+
+  private field(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+
+  fail(key: string, message: string): void {
+    if (!this.silent) this.issues.push({ field: this.field(key), message });
+  }
+
+  section(key: string, allowed: readonly string[], required = true): Reader | undefined {
+    const v = this.raw[key];
+    if (v === undefined && !required) return undefined;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      this.fail(key, v === undefined ? 'required section is missing' : `must be a mapping, found ${describe(v)}`);
+      return new Reader(this.issues, {}, this.field(key), allowed, true);
+    }
+    return new Reader(this.issues, v as Raw, this.field(key), allowed);
+  }
+
+  string(key: string, fallback?: string): string {
+    const v = this.raw[key] ?? fallback;
+    if (typeof v !== 'string' || v.length === 0) {
+      this.fail(key, v === undefined ? 'required' : `must be a non-empty string, found ${describe(v)}`);
+      return '';
+    }
+    return v;
+  }
+
+  choice<T extends string>(key: string, allowed: readonly T[], fallback?: T): T {
+    const v = this.raw[key] ?? fallback;
+    if (typeof v !== 'string' || !allowed.includes(v as T)) {
+      this.fail(key, `${v === undefined ? 'required' : `unknown value ${JSON.stringify(v)}`}; allowed values are ${allowed.join(', ')}`);
+      return allowed[0]!;
+    }
+    return v as T;
+  }
+
+  number(key: string, opts: { fallback?: number; min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }): number {
+    const v = this.raw[key] ?? opts.fallback;
+    const range = rangeText(opts);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.fail(key, `${v === undefined ? 'required' : `must be a number, found ${describe(v)}`}${range ? `; allowed: ${range}` : ''}`);
+      return opts.fallback ?? 0;
+    }
+    const tooLow = opts.min !== undefined && (opts.exclusiveMin ? v <= opts.min : v < opts.min);
+    if ((opts.integer && !Number.isInteger(v)) || tooLow || (opts.max !== undefined && v > opts.max)) {
+      this.fail(key, `${v} is out of range; allowed: ${range}`);
+    }
+    return v;
+  }
+
+  duration(key: string, fallback?: string): Duration {
+    const v = this.raw[key] ?? fallback;
+    const d = typeof v === 'string' ? parseDuration(v) : undefined;
+    if (!d) {
+      this.fail(key, `${v === undefined ? 'required' : `cannot read ${JSON.stringify(v)}`}; write a length as 500it, 4ep or 4ep100it`);
+      return { epochs: 0, iterations: 0 };
+    }
+    return d;
+  }
+
+  list<T>(key: string, fallback: unknown[] | undefined, item: (value: unknown, field: string) => T | undefined): T[] {
+    const v = this.raw[key] ?? fallback;
+    if (!Array.isArray(v)) {
+      this.fail(key, v === undefined ? 'required list is missing' : `must be a list, found ${describe(v)}`);
+      return [];
+    }
+    const out: T[] = [];
+    v.forEach((x, i) => {
+      const parsed = item(x, this.field(`${key}[${i}]`));
+      if (parsed !== undefined) out.push(parsed);
+    });
+    return out;
+  }
+
+  push(field: string, message: string): void {
+    this.issues.push({ field, message });
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v;
+}
+
+function rangeText(o: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }): string {
+  const kind = o.integer ? 'an integer' : 'a number';
+  if (o.min !== undefined && o.max !== undefined) return `${kind} in ${o.exclusiveMin ? '(' : '['}${o.min}, ${o.max}]`;
+  if (o.min !== undefined) return `${kind} ${o.exclusiveMin ? '>' : '≥'} ${o.min}`;
+  return o.integer ? kind : '';
+}
+
+export function parseSpec(raw: unknown): SweepSpec {
+  const issues: SpecIssue[] = [];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError([{ field: '(root)', message: 'the spec must be a mapping' }]);
+  const top = new Reader(issues, raw as Raw, '', [
+    'name',
+    'model',
+    'seeds',
+    'dataset',
+    'training',
+    'pruning',
+    'rewind',
+    'controls',
+    'stability',
+    'checkpoint_every',
+  ]);
+
+  const m = top.section('model', ['name', 'width'])!;
+  const model = { name: m.choice('name', MODEL_NAMES), width: m.number('width', { fallback: 1, min: 1, integer: true }) };
+
+  const d = top.section('dataset', ['name', 'dir', 'train_subset'])!;
+  const datasetName = d.choice('name', DATASET_NAMES);
+  const dataset: DatasetHparams = {
+    name: datasetName,
+    dir: datasetName === 'synthetic' ? '' : d.string('dir', DEFAULT_DATASET_DIRS[datasetName]),
+    trainSubset: d.number('train_subset', { fallback: 0, min: 0, integer: true }),
+  };
+
+  const t = top.section('training', [
+    'optimizer',
+    'lr',
+    'momentum',
+    'weight_decay',
+    'batch_size',
+    'steps',
+    'warmup',
+    'milestones',
+    'gamma',
+    'data_order_seed',
+    'eval_every',
+  ])!;
+  const steps = t.duration('steps');
+  const training: TrainingHparams = {
+    optimizer: t.choice('optimizer', ['sgd'] as const, 'sgd'),
+    lr: t.number('lr', { min: 0, exclusiveMin: true }),
+    momentum: t.number('momentum', { fallback: 0, min: 0, max: 1 }),
+    weightDecay: t.number('weight_decay', { fallback: 0, min: 0 }),
+    batchSize: t.number('batch_size', { min: 1, integer: true }),
+    steps,
+    warmup: t.duration('warmup', '0it'),
+    milestones: t.list('milestones', [], (v, field) => {
+      const parsed = typeof v === 'string' ? parseDuration(v) : undefined;
+      if (!parsed) top.push(field, `cannot read ${JSON.stringify(v)}; write a length as 500it, 4ep or 4ep100it`);
+      return parsed;
+    }),
+    gamma: t.number('gamma', { fallback: 0.1, min: 0, exclusiveMin: true }),
+    dataOrderSeed: t.number('data_order_seed', { fallback: 0, min: 0, integer: true }),
+    evalEvery: t.duration('eval_every', formatDuration(steps)),
+  };
+
+  const p = top.section('pruning', ['strategy', 'fraction', 'rounds', 'exclude'])!;
+  const pruning: PruningHparams = {
+    strategy: p.choice('strategy', PRUNING_STRATEGIES, 'global_magnitude'),
+    fraction: p.number('fraction', { fallback: 0.2, min: 0, max: 1, exclusiveMin: true }),
+    rounds: p.number('rounds', { min: 1, integer: true }),
+    excludedLayers: p.list('exclude', [], (v, field) => {
+      if (typeof v === 'string' && v) return v;
+      top.push(field, `must be a layer name, found ${describe(v)}`);
+      return undefined;
+    }),
+  };
+
+  const spec: SweepSpec = {
+    name: top.string('name'),
+    model,
+    seeds: top.list('seeds', [0], (v, field) => {
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+      top.push(field, `must be an integer ≥ 0, found ${describe(v)}`);
+      return undefined;
+    }),
+    dataset,
+    training,
+    pruning,
+    rewind: top.list('rewind', ['0it'], (v, field) => {
+      const parsed = typeof v === 'string' ? parseDuration(v) : undefined;
+      if (!parsed) top.push(field, `cannot read ${JSON.stringify(v)}; write a rewind point as 0it, 500it or 4ep`);
+      return parsed;
+    }),
+    controls: top.list('controls', [], (v, field) => {
+      if (CONTROL_NAMES.includes(v as ControlName)) return v as ControlName;
+      top.push(field, `unknown control ${JSON.stringify(v)}; allowed values are ${CONTROL_NAMES.join(', ')}`);
+      return undefined;
+    }),
+    checkpointEvery: top.duration('checkpoint_every', '1ep'),
+    ...parseStability(top),
+  };
+  if (spec.seeds.length === 0) issues.push({ field: 'seeds', message: 'needs at least one seed' });
+  if (spec.rewind.length === 0) issues.push({ field: 'rewind', message: 'needs at least one rewind point' });
+  if (issues.length > 0) throw new SpecError(issues);
+  return spec;
+}
+
+function parseStability(top: Reader): { stability?: StabilitySpec } {
+  const s = top.section('stability', ['analyses', 'copies', 'alpha_points', 'threshold'], false);
+  if (!s) return {};
+  const analyses = s.list('analyses', [...STABILITY_ANALYSES], (v, field) => {
+    if (STABILITY_ANALYSES.includes(v as StabilityAnalysisName)) return v as StabilityAnalysisName;
+    top.push(field, `unknown analysis ${JSON.stringify(v)}; allowed values are ${STABILITY_ANALYSES.join(', ')}`);
+    return undefined;
+  });
+  return {
+    stability: {
+      analyses,
+      copies: s.number('copies', { fallback: 2, min: 2, integer: true }),
+      alphaPoints: s.number('alpha_points', { fallback: 30, min: 2, integer: true }),
+      threshold: s.number('threshold', { fallback: 0.02, min: 0, max: 1 }),
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { experimentId, parseSpec, planSweep, SpecError } from '../src/index.ts';
+
+const valid = () => ({
+  name: 'quick',
+  model: { name: 'mnist_lenet_300_100' },
+  dataset: { name: 'fashion_mnist' },
+  training: { lr: 0.1, momentum: 0.9, batch_size: 60, steps: '2ep', eval_every: '1ep' },
+  pruning: { rounds: 3, exclude: ['fc3.kernel'] },
+  rewind: ['0it', '100it'],
+  controls: ['random_reinit'],
+  seeds: [1],
+});
+
+function issuesOf(raw: unknown): { field: string; message: string }[] {
+  try {
+    parseSpec(raw);
+  } catch (e) {
+    assert.ok(e instanceof SpecError);
+    return [...e.issues];
+  }
+  assert.fail('expected a SpecError');
+}
+
+test('a valid spec gets defaults filled in', () => {
+  const spec = parseSpec(valid());
+  assert.equal(spec.pruning.fraction, 0.2);
+  assert.equal(spec.pruning.strategy, 'global_magnitude');
+  assert.equal(spec.dataset.dir, '/usr/share/datasets/fashion-mnist');
+  assert.deepEqual(spec.training.steps, { epochs: 2, iterations: 0 });
+  assert.equal(spec.stability, undefined);
+});
+
+test('an unknown enum value names the field and the allowed values', () => {
+  const raw = valid();
+  raw.model.name = 'mnist_lenet_999';
+  const [issue] = issuesOf(raw);
+  assert.equal(issue!.field, 'model.name');
+  assert.match(issue!.message, /unknown value "mnist_lenet_999"; allowed values are mnist_lenet_300_100, mnist_conv_2/);
+});
+
+test('every problem is reported at once, each with its field', () => {
+  const raw = { ...valid(), training: { lr: -1, batch_size: 6.5, steps: 'forever', colour: 'red' }, controls: ['random_magic'] };
+  const fields = issuesOf(raw).map((i) => i.field).sort();
+  assert.deepEqual(fields, ['controls[0]', 'training.batch_size', 'training.colour', 'training.lr', 'training.steps']);
+  assert.match(issuesOf(raw).find((i) => i.field === 'training.colour')!.message, /unknown field; allowed fields are optimizer, lr/);
+  assert.match(issuesOf(raw).find((i) => i.field === 'training.steps')!.message, /500it, 4ep or 4ep100it/);
+});
+
+test('a missing section is named', () => {
+  const { pruning: _, ...raw } = valid();
+  assert.deepEqual(issuesOf(raw).map((i) => i.field), ['pruning']);
+});
+
+test('experiment ids depend on hyper-parameters only, not on key order', () => {
+  assert.equal(experimentId('x', { a: 1, b: [1, 2] }), experimentId('x', { b: [1, 2], a: 1 }));
+  assert.notEqual(experimentId('x', { a: 1 }), experimentId('x', { a: 2 }));
+});
+
+test('the plan has one trunk per seed and one IMP chain per rewind point, with the controls', () => {
+  const plan = planSweep(parseSpec({ ...valid(), seeds: [1, 2] }));
+  assert.equal(plan.iterationsPerEpoch, 1000);
+  assert.equal(plan.endStep, 2000);
+  assert.equal(plan.trunks.length, 2);
+  assert.equal(plan.chains.length, 4);
+  assert.deepEqual(plan.trunks[0]!.rewindSteps, [0, 100]);
+  const chain = plan.chains[0]!;
+  assert.equal(chain.rounds.length, 4);
+  assert.deepEqual(chain.rounds[1]!.controls.map((c) => c.kind), ['random_reinit']);
+  assert.equal(plan.trainings, 2 + 4 * 3 * 2);
+  const ids = plan.chains.flatMap((c) => c.rounds.flatMap((r) => [r.ticket?.id, ...r.controls.map((x) => x.id)])).filter(Boolean);
+  assert.equal(new Set(ids).size, ids.length, 'every experiment has its own id');
+});
+
+test('extending the rounds keeps the ids of the rounds already planned, so a rerun reuses them', () => {
+  const short = planSweep(parseSpec(valid()));
+  const long = planSweep(parseSpec({ ...valid(), pruning: { rounds: 5, exclude: ['fc3.kernel'] } }));
+  assert.equal(long.chains[0]!.rounds[3]!.ticket!.id, short.chains[0]!.rounds[3]!.ticket!.id);
+});
+
+test('stability adds data-order copies of tickets, controls and the dense net', () => {
+  const plan = planSweep(parseSpec({ ...valid(), stability: { copies: 2 } }));
+  const chain = plan.chains[0]!;
+  assert.equal(chain.rounds[0]!.copies.length, 1);
+  assert.deepEqual(chain.rounds[1]!.copies.map((c) => [c.kind, c.copy, c.training.dataOrderSeed]), [
+    ['ticket', 1, 1],
+    ['random_reinit', 1, 1],
+  ]);
+});
+
+test('a rewind point at or past the end of training is refused', () => {
+  assert.throws(() => planSweep(parseSpec({ ...valid(), rewind: ['2ep'] })), /rewind point 2000it is not before the end/);
+});
