@@ -1,0 +1,266 @@
+/**
+ * CheckpointStore on S3/MinIO. Checkpoints are the same safetensors bytes the embedded store writes, so
+ * ids agree across modes. Layout: `chunks/<sha256>` (content-addressed pieces, shared between
+ * checkpoints), `checkpoints/<id>.json` (manifest, written last), `refs/<name>` (mutable pointers).
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Mask, TrainState } from '@rewind/core';
+import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
+import { ChecksumMismatchError, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
+import { Client } from 'minio';
+import {
+  CHECKPOINT_PREFIX,
+  type ChunkRef,
+  chunkKey,
+  type Manifest,
+  manifestKey,
+  type PayloadKind,
+  parseManifest,
+  payloadOfFormat,
+  refKey,
+} from './manifest.ts';
+import type { S3Config } from './s3-config.ts';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry.ts';
+import { headerEnd, readMetadata } from './safetensors-header.ts';
+
+export interface CheckpointInfo {
+  readonly id: string;
+  readonly payload: PayloadKind;
+  readonly size: number;
+  readonly lineage: Lineage;
+}
+
+export class CheckpointNotFoundError extends Error {
+  override name = 'CheckpointNotFoundError';
+}
+
+const ID = /^[0-9a-f]{64}$/;
+const REF_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,500}$/;
+
+function checkId(id: string): void {
+  if (!ID.test(id)) throw new Error(`"${id}" is not a checkpoint id (64 lowercase hex digits)`);
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchObject';
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+export class S3CheckpointStore implements CheckpointStore {
+  private readonly client: Client;
+  private readonly server: string;
+
+  private constructor(
+    private readonly config: S3Config,
+    private readonly retry: RetryPolicy,
+  ) {
+    this.client = new Client({
+      endPoint: config.endPoint,
+      port: config.port,
+      useSSL: config.useSSL,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: config.region,
+      pathStyle: true,
+    });
+    this.server = `${config.useSSL ? 'https' : 'http'}://${config.endPoint}:${config.port}`;
+  }
+
+  /** Connects (retrying while the server is down) and creates the bucket if it does not exist yet. */
+  static async open(config: S3Config, retry: RetryPolicy = DEFAULT_RETRY): Promise<S3CheckpointStore> {
+    const store = new S3CheckpointStore(config, retry);
+    await store.call('bucket check', async () => {
+      if (!(await store.client.bucketExists(config.bucket))) await store.client.makeBucket(config.bucket, config.region);
+    });
+    return store;
+  }
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(this.server, what, this.retry, fn);
+  }
+
+  private async getText(key: string): Promise<string | undefined> {
+    try {
+      return (await this.call(`get ${key}`, async () => readAll(await this.client.getObject(this.config.bucket, key)))).toString('utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private putObject(key: string, body: Buffer): Promise<unknown> {
+    return this.call(`put ${key}`, () => this.client.putObject(this.config.bucket, key, body, body.length));
+  }
+
+  private async manifest(id: string): Promise<Manifest | undefined> {
+    checkId(id);
+    const text = await this.getText(manifestKey(id));
+    return text === undefined ? undefined : parseManifest(text, id);
+  }
+
+  private async requireManifest(id: string): Promise<Manifest> {
+    const m = await this.manifest(id);
+    if (m === undefined) throw new CheckpointNotFoundError(`checkpoint ${id} is not in bucket ${this.config.bucket}`);
+    return m;
+  }
+
+  /**
+   * Stores a safetensors checkpoint arriving in pieces of any size; returns its id. Chunks are uploaded as
+   * they fill, so memory stays at one chunk; the manifest goes last.
+   */
+  async putBytes(pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: PayloadKind): Promise<CheckpointInfo> {
+    const whole = createHash('sha256');
+    const chunks: ChunkRef[] = [];
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let size = 0;
+    let head = new Uint8Array(0);
+    let metadata: Record<string, string> | undefined;
+
+    const flush = async (): Promise<void> => {
+      if (pendingBytes === 0) return;
+      const body = Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      await this.putObject(chunkKey(sha256), body);
+      chunks.push({ sha256, size: body.length });
+    };
+
+    for await (const piece of pieces) {
+      whole.update(piece);
+      size += piece.length;
+      if (metadata === undefined) {
+        head = Buffer.concat([head, piece]);
+        const end = headerEnd(head);
+        if (end !== undefined && head.length >= end) metadata = readMetadata(head);
+      }
+      let rest = piece;
+      while (rest.length > 0) {
+        const take = Math.min(rest.length, this.config.chunkBytes - pendingBytes);
+        pending.push(rest.subarray(0, take));
+        pendingBytes += take;
+        rest = rest.subarray(take);
+        if (pendingBytes === this.config.chunkBytes) await flush();
+      }
+    }
+    await flush();
+    if (metadata === undefined) throw new Error(`checkpoint upload of ${size} bytes is not a safetensors file`);
+    const payload = payloadOfFormat(metadata.format);
+    if (expected !== undefined && payload !== expected) {
+      throw new Error(`checkpoint upload was declared a ${expected} but holds a ${payload}`);
+    }
+    const lineage = JSON.parse(metadata.lineage ?? '{}') as Lineage;
+    const id = whole.digest('hex');
+    if ((await this.manifest(id)) === undefined) {
+      const manifest: Manifest = { version: 1, id, payload, size, chunks, lineage };
+      await this.putObject(manifestKey(id), Buffer.from(JSON.stringify(manifest)));
+    }
+    return { id, payload, size, lineage };
+  }
+
+  /** The checkpoint's bytes, every chunk and the whole verified against their hashes. */
+  async getBytes(id: string): Promise<{ info: CheckpointInfo; bytes: Uint8Array }> {
+    const m = await this.requireManifest(id);
+    const parts: Buffer[] = [];
+    for (const chunk of m.chunks) {
+      const key = chunkKey(chunk.sha256);
+      let body: Buffer;
+      try {
+        body = await this.call(`get ${key}`, async () => readAll(await this.client.getObject(this.config.bucket, key)));
+      } catch (err) {
+        if (isMissing(err)) throw new ChecksumMismatchError(id, 'missing', `chunk ${chunk.sha256} is gone`);
+        throw err;
+      }
+      verifyContent(chunk.sha256, body, `chunk ${key}`);
+      parts.push(body);
+    }
+    // A plain Uint8Array, not a Buffer: Buffer#slice shares memory, which decoders copying via slice() don't expect.
+    const bytes = new Uint8Array(Buffer.concat(parts));
+    verifyContent(id, bytes, `bucket ${this.config.bucket}`);
+    return { info: infoOf(m), bytes };
+  }
+
+  async stat(id: string): Promise<CheckpointInfo | undefined> {
+    const m = await this.manifest(id);
+    return m === undefined ? undefined : infoOf(m);
+  }
+
+  /** Checkpoints whose id starts with `prefix`, in id order, a page at a time. */
+  async list(prefix: string, pageSize = 100, pageToken = ''): Promise<{ items: CheckpointInfo[]; next: string }> {
+    if (!/^[0-9a-f]{0,64}$/.test(prefix)) throw new Error(`list prefix "${prefix}" must be lowercase hex`);
+    const limit = Math.min(Math.max(pageSize, 1), 1000);
+    const keys = await this.call('list checkpoints', async () => {
+      const found: string[] = [];
+      const start = pageToken === '' ? '' : manifestKey(pageToken);
+      const stream = this.client.listObjectsV2(this.config.bucket, CHECKPOINT_PREFIX + prefix, true, start);
+      for await (const item of stream) {
+        const name = (item as { name?: string }).name;
+        if (name !== undefined && name > start) found.push(name);
+        if (found.length > limit) break;
+      }
+      stream.destroy();
+      return found;
+    });
+    const ids = keys.map((k) => k.slice(CHECKPOINT_PREFIX.length, -'.json'.length)).filter((id) => ID.test(id));
+    const page = ids.slice(0, limit);
+    const items: CheckpointInfo[] = [];
+    for (const id of page) {
+      const info = await this.stat(id);
+      if (info !== undefined) items.push(info);
+    }
+    return { items, next: ids.length > limit ? page[page.length - 1]! : '' };
+  }
+
+  async putState(state: TrainState, lineage: Lineage): Promise<string> {
+    return (await this.putBytes([encodeState(state, lineage)], 'state')).id;
+  }
+
+  async getState(id: string): Promise<StoredCheckpoint<TrainState>> {
+    const { info, bytes } = await this.getBytes(id);
+    if (info.payload !== 'state') throw new Error(`checkpoint ${id} is a ${info.payload}, not a train state`);
+    const { state, lineage } = decodeState<Lineage>(bytes);
+    return { id, value: state, lineage };
+  }
+
+  async putMask(mask: Mask, lineage: Lineage): Promise<string> {
+    return (await this.putBytes([encodeMask(mask, lineage)], 'mask')).id;
+  }
+
+  async getMask(id: string): Promise<StoredCheckpoint<Mask>> {
+    const { info, bytes } = await this.getBytes(id);
+    if (info.payload !== 'mask') throw new Error(`checkpoint ${id} is a ${info.payload}, not a mask`);
+    const { mask, lineage } = decodeMask<Lineage>(bytes);
+    return { id, value: mask, lineage };
+  }
+
+  async lineage(id: string): Promise<Lineage> {
+    return (await this.requireManifest(id)).lineage;
+  }
+
+  async has(id: string): Promise<boolean> {
+    return (await this.manifest(id)) !== undefined;
+  }
+
+  async setRef(name: string, id: string): Promise<void> {
+    if (!REF_NAME.test(name)) throw new Error(`ref name "${name}" has characters outside [A-Za-z0-9._/-]`);
+    checkId(id);
+    await this.putObject(refKey(name), Buffer.from(id));
+  }
+
+  async getRef(name: string): Promise<string | undefined> {
+    if (!REF_NAME.test(name)) throw new Error(`ref name "${name}" has characters outside [A-Za-z0-9._/-]`);
+    return this.getText(refKey(name));
+  }
+}
+
+function infoOf(m: Manifest): CheckpointInfo {
+  return { id: m.id, payload: m.payload, size: m.size, lineage: m.lineage };
+}

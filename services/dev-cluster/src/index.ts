@@ -1,0 +1,3 @@
+export { Child, type ChildSpec } from './child-process.ts';
+export { freePort } from './free-port.ts';
+export { type LocalServer, S3RVER_CREDENTIALS, startNatsServer, startS3rver } from './local-servers.ts';
