@@ -73,7 +73,7 @@ export const DATASET_TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
   fashion_mnist: 60000,
   mnist: 60000,
   cifar10: 50000,
-  synthetic: 2048,
+  synthetic: 512,
 };
 
 export function trainSetSize(dataset: { name: DatasetName; trainSubset: number }): number {

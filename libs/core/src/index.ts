@@ -8,3 +8,4 @@ export * from './pruning.ts';
 export * from './rng.ts';
 export * from './spec.ts';
 export * from './tensors.ts';
+export * from './results.ts';

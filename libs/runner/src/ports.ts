@@ -50,8 +50,11 @@ export interface TrainJob {
   readonly model: ModelHparams;
   readonly dataset: DatasetHparams;
   readonly training: TrainingHparams;
-  /** A stored TrainState (W_k for a rewound subnet), or fresh kaiming-normal weights from a seed. */
-  readonly start: { readonly checkpointId: string } | { readonly initSeed: number };
+  /**
+   * A stored TrainState (W_k for a rewound subnet; its momentum is dropped, as rewinding restores weights
+   * only), or fresh kaiming-normal weights from a seed, positioned at `step` of the schedule and data order.
+   */
+  readonly start: { readonly checkpointId: string } | { readonly initSeed: number; readonly step: number };
   /** Applied to the start weights and kept through training. */
   readonly maskId?: string;
   readonly endStep: number;

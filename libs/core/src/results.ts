@@ -1,0 +1,90 @@
+/** Result rows of a sweep, and their table and CSV forms. */
+import type { BranchKind } from './plan.ts';
+
+export type RowKind = 'dense' | BranchKind;
+
+export interface ResultRow {
+  readonly experiment: string;
+  readonly trunk: string;
+  readonly seed: number;
+  readonly kind: RowKind;
+  readonly rewindStep: number;
+  readonly round: number;
+  readonly copy: number;
+  /** Fraction of prunable weights alive (1 for the dense net). */
+  readonly weightsRemaining: number;
+  readonly finalAccuracy: number;
+  readonly bestAccuracy: number;
+  readonly trainLoss: number;
+  readonly wallMs: number;
+  readonly maskId?: string;
+  readonly rewindId?: string;
+  readonly finalId: string;
+  readonly backend: string;
+}
+
+const COLUMNS: readonly (keyof ResultRow)[] = [
+  'experiment',
+  'trunk',
+  'seed',
+  'kind',
+  'rewindStep',
+  'round',
+  'copy',
+  'weightsRemaining',
+  'finalAccuracy',
+  'bestAccuracy',
+  'trainLoss',
+  'wallMs',
+  'maskId',
+  'rewindId',
+  'finalId',
+  'backend',
+];
+
+export function toCsv(rows: readonly ResultRow[]): string {
+  const cell = (v: unknown) => (v === undefined ? '' : String(v));
+  return `${[COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n')}\n`;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}`;
+
+/** The label of a line in the accuracy plot: "k=100it", "k=100it random_reinit", "dense". */
+export function seriesOf(row: ResultRow): string {
+  if (row.kind === 'dense') return 'dense';
+  return row.kind === 'ticket' ? `k=${row.rewindStep}it` : `k=${row.rewindStep}it ${row.kind}`;
+}
+
+/**
+ * Test accuracy (%) by round and series, averaged over seeds: the "accuracy vs weights remaining"
+ * table of the papers. Only the spec's own data order (copy 0) counts here.
+ */
+export function formatAccuracyTable(rows: readonly ResultRow[]): string {
+  const main = rows.filter((r) => r.copy === 0);
+  const dense = main.filter((r) => r.kind === 'dense');
+  const series = [...new Set(main.filter((r) => r.kind !== 'dense').map(seriesOf))];
+  const rounds = [...new Set(main.map((r) => r.round))].sort((a, b) => a - b);
+  const header = ['round', 'weights %', ...series];
+  const lines: string[][] = [];
+  for (const round of rounds) {
+    const atRound = main.filter((r) => r.round === round);
+    const remaining = mean(atRound.map((r) => r.weightsRemaining));
+    const cells = series.map((s) => {
+      const xs = (round === 0 ? dense : atRound.filter((r) => seriesOf(r) === s)).map((r) => r.finalAccuracy);
+      return xs.length ? pct(mean(xs)) : '';
+    });
+    lines.push([String(round), pct(remaining), ...cells]);
+  }
+  const denseAcc = dense.length ? pct(mean(dense.map((r) => r.finalAccuracy))) : '-';
+  return `${renderTable(header, lines)}\ndense test accuracy: ${denseAcc}%  (round 0 is the dense trunk for every k)\n`;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+export function renderTable(header: readonly string[], lines: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const row = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
+}

@@ -1,0 +1,6 @@
+export * from './file-ledger.ts';
+export * from './local-dir-store.ts';
+export * from './local-pruner.ts';
+export * from './ports.ts';
+export * from './serial-trainer.ts';
+export * from './sweep.ts';
