@@ -1,0 +1,463 @@
+// Rewind's native CPU kernels: plain N-API functions that read tfjs' Float32Array buffers in place
+// and hand the arithmetic to OpenBLAS (sgemm) and oneDNN (convolutions). Only the glue lives here:
+// argument unpacking, a primitive cache, and the two memory-bound loops (max pooling, masked SGD).
+#include <node_api.h>
+#include <cblas.h>
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+constexpr auto kF32 = memory::data_type::f32;
+
+// ---- N-API argument helpers: a wrong call is a programming error in the TS layer, so it throws.
+
+struct Args {
+  napi_env env;
+  std::vector<napi_value> v;
+  bool ok = true;
+
+  Args(napi_env e, napi_callback_info info, size_t n) : env(e), v(n) {
+    size_t argc = n;
+    napi_get_cb_info(env, info, &argc, v.data(), nullptr, nullptr);
+    if (argc < n) fail("too few arguments");
+  }
+  void fail(const char* msg) {
+    if (ok) napi_throw_type_error(env, nullptr, msg);
+    ok = false;
+  }
+  float* f32(size_t i, bool nullable = false) {
+    napi_valuetype t;
+    napi_typeof(env, v[i], &t);
+    if (nullable && (t == napi_null || t == napi_undefined)) return nullptr;
+    bool isTyped = false;
+    napi_is_typedarray(env, v[i], &isTyped);
+    if (!isTyped) { fail("expected a Float32Array"); return nullptr; }
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_get_typedarray_info(env, v[i], &type, &length, &data, nullptr, nullptr);
+    if (type != napi_float32_array) { fail("expected a Float32Array"); return nullptr; }
+    return static_cast<float*>(data);
+  }
+  int i32(size_t i) {
+    int32_t out = 0;
+    if (napi_get_value_int32(env, v[i], &out) != napi_ok) fail("expected an integer");
+    return out;
+  }
+  float num(size_t i) {
+    double out = 0;
+    if (napi_get_value_double(env, v[i], &out) != napi_ok) fail("expected a number");
+    return static_cast<float>(out);
+  }
+  bool flag(size_t i) {
+    bool out = false;
+    if (napi_get_value_bool(env, v[i], &out) != napi_ok) fail("expected a boolean");
+    return out;
+  }
+};
+
+napi_value undefinedValue(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// ---- Threads: OpenBLAS has its own pool, oneDNN and the loops below share OpenMP's.
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  int n = a.i32(0);
+  if (!a.ok) return nullptr;
+  n = std::max(1, n);
+  openblas_set_num_threads(n);
+  omp_set_num_threads(n);
+  return undefinedValue(env);
+}
+
+// ---- Matmul: out[b] = op(A[b]) · op(B[b]), row-major, batch strides 0 when one side broadcasts.
+// matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride)
+
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args a(env, info, 11);
+  const float* A = a.f32(0);
+  const float* B = a.f32(1);
+  float* C = a.f32(2);
+  int batch = a.i32(3), m = a.i32(4), n = a.i32(5), k = a.i32(6);
+  bool tA = a.flag(7), tB = a.flag(8);
+  int strideA = a.i32(9), strideB = a.i32(10);
+  if (!a.ok) return nullptr;
+  for (int i = 0; i < batch; ++i) {
+    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
+                A + static_cast<size_t>(i) * strideA, tA ? m : k, B + static_cast<size_t>(i) * strideB, tB ? k : n,
+                0.0f, C + static_cast<size_t>(i) * m * n, n);
+  }
+  return undefinedValue(env);
+}
+
+// Dense layer in one call: out = relu?(op(A) · op(B) + bias). The bias rows are laid down first
+// and sgemm accumulates onto them (beta = 1), so the add costs no extra pass.
+// denseForward(a, b, bias|null, out, m, n, k, transA, transB, relu)
+napi_value DenseForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 10);
+  const float* A = a.f32(0);
+  const float* B = a.f32(1);
+  const float* bias = a.f32(2, true);
+  float* C = a.f32(3);
+  int m = a.i32(4), n = a.i32(5), k = a.i32(6);
+  bool tA = a.flag(7), tB = a.flag(8), relu = a.flag(9);
+  if (!a.ok) return nullptr;
+  if (bias) {
+    for (int r = 0; r < m; ++r) std::memcpy(C + static_cast<size_t>(r) * n, bias, sizeof(float) * n);
+  }
+  cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, A,
+              tA ? m : k, B, tB ? k : n, bias ? 1.0f : 0.0f, C, n);
+  if (relu) {
+    const size_t size = static_cast<size_t>(m) * n;
+    for (size_t i = 0; i < size; ++i) C[i] = C[i] > 0.0f ? C[i] : 0.0f;
+  }
+  return undefinedValue(env);
+}
+
+// ---- Convolutions through oneDNN. Tensors stay in tfjs' layouts (NHWC activations, HWIO filters);
+// oneDNN picks its own blocked filter layout and we reorder the (small) filter at the boundary.
+
+struct ConvShape {
+  int n, h, w, c, kh, kw, oc, oh, ow, sh, sw, padTop, padLeft, padBottom, padRight, dh, dw;
+  bool relu;  // fused activation (forward only)
+  bool bias;  // fused bias (forward only)
+  bool operator<(const ConvShape& o) const { return std::memcmp(this, &o, sizeof(ConvShape)) < 0; }
+};
+
+ConvShape readConvShape(Args& a, size_t first) {
+  ConvShape s;
+  std::memset(&s, 0, sizeof(s));
+  int* fields[] = {&s.n, &s.h, &s.w, &s.c, &s.kh, &s.kw, &s.oc, &s.oh, &s.ow,
+                   &s.sh, &s.sw, &s.padTop, &s.padLeft, &s.padBottom, &s.padRight, &s.dh, &s.dw};
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); ++i) *fields[i] = a.i32(first + i);
+  return s;
+}
+
+struct Dnnl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+Dnnl& dnnlContext() {
+  static Dnnl ctx;
+  return ctx;
+}
+
+struct ConvDescs {
+  memory::desc src, weightsPlain, dst, weightsAny, biasDesc;
+  memory::dims strides, dilates, padL, padR;
+  explicit ConvDescs(const ConvShape& s)
+      : src({s.n, s.c, s.h, s.w}, kF32, Tag::nhwc),
+        weightsPlain({s.oc, s.c, s.kh, s.kw}, kF32, Tag::hwio),
+        dst({s.n, s.oc, s.oh, s.ow}, kF32, Tag::nhwc),
+        weightsAny({s.oc, s.c, s.kh, s.kw}, kF32, Tag::any),
+        biasDesc({s.oc}, kF32, Tag::x),
+        strides{s.sh, s.sw},
+        dilates{s.dh - 1, s.dw - 1},
+        padL{s.padTop, s.padLeft},
+        padR{s.padBottom, s.padRight} {}
+};
+
+dnnl::convolution_forward::primitive_desc forwardDesc(const ConvShape& s) {
+  ConvDescs d(s);
+  auto desc = s.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                       dnnl::algorithm::convolution_direct, d.src, d.weightsAny,
+                                                       d.biasDesc, d.dst, d.strides, d.dilates, d.padL, d.padR)
+                     : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                       dnnl::algorithm::convolution_direct, d.src, d.weightsAny,
+                                                       d.dst, d.strides, d.dilates, d.padL, d.padR);
+  dnnl::primitive_attr attr;
+  if (s.relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    attr.set_post_ops(ops);
+  }
+  return {desc, attr, dnnlContext().engine};
+}
+
+// A prepared primitive plus, when oneDNN wants a blocked filter, the reorder to or from it.
+struct ConvPlan {
+  dnnl::primitive primitive;
+  memory::desc weightsDesc;
+  bool weightsNeedReorder = false;
+  dnnl::reorder weightsReorder;
+  std::unique_ptr<memory> weightsScratch;
+};
+
+enum class ConvKind { Forward, BackwardData, BackwardWeights };
+
+ConvPlan makePlan(const ConvShape& s, ConvKind kind) {
+  auto& ctx = dnnlContext();
+  ConvDescs d(s);
+  ConvPlan plan;
+  auto fwd = forwardDesc(s);
+  if (kind == ConvKind::Forward) {
+    plan.primitive = dnnl::convolution_forward(fwd);
+    plan.weightsDesc = fwd.weights_desc();
+  } else if (kind == ConvKind::BackwardData) {
+    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weightsAny, d.dst,
+                                               d.strides, d.dilates, d.padL, d.padR);
+    dnnl::convolution_backward_data::primitive_desc pd(desc, ctx.engine, fwd);
+    plan.primitive = dnnl::convolution_backward_data(pd);
+    plan.weightsDesc = pd.weights_desc();
+  } else {
+    dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weightsAny, d.dst,
+                                                  d.strides, d.dilates, d.padL, d.padR);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, ctx.engine, fwd);
+    plan.primitive = dnnl::convolution_backward_weights(pd);
+    plan.weightsDesc = pd.diff_weights_desc();
+  }
+  plan.weightsNeedReorder = plan.weightsDesc != d.weightsPlain;
+  if (plan.weightsNeedReorder) {
+    plan.weightsScratch = std::make_unique<memory>(plan.weightsDesc, ctx.engine);
+    memory plainWeights(d.weightsPlain, ctx.engine, nullptr);
+    plan.weightsReorder = kind == ConvKind::BackwardWeights ? dnnl::reorder(*plan.weightsScratch, plainWeights)
+                                                            : dnnl::reorder(plainWeights, *plan.weightsScratch);
+  }
+  return plan;
+}
+
+ConvPlan& planFor(const ConvShape& s, ConvKind kind) {
+  // Primitive creation costs milliseconds; a training run reuses a handful of shapes.
+  static std::map<std::pair<ConvShape, int>, ConvPlan> cache;
+  auto key = std::make_pair(s, static_cast<int>(kind));
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, makePlan(s, kind)).first;
+  return it->second;
+}
+
+void runConv(const ConvShape& s, ConvKind kind, float* src, float* weights, float* dst, const float* bias) {
+  auto& ctx = dnnlContext();
+  ConvDescs d(s);
+  ConvPlan& plan = planFor(s, kind);
+  memory srcMem(d.src, ctx.engine, src);
+  memory dstMem(d.dst, ctx.engine, dst);
+  memory plainWeights(d.weightsPlain, ctx.engine, weights);
+  memory& weightsMem = plan.weightsNeedReorder ? *plan.weightsScratch : plainWeights;
+  if (plan.weightsNeedReorder && kind != ConvKind::BackwardWeights) {
+    plan.weightsReorder.execute(ctx.stream, plainWeights, weightsMem);
+  }
+  if (kind == ConvKind::Forward) {
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weightsMem}, {DNNL_ARG_DST, dstMem}};
+    if (bias) args.insert({DNNL_ARG_BIAS, memory(d.biasDesc, ctx.engine, const_cast<float*>(bias))});
+    plan.primitive.execute(ctx.stream, args);
+  } else if (kind == ConvKind::BackwardData) {
+    plan.primitive.execute(ctx.stream,
+                           {{DNNL_ARG_DIFF_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weightsMem}, {DNNL_ARG_DIFF_DST, dstMem}});
+  } else {
+    plan.primitive.execute(ctx.stream,
+                           {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_DIFF_WEIGHTS, weightsMem}, {DNNL_ARG_DIFF_DST, dstMem}});
+    if (plan.weightsNeedReorder) plan.weightsReorder.execute(ctx.stream, weightsMem, plainWeights);
+  }
+  ctx.stream.wait();
+}
+
+// The 17 shape integers follow the buffers: n h w c kh kw oc oh ow sh sw padT padL padB padR dh dw.
+constexpr size_t kShapeArgs = 17;
+
+// conv2d(x, filter, bias|null, out, ...shape, relu)
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4 + kShapeArgs + 1);
+  float* x = a.f32(0);
+  float* w = a.f32(1);
+  const float* bias = a.f32(2, true);
+  float* y = a.f32(3);
+  ConvShape s = readConvShape(a, 4);
+  s.relu = a.flag(4 + kShapeArgs);
+  s.bias = bias != nullptr;
+  if (!a.ok) return nullptr;
+  try {
+    runConv(s, ConvKind::Forward, x, w, y, bias);
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, e.what());
+    return nullptr;
+  }
+  return undefinedValue(env);
+}
+
+// conv2dBackpropInput(dy, filter, dx, ...shape)
+napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
+  Args a(env, info, 3 + kShapeArgs);
+  float* dy = a.f32(0);
+  float* w = a.f32(1);
+  float* dx = a.f32(2);
+  ConvShape s = readConvShape(a, 3);
+  if (!a.ok) return nullptr;
+  try {
+    runConv(s, ConvKind::BackwardData, dx, w, dy, nullptr);
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, e.what());
+    return nullptr;
+  }
+  return undefinedValue(env);
+}
+
+// conv2dBackpropFilter(x, dy, dw, ...shape)
+napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
+  Args a(env, info, 3 + kShapeArgs);
+  float* x = a.f32(0);
+  float* dy = a.f32(1);
+  float* dw = a.f32(2);
+  ConvShape s = readConvShape(a, 3);
+  if (!a.ok) return nullptr;
+  try {
+    runConv(s, ConvKind::BackwardWeights, x, dw, dy, nullptr);
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, e.what());
+    return nullptr;
+  }
+  return undefinedValue(env);
+}
+
+// ---- Max pooling, NHWC. Ties go to the first window position in row-major order, as in tfjs' cpu
+// backend, so gradients land on the same inputs (ties are common right after a ReLU).
+
+struct PoolShape {
+  int n, h, w, c, kh, kw, oh, ow, sh, sw, padTop, padLeft;
+};
+
+PoolShape readPoolShape(Args& a, size_t first) {
+  PoolShape s;
+  int* fields[] = {&s.n, &s.h, &s.w, &s.c, &s.kh, &s.kw, &s.oh, &s.ow, &s.sh, &s.sw, &s.padTop, &s.padLeft};
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); ++i) *fields[i] = a.i32(first + i);
+  return s;
+}
+constexpr size_t kPoolArgs = 12;
+
+// maxPool(x, y, ...shape)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  Args a(env, info, 2 + kPoolArgs);
+  const float* x = a.f32(0);
+  float* y = a.f32(1);
+  PoolShape s = readPoolShape(a, 2);
+  if (!a.ok) return nullptr;
+#pragma omp parallel for
+  for (int b = 0; b < s.n; ++b) {
+    for (int oy = 0; oy < s.oh; ++oy) {
+      for (int ox = 0; ox < s.ow; ++ox) {
+        float* out = y + ((static_cast<size_t>(b) * s.oh + oy) * s.ow + ox) * s.c;
+        for (int ch = 0; ch < s.c; ++ch) out[ch] = -FLT_MAX;
+        for (int ky = 0; ky < s.kh; ++ky) {
+          int iy = oy * s.sh - s.padTop + ky;
+          if (iy < 0 || iy >= s.h) continue;
+          for (int kx = 0; kx < s.kw; ++kx) {
+            int ix = ox * s.sw - s.padLeft + kx;
+            if (ix < 0 || ix >= s.w) continue;
+            const float* in = x + ((static_cast<size_t>(b) * s.h + iy) * s.w + ix) * s.c;
+            for (int ch = 0; ch < s.c; ++ch) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
+          }
+        }
+      }
+    }
+  }
+  return undefinedValue(env);
+}
+
+// maxPoolGrad(dy, x, dx, ...shape): dx starts zeroed by the caller.
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, 3 + kPoolArgs);
+  const float* dy = a.f32(0);
+  const float* x = a.f32(1);
+  float* dx = a.f32(2);
+  PoolShape s = readPoolShape(a, 3);
+  if (!a.ok) return nullptr;
+#pragma omp parallel for
+  for (int b = 0; b < s.n; ++b) {
+    std::vector<float> best(s.c);
+    std::vector<size_t> where(s.c);
+    for (int oy = 0; oy < s.oh; ++oy) {
+      for (int ox = 0; ox < s.ow; ++ox) {
+        std::fill(best.begin(), best.end(), -INFINITY);
+        std::fill(where.begin(), where.end(), SIZE_MAX);
+        for (int ky = 0; ky < s.kh; ++ky) {
+          int iy = oy * s.sh - s.padTop + ky;
+          if (iy < 0 || iy >= s.h) continue;
+          for (int kx = 0; kx < s.kw; ++kx) {
+            int ix = ox * s.sw - s.padLeft + kx;
+            if (ix < 0 || ix >= s.w) continue;
+            size_t base = ((static_cast<size_t>(b) * s.h + iy) * s.w + ix) * s.c;
+            for (int ch = 0; ch < s.c; ++ch) {
+              if (x[base + ch] > best[ch]) {
+                best[ch] = x[base + ch];
+                where[ch] = base + ch;
+              }
+            }
+          }
+        }
+        const float* g = dy + ((static_cast<size_t>(b) * s.oh + oy) * s.ow + ox) * s.c;
+        for (int ch = 0; ch < s.c; ++ch) {
+          if (where[ch] != SIZE_MAX) dx[where[ch]] += g[ch];
+        }
+      }
+    }
+  }
+  return undefinedValue(env);
+}
+
+// ---- Masked SGD (PyTorch's formulation), one pass over each parameter:
+// g = (grad + wd·p)·mask; buf = μ·buf + g; p = (p − lr·buf)·mask.
+// maskedSgd(param, grad, buf, mask|null, outParam, outBuf, lr, momentum, weightDecay)
+napi_value MaskedSgd(napi_env env, napi_callback_info info) {
+  Args a(env, info, 9);
+  const float* p = a.f32(0);
+  const float* grad = a.f32(1);
+  const float* buf = a.f32(2);
+  const float* mask = a.f32(3, true);
+  float* outP = a.f32(4);
+  float* outBuf = a.f32(5);
+  float lr = a.num(6), mu = a.num(7), wd = a.num(8);
+  if (!a.ok) return nullptr;
+  size_t size;
+  napi_typedarray_type type;
+  napi_get_typedarray_info(env, a.v[0], &type, &size, nullptr, nullptr, nullptr);
+  const long long n = static_cast<long long>(size);
+#pragma omp parallel for if (n > (1 << 16))
+  for (long long i = 0; i < n; ++i) {
+    const float m = mask ? mask[i] : 1.0f;
+    const float g = (grad[i] + wd * p[i]) * m;
+    const float b = mu * buf[i] + g;
+    outBuf[i] = b;
+    outP[i] = (p[i] - lr * b) * m;
+  }
+  return undefinedValue(env);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"denseForward", nullptr, DenseForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maskedSgd", nullptr, MaskedSgd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

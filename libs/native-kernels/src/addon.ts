@@ -1,0 +1,73 @@
+/**
+ * Loads the compiled addon. It is optional by design: a machine without a compiler or without
+ * OpenBLAS/oneDNN still runs Rewind, so a failed load is reported as a reason, not thrown.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions; each reads and writes the given Float32Arrays in place, no copies. */
+export interface NativeAddon {
+  setThreads(threads: number): void;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    aBatchStride: number,
+    bBatchStride: number,
+  ): void;
+  denseForward(
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    relu: boolean,
+  ): void;
+  conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, ...shapeAndRelu: [...ConvShapeArgs, boolean]): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, ...shape: ConvShapeArgs): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, ...shape: ConvShapeArgs): void;
+  maxPool(x: Float32Array, y: Float32Array, ...shape: PoolShapeArgs): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, ...shape: PoolShapeArgs): void;
+  maskedSgd(
+    param: Float32Array,
+    grad: Float32Array,
+    momentumBuffer: Float32Array,
+    mask: Float32Array | null,
+    outParam: Float32Array,
+    outMomentumBuffer: Float32Array,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+  ): void;
+}
+
+/** n h w c kh kw oc oh ow strideH strideW padTop padLeft padBottom padRight dilationH dilationW */
+export type ConvShapeArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+/** n h w c kh kw oh ow strideH strideW padTop padLeft */
+export type PoolShapeArgs = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+export type AddonLoad = { readonly addon: NativeAddon } | { readonly error: string };
+
+export const ADDON_PATH = fileURLToPath(new URL('../build/rewind_native.node', import.meta.url));
+
+export function loadNativeAddon(): AddonLoad {
+  if (!existsSync(ADDON_PATH)) {
+    return { error: `addon not built (${ADDON_PATH} missing; run \`npm run build -w @rewind/native-kernels\`)` };
+  }
+  try {
+    return { addon: createRequire(import.meta.url)(ADDON_PATH) as NativeAddon };
+  } catch (error) {
+    return { error: `addon failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Conv2D (plain and fused with bias + relu) and both its backprops on oneDNN, NHWC only.
+ * The filter gradient was the cpu backend's worst kernel by far (minutes per Conv-2 step).
+ */
+import {
+  backend_util,
+  Conv2D,
+  type Conv2DAttrs,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropFilterInputs,
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  type Conv2DBackpropInputInputs,
+  type Conv2DInputs,
+  FusedConv2D,
+  type FusedConv2DAttrs,
+  type FusedConv2DInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { ConvShapeArgs, NativeAddon } from '../addon.ts';
+import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
+
+type Shape4 = [number, number, number, number];
+
+/** The addon's shape arguments, or null when oneDNN's padding arithmetic can't express tfjs' output size. */
+function shapeArgs(info: backend_util.Conv2DInfo): ConvShapeArgs | null {
+  const { top, left, bottom, right } = info.padInfo;
+  const fitsH = Math.floor((info.inHeight + top + bottom - info.effectiveFilterHeight) / info.strideHeight) + 1 === info.outHeight;
+  const fitsW = Math.floor((info.inWidth + left + right - info.effectiveFilterWidth) / info.strideWidth) + 1 === info.outWidth;
+  if (!fitsH || !fitsW || info.dataFormat !== 'channelsLast') return null;
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    top,
+    left,
+    bottom,
+    right,
+    info.dilationHeight,
+    info.dilationWidth,
+  ];
+}
+
+const allFloat = (...ts: (TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
+
+export function conv2dConfig(addon: NativeAddon, backendName: string): KernelConfig {
+  const fallback = cpuKernel(Conv2D);
+  const kernelFunc = (args: KernelArgs<Conv2DInputs, Conv2DAttrs>): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    const shape = shapeArgs(info);
+    if (!shape || !allFloat(x, filter)) return fallback(args as never) as TensorInfo;
+    const out = output(backend, info.outShape);
+    addon.conv2d(f32(backend, x), f32(backend, filter), null, out.values, ...shape, false);
+    return out.info;
+  };
+  return { kernelName: Conv2D, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/** Bias and relu run as oneDNN post-ops inside the convolution, saving two passes over the output. */
+export function fusedConv2dConfig(addon: NativeAddon, backendName: string): KernelConfig {
+  const fallback = cpuKernel(FusedConv2D);
+  const kernelFunc = (args: KernelArgs<FusedConv2DInputs, FusedConv2DAttrs>): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo };
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    const shape = shapeArgs(info);
+    const activationSupported = attrs.activation === undefined || attrs.activation === 'linear' || attrs.activation === 'relu';
+    const biasSupported = !bias || (bias.shape.length === 1 && bias.shape[0] === info.outChannels);
+    if (!shape || !activationSupported || !biasSupported || !allFloat(x, filter, bias)) {
+      return fallback(args as never) as TensorInfo;
+    }
+    const out = output(backend, info.outShape);
+    addon.conv2d(f32(backend, x), f32(backend, filter), bias ? f32(backend, bias) : null, out.values, ...shape, attrs.activation === 'relu');
+    return out.info;
+  };
+  return { kernelName: FusedConv2D, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+export function conv2dBackpropInputConfig(addon: NativeAddon, backendName: string): KernelConfig {
+  const fallback = cpuKernel(Conv2DBackpropInput);
+  const kernelFunc = (args: KernelArgs<Conv2DBackpropInputInputs, Conv2DBackpropInputAttrs>): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const info = backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape as Shape4,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    const shape = shapeArgs(info);
+    if (!shape || !allFloat(dy, filter)) return fallback(args as never) as TensorInfo;
+    const out = output(backend, info.inShape);
+    addon.conv2dBackpropInput(f32(backend, dy), f32(backend, filter), out.values, ...shape);
+    return out.info;
+  };
+  return { kernelName: Conv2DBackpropInput, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+export function conv2dBackpropFilterConfig(addon: NativeAddon, backendName: string): KernelConfig {
+  const fallback = cpuKernel(Conv2DBackpropFilter);
+  const kernelFunc = (args: KernelArgs<Conv2DBackpropFilterInputs, Conv2DBackpropFilterAttrs>): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(attrs.dataFormat),
+    );
+    const shape = shapeArgs(info);
+    if (!shape || !allFloat(x, dy)) return fallback(args as never) as TensorInfo;
+    const out = output(backend, [...attrs.filterShape]);
+    addon.conv2dBackpropFilter(f32(backend, x), f32(backend, dy), out.values, ...shape);
+    return out.info;
+  };
+  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+}

@@ -1,0 +1,181 @@
+/**
+ * The native kernels against tfjs' own cpu backend (the reference), through the public tfjs ops so
+ * the gradients exercise Conv2DBackpropInput/Filter and MaxPoolGrad exactly as training does.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node build ships no gradients; the union package's bundle registers them all.
+import '@tensorflow/tfjs';
+import { loadNativeAddon, MASKED_SGD_KERNEL, NATIVE_BACKEND_NAME, registerNativeBackend } from '../src/index.ts';
+
+/** Deterministic inputs without depending on either backend's RNG. */
+function values(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+type Compute = () => tf.Tensor | tf.Tensor[];
+
+async function runOn(backend: string, compute: Compute): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const result = compute();
+    return (Array.isArray(result) ? result : [result]).map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const diff = Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
+    worst = Math.max(worst, diff);
+  }
+  assert.ok(worst < 1e-4, `${what}: worst relative difference ${worst}`);
+}
+
+async function assertMatchesCpu(compute: Compute, what: string): Promise<void> {
+  const expected = await runOn('cpu', compute);
+  const actual = await runOn(NATIVE_BACKEND_NAME, compute);
+  assert.equal(actual.length, expected.length);
+  actual.forEach((a, i) => {
+    assertClose(a, expected[i]!, `${what} output ${i}`);
+  });
+}
+
+before(() => {
+  const load = loadNativeAddon();
+  assert.ok('addon' in load, 'error' in load ? load.error : '');
+  registerNativeBackend(load.addon, 2);
+});
+
+describe('matmul', () => {
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      test(`transposeA=${transposeA} transposeB=${transposeB}, plain and batched`, async () => {
+        const [m, k, n] = [7, 13, 5];
+        const aShape = transposeA ? [k, m] : [m, k];
+        const bShape = transposeB ? [n, k] : [k, n];
+        await assertMatchesCpu(() => tf.matMul(tf.tensor(values(m * k, 1), aShape), tf.tensor(values(k * n, 2), bShape), transposeA, transposeB), 'matMul');
+        await assertMatchesCpu(
+          () => tf.matMul(tf.tensor(values(3 * m * k, 3), [3, ...aShape]), tf.tensor(values(3 * k * n, 4), [3, ...bShape]), transposeA, transposeB),
+          'batched matMul',
+        );
+        await assertMatchesCpu(
+          () => tf.matMul(tf.tensor(values(3 * m * k, 5), [3, ...aShape]), tf.tensor(values(k * n, 6), [1, ...bShape]), transposeA, transposeB),
+          'broadcast matMul',
+        );
+      });
+    }
+  }
+
+  test('fused matmul with bias and relu, and its gradients', async () => {
+    const a = () => tf.tensor(values(60 * 31, 7), [60, 31]);
+    const b = () => tf.tensor(values(31 * 17, 8), [31, 17]);
+    const bias = () => tf.tensor(values(17, 9), [17]);
+    await assertMatchesCpu(() => tf.fused.matMul({ a: a(), b: b(), bias: bias(), activation: 'relu' }), 'fused matMul');
+    await assertMatchesCpu(
+      () => tf.grads((x: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: c, activation: 'relu' }))))([a(), b(), bias()]),
+      'fused matMul gradients',
+    );
+  });
+});
+
+describe('conv2d', () => {
+  const cases = [
+    { name: 'same, stride 1', pad: 'same', stride: 1, k: 3, h: 9 },
+    { name: 'valid, stride 1', pad: 'valid', stride: 1, k: 3, h: 9 },
+    { name: 'same, stride 2', pad: 'same', stride: 2, k: 3, h: 9 },
+    { name: 'valid, stride 2', pad: 'valid', stride: 2, k: 3, h: 10 },
+    { name: '1x1, stride 2 (ResNet shortcut)', pad: 'same', stride: 2, k: 1, h: 8 },
+  ] as const;
+  for (const c of cases) {
+    test(`forward and both backprops: ${c.name}`, async () => {
+      const [n, cin, cout] = [4, 3, 8];
+      const x = () => tf.tensor4d(values(n * c.h * c.h * cin, 11), [n, c.h, c.h, cin]);
+      const w = () => tf.tensor4d(values(c.k * c.k * cin * cout, 12), [c.k, c.k, cin, cout]);
+      await assertMatchesCpu(() => tf.conv2d(x(), w(), c.stride, c.pad), 'conv2d');
+      await assertMatchesCpu(
+        () => tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, c.stride, c.pad))))([x(), w()]),
+        'conv2d backprops',
+      );
+    });
+  }
+
+  test('fused conv2d with bias and relu, and its gradients', async () => {
+    const x = () => tf.tensor4d(values(2 * 8 * 8 * 4, 13), [2, 8, 8, 4]);
+    const w = () => tf.tensor4d(values(3 * 3 * 4 * 6, 14), [3, 3, 4, 6]);
+    const bias = () => tf.tensor1d(values(6, 15));
+    const fused = (xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+      tf.fused.conv2d({ x: xi as tf.Tensor4D, filter: wi as tf.Tensor4D, strides: 1, pad: 'same', bias: bi, activation: 'relu' });
+    await assertMatchesCpu(() => fused(x(), w(), bias()), 'fused conv2d');
+    await assertMatchesCpu(() => tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.square(fused(xi, wi, bi))))([x(), w(), bias()]), 'fused conv2d gradients');
+  });
+});
+
+describe('maxPool', () => {
+  for (const c of [
+    { size: 2, stride: 2, pad: 'valid' },
+    { size: 3, stride: 2, pad: 'same' },
+  ] as const) {
+    test(`forward and gradient, ${c.size}x${c.size} stride ${c.stride} ${c.pad}, with ReLU ties`, async () => {
+      // relu makes many window entries exactly 0: the gradient must go to the same tied input as on cpu.
+      const x = () => tf.relu(tf.tensor4d(values(3 * 9 * 9 * 5, 16), [3, 9, 9, 5]));
+      await assertMatchesCpu(() => tf.maxPool(x(), c.size, c.stride, c.pad), 'maxPool');
+      await assertMatchesCpu(() => tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(xi as tf.Tensor4D, c.size, c.stride, c.pad), tf.tensor1d([1, 2, 3, 4, 5]))))(x()), 'maxPool gradient');
+    });
+  }
+});
+
+describe('masked SGD', () => {
+  const size = 1000;
+  const mask = () => tf.tensor1d(values(size, 20).map((v) => (v > 0 ? 1 : 0)));
+  const attrs = { lr: 0.1, momentum: 0.9, weightDecay: 1e-3 };
+
+  test('matches the reference formula, and pruned weights and momenta stay exactly zero', async () => {
+    const param = () => tf.mul(tf.tensor1d(values(size, 21)), mask());
+    const grad = () => tf.tensor1d(values(size, 22));
+    const buf = () => tf.mul(tf.tensor1d(values(size, 23)), mask());
+    const reference = await runOn('cpu', () => {
+      const g = tf.mul(tf.add(grad(), tf.mul(param(), attrs.weightDecay)), mask());
+      const b = tf.add(tf.mul(buf(), attrs.momentum), g);
+      return [tf.mul(tf.sub(param(), tf.mul(b, attrs.lr)), mask()), b];
+    });
+    const [nextParam, nextBuf] = await runOn(NATIVE_BACKEND_NAME, () =>
+      tf.engine().runKernel(MASKED_SGD_KERNEL, { param: param(), grad: grad(), momentum: buf(), mask: mask() }, attrs) as tf.Tensor[],
+    );
+    assertClose(nextParam!, reference[0]!, 'param');
+    assertClose(nextBuf!, reference[1]!, 'momentum');
+    const m = (await runOn('cpu', mask))[0]!;
+    m.forEach((keep, i) => {
+      if (keep === 0) {
+        // ±0 both count: the multiply by a 0 mask keeps the sign, as the tfjs-ops formula does.
+        assert.ok(nextParam![i] === 0 && nextBuf![i] === 0, `pruned entry ${i} moved`);
+      }
+    });
+  });
+});
+
+describe('determinism', () => {
+  test('the same inputs give bit-identical outputs on the native backend', async () => {
+    const compute = () => {
+      const x = tf.tensor4d(values(8 * 12 * 12 * 3, 30), [8, 12, 12, 3]);
+      const w = tf.tensor4d(values(3 * 3 * 3 * 16, 31), [3, 3, 3, 16]);
+      const d = tf.tensor2d(values(6 * 6 * 16 * 10, 32), [6 * 6 * 16, 10]);
+      return tf.grads((xi: tf.Tensor, wi: tf.Tensor, di: tf.Tensor) =>
+        tf.sum(tf.square(tf.matMul(tf.reshape(tf.maxPool(tf.relu(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same')), 2, 2, 'valid'), [8, -1]), di as tf.Tensor2D))),
+      )([x, w, d]);
+    };
+    const first = await runOn(NATIVE_BACKEND_NAME, compute);
+    const second = await runOn(NATIVE_BACKEND_NAME, compute);
+    first.forEach((values, i) => {
+      assert.deepEqual(Buffer.from(values.buffer), Buffer.from(second[i]!.buffer));
+    });
+  });
+});
