@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Metadata } from '@grpc/grpc-js';
+import { context, propagation } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  ATTR,
+  activeSpanRef,
+  contextFromMetadata,
+  contextFromNatsHeaders,
+  inSpan,
+  linkTo,
+  natsHeadersWithContext,
+  OtlpJsonFileExporter,
+  startTelemetry,
+  type Telemetry,
+} from '../src/index.ts';
+
+describe('telemetry', () => {
+  const exporter = new InMemorySpanExporter();
+  let telemetry: Telemetry;
+  before(() => {
+    telemetry = startTelemetry({ serviceName: 'test', exporter });
+  });
+  after(() => telemetry.shutdown());
+
+  it('carries one trace across NATS headers', async () => {
+    exporter.reset();
+    const headers = await inSpan('publish', {}, async () => natsHeadersWithContext({ 'Nats-Msg-Id': 'job-1' }));
+    assert.equal(headers.get('Nats-Msg-Id'), 'job-1');
+    assert.match(headers.get('traceparent'), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    await inSpan('consume', { parent: contextFromNatsHeaders(headers) }, async () => {});
+    const [publish, consume] = exporter.getFinishedSpans();
+    assert.equal(consume!.spanContext().traceId, publish!.spanContext().traceId);
+    assert.equal(consume!.parentSpanContext?.spanId, publish!.spanContext().spanId);
+  });
+
+  it('carries one trace across gRPC metadata', async () => {
+    exporter.reset();
+    const metadata = new Metadata();
+    await inSpan('call', {}, async () => propagation.inject(context.active(), metadata, { set: (m, k, v) => m.set(k, v) }));
+    await inSpan('serve', { parent: contextFromMetadata(metadata) }, async () => {});
+    const [call, serve] = exporter.getFinishedSpans();
+    assert.equal(serve!.parentSpanContext?.spanId, call!.spanContext().spanId);
+  });
+
+  it('starts a fresh trace when a message has no context', async () => {
+    exporter.reset();
+    await inSpan('orphan', { parent: contextFromNatsHeaders(undefined) }, async () => {});
+    assert.equal(exporter.getFinishedSpans()[0]!.parentSpanContext, undefined);
+  });
+
+  it('links a span to the one that wrote a checkpoint, and records failures', async () => {
+    exporter.reset();
+    const writer = await inSpan('write', { attributes: { [ATTR.checkpoint]: 'abc' } }, async () => activeSpanRef());
+    assert.ok(writer);
+    await assert.rejects(
+      inSpan('ticket', { links: [linkTo(writer)], attributes: { [ATTR.rewindCheckpoint]: 'abc' } }, async () => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    const ticket = exporter.getFinishedSpans()[1]!;
+    assert.equal(ticket.links[0]!.context.spanId, writer.spanId);
+    assert.equal(ticket.status.message, 'boom');
+    assert.equal(ticket.attributes[ATTR.rewindCheckpoint], 'abc');
+  });
+
+  it('writes OTLP-JSON lines to a file', async () => {
+    exporter.reset();
+    const dir = await mkdtemp(join(tmpdir(), 'rewind-otel-'));
+    try {
+      await inSpan('x', { attributes: { [ATTR.sweep]: 's1' } }, async () => {});
+      const file = join(dir, 'trace.jsonl');
+      const fileExporter = new OtlpJsonFileExporter(file);
+      await new Promise<void>((resolve, reject) =>
+        fileExporter.export(exporter.getFinishedSpans(), (r) => (r.code === 0 ? resolve() : reject(r.error))),
+      );
+      const line = JSON.parse((await readFile(file, 'utf8')).trim());
+      const span = line.resourceSpans[0].scopeSpans[0].spans[0];
+      assert.equal(span.name, 'x');
+      assert.deepEqual(span.attributes[0], { key: ATTR.sweep, value: { stringValue: 's1' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not reject on shutdown when the OTLP collector is absent', async () => {
+    const t = startTelemetry({ serviceName: 'x', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' } });
+    await inSpan('lost', {}, async () => {});
+    await t.shutdown();
+    // Re-register the in-memory provider for any later test.
+    telemetry = startTelemetry({ serviceName: 'test', exporter });
+  });
+});
