@@ -11,7 +11,7 @@ export interface ChartPoint {
 
 export interface ChartSeries {
   readonly label: string;
-  /** Drawn in the given order. */
+  /** Any order: the line is drawn left to right on the page. */
   readonly points: readonly ChartPoint[];
   readonly dashed: boolean;
 }
@@ -83,7 +83,8 @@ export function plotArea(width: number, height: number) {
 }
 
 function seriesPath(points: readonly ChartPoint[], sx: Scale, sy: Scale): string {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${coord(sx(p.x))} ${coord(sy(p.y))}`).join(' ');
+  const leftToRight = [...points].sort((a, b) => sx(a.x) - sx(b.x));
+  return leftToRight.map((p, i) => `${i === 0 ? 'M' : 'L'}${coord(sx(p.x))} ${coord(sy(p.y))}`).join(' ');
 }
 
 /** A line chart: axes with ticks and labels, one path per series (with markers and whiskers), legend, rules. */

@@ -18,6 +18,13 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+export interface BrowserOptions {
+  /** Defaults to Debian's `/usr/bin/chromium`. */
+  readonly executablePath?: string;
+  /** Device pixels per CSS pixel; 2 gives crisp figures. */
+  readonly deviceScaleFactor?: number;
+}
+
 export type BrowserOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -28,20 +35,21 @@ export type BrowserOutcome<T> = { readonly ok: true; readonly value: T } | { rea
 export async function withSvgPage<T>(
   svg: string,
   use: (page: Page) => Promise<T>,
-  deviceScaleFactor = 1,
+  options: BrowserOptions = {},
 ): Promise<BrowserOutcome<T>> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    return { ok: false, reason: `chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium)` };
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  if (!existsSync(executablePath)) {
+    return { ok: false, reason: `chromium not found at ${executablePath} (apt-get install -y chromium)` };
   }
   const profile = await mkdtemp(join(tmpdir(), 'rewind-report-chromium-'));
   try {
     let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>>;
     try {
       context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM_PATH,
+        executablePath,
         headless: true,
         args: CHROMIUM_ARGS,
-        deviceScaleFactor,
+        deviceScaleFactor: options.deviceScaleFactor ?? 1,
       });
     } catch (error) {
       const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -61,8 +69,8 @@ export async function withSvgPage<T>(
 
 export type PngOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-/** Renders an SVG string to a PNG file at `path`: the figure's own size, `scale` device pixels per SVG pixel. */
-export async function svgToPng(svg: string, path: string, scale = 2): Promise<PngOutcome> {
+/** Renders an SVG string to a PNG file at `path`: the figure's own size, `deviceScaleFactor` (default 2) pixels per SVG pixel. */
+export async function svgToPng(svg: string, path: string, options: BrowserOptions = {}): Promise<PngOutcome> {
   const outcome = await withSvgPage(
     svg,
     async (page) => {
@@ -73,7 +81,7 @@ export async function svgToPng(svg: string, path: string, scale = 2): Promise<Pn
       await page.setViewportSize({ width: Math.ceil(box.width), height: Math.ceil(box.height) });
       await figure.screenshot({ path, scale: 'device' });
     },
-    scale,
+    { ...options, deviceScaleFactor: options.deviceScaleFactor ?? 2 },
   );
   return outcome.ok ? { ok: true } : outcome;
 }

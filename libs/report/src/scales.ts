@@ -34,7 +34,10 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const ticks: number[] = [];
   // Rounding each tick to the step's precision avoids 0.30000000000000004-style labels.
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
-  for (let i = Math.floor(min / step); i <= Math.ceil(max / step); i++) ticks.push(Number((i * step).toFixed(decimals)));
+  // The slack keeps 0.3 / 0.1 = 2.9999999999999996 from adding a tick below 0.3.
+  const first = Math.floor(min / step + 1e-9);
+  const last = Math.ceil(max / step - 1e-9);
+  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toFixed(decimals)));
   return ticks;
 }
 

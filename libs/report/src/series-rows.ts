@@ -1,6 +1,6 @@
 import type { ChartPoint } from './line-chart.ts';
 
-/** Groups rows into series (in order of first appearance), averaging rows that share a series and an x. */
+/** Groups rows into series (in order of first appearance), averaging rows that share a series and an x, min–max kept. */
 export function collectSeries<Row>(
   rows: readonly Row[],
   seriesOf: (row: Row) => string,
@@ -24,10 +24,7 @@ export function collectSeries<Row>(
       low: Math.min(...ys),
       high: Math.max(...ys),
     }));
-    series.set(
-      label,
-      points.sort((a, b) => a.x - b.x),
-    );
+    series.set(label, points);
   }
   return series;
 }
