@@ -61,12 +61,13 @@ export type AddonLoad = { readonly addon: NativeAddon } | { readonly error: stri
 
 export const ADDON_PATH = fileURLToPath(new URL('../build/rewind_native.node', import.meta.url));
 
-export function loadNativeAddon(): AddonLoad {
-  if (!existsSync(ADDON_PATH)) {
-    return { error: `addon not built (${ADDON_PATH} missing; run \`npm run build -w @rewind/native-kernels\`)` };
+/** `REWIND_NATIVE_ADDON` points at another build of the addon (a debug build, or none at all). */
+export function loadNativeAddon(path = process.env.REWIND_NATIVE_ADDON || ADDON_PATH): AddonLoad {
+  if (!existsSync(path)) {
+    return { error: `addon not built (${path} missing; run \`npm run build -w @rewind/native-kernels\`)` };
   }
   try {
-    return { addon: createRequire(import.meta.url)(ADDON_PATH) as NativeAddon };
+    return { addon: createRequire(import.meta.url)(path) as NativeAddon };
   } catch (error) {
     return { error: `addon failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }
