@@ -40,6 +40,8 @@ export interface TrainRequest {
   readonly checkpointEvery?: number;
   onSnapshot?(state: TrainState): Promise<void> | void;
   onCheckpoint?(state: TrainState): Promise<void> | void;
+  /** Each evaluation as it happens, so a resumable checkpoint can carry the ones before it. */
+  onEval?(result: EvalResult): void;
   onProgress?(progress: TrainProgress): void;
   readonly signal?: AbortSignal;
 }

@@ -4,3 +4,4 @@ export * from './local-pruner.ts';
 export * from './ports.ts';
 export * from './serial-trainer.ts';
 export * from './sweep.ts';
+export * from './atomic-file.ts';

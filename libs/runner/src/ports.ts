@@ -15,6 +15,8 @@ export interface Lineage {
   readonly step?: number;
   /** Content id of the checkpoint this one derives from (e.g. a mask's source weights). */
   readonly parent?: string;
+  /** On resumable checkpoints: the work done before this point, so a resumed job reports it too. */
+  readonly done?: { readonly evals: readonly EvalPoint[]; readonly snapshotIds: Readonly<Record<string, string>> };
 }
 
 export interface StoredCheckpoint<T> {

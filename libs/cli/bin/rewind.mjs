@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Rewind is written in TypeScript and run through tsx, so there is no build step between edit and run.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,60 @@
+/** `rewind run <spec> [--out DIR]`: a whole sweep in this process, resumable by running it again. */
+import { join } from 'node:path';
+import { canonicalJson, experimentId, formatAccuracyTable, type SweepSpec } from '@rewind/core';
+import { runSweep, writeFileAtomic } from '@rewind/runner';
+import { embeddedPorts } from '../embedded.ts';
+import { ProgressBar } from '../progress-bar.ts';
+import { writeResults } from '../results-file.ts';
+import { readSpecFile } from '../spec-file.ts';
+
+/** A sweep's identity: its hyper-parameters, not where its data sits or how often it checkpoints. */
+export function sweepId(spec: SweepSpec): string {
+  const { checkpointEvery: _, ...rest } = spec;
+  return experimentId('sweep', JSON.parse(canonicalJson({ ...rest, dataset: { ...spec.dataset, dir: undefined } })));
+}
+
+export async function runCommand(specPath: string, outDir: string | undefined): Promise<number> {
+  const { spec, text } = await readSpecFile(specPath);
+  const sweep = sweepId(spec);
+  const runDir = outDir ?? join('runs', `${spec.name}-${sweep.slice('sweep_'.length, 'sweep_'.length + 8)}`);
+  await writeFileAtomic(join(runDir, 'spec.yaml'), text);
+  process.stderr.write(`rewind: sweep ${spec.name} (${sweep}) → ${runDir}\n`);
+
+  const bar = new ProgressBar(process.stderr, spec.training.batchSize);
+  const abort = new AbortController();
+  const stop = () => {
+    process.stderr.write('\nrewind: stopping; run the same command again to resume\n');
+    abort.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const ports = embeddedPorts(runDir, {
+      onEvent: (e) => {
+        if (e.type === 'progress') {
+          bar.update({ done: e.done, total: e.total });
+          bar.finished(e.label);
+        }
+      },
+      onProgress: (p) => bar.update({ label: p.job.id, step: p.step, endStep: p.endStep, loss: p.trainLoss }),
+    });
+    const { rows, plan } = await runSweep(spec, ports, abort.signal);
+    bar.close();
+    await writeResults(runDir, {
+      name: spec.name,
+      sweep,
+      model: spec.model.name,
+      dataset: spec.dataset.name,
+      backends: [...new Set(rows.map((r) => r.backend))],
+      trainings: plan.trainings,
+      rows,
+    });
+    process.stdout.write(`\n${spec.name}: ${spec.model.name} on ${spec.dataset.name}, backend ${[...new Set(rows.map((r) => r.backend))].join(', ')}\n`);
+    process.stdout.write(formatAccuracyTable(rows));
+    process.stdout.write(`\nwrote ${join(runDir, 'results.json')} and results.csv\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
