@@ -1,0 +1,12 @@
+/** Copies between host tensors (what callers hold) and device tensors (what tfjs computes on). */
+import type { HostTensor } from '@rewind/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+export function toDevice(t: HostTensor): tf.Tensor {
+  return tf.tensor(t.data, [...t.shape], 'float32');
+}
+
+/** A copy: backends may hand out their own storage, which later ops would overwrite. */
+export function toHost(t: tf.Tensor): HostTensor {
+  return { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
+}
