@@ -6,6 +6,7 @@ import { PRUNING_STRATEGIES, type PruningHparams, type PruningStrategyName } fro
 import { fullMask } from './mask.ts';
 import { applyThreshold, type Candidates, selectThreshold } from './magnitude-select.ts';
 import { rngFor } from './rng.ts';
+import { SpecError } from './spec.ts';
 import type { Mask, MaskTensor, TensorSet } from './tensors.ts';
 
 export type PruningStrategy = (weights: TensorSet, mask: Mask, hparams: PruningHparams) => Mask;
@@ -49,14 +50,18 @@ export const STRATEGIES: Readonly<Record<PruningStrategyName, PruningStrategy>> 
  * mask untouched; layers outside `prunable` are never in a mask.
  */
 export function prune(weights: TensorSet, mask: Mask | undefined, hparams: PruningHparams, prunable: readonly string[]): Mask {
-  for (const name of hparams.excludedLayers) {
-    if (!prunable.includes(name)) {
-      throw new Error(`pruning.exclude: ${name} is not a prunable layer; prunable layers are ${prunable.join(', ')}`);
-    }
-  }
+  checkExcludedLayers(hparams, prunable);
   const strategy = STRATEGIES[hparams.strategy];
-  if (!strategy) throw new Error(`pruning.strategy: unknown ${hparams.strategy}; allowed: ${PRUNING_STRATEGIES.join(', ')}`);
+  if (!strategy) throw new SpecError([{ field: 'pruning.strategy', message: `unknown ${hparams.strategy}; allowed values are ${PRUNING_STRATEGIES.join(', ')}` }]);
   return strategy(weights, mask ?? fullMask(weights, prunable), hparams);
+}
+
+/** Excluded layers must be prunable layers of the model; checked before any training starts. */
+export function checkExcludedLayers(hparams: PruningHparams, prunable: readonly string[]): void {
+  const unknown = hparams.excludedLayers.filter((name) => !prunable.includes(name));
+  if (unknown.length > 0) {
+    throw new SpecError([{ field: 'pruning.exclude', message: `${unknown.join(', ')} not a prunable layer of the model; allowed values are ${prunable.join(', ')}` }]);
+  }
 }
 
 /**

@@ -50,7 +50,7 @@ test('excluded layers keep every weight; the count comes from the others', () =>
   const mask = prune(w, undefined, hp({ excludedLayers: ['fc2.kernel'] }), prunable);
   assert.equal(countAlive({ m: mask['fc2.kernel']! }).alive, 300);
   assert.equal(countAlive({ m: mask['fc1.kernel']! }).alive, 3000 - 600);
-  assert.throws(() => prune(w, undefined, hp({ excludedLayers: ['fc9.kernel'] }), prunable), /fc9.kernel is not a prunable layer/);
+  assert.throws(() => prune(w, undefined, hp({ excludedLayers: ['fc9.kernel'] }), prunable), /pruning.exclude: fc9.kernel not a prunable layer of the model; allowed values are fc1.kernel, fc2.kernel/);
 });
 
 test('ties at the threshold are broken by layer order, then index, deterministically', () => {

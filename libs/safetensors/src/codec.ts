@@ -73,8 +73,8 @@ export function decode(bytes: Uint8Array): Decoded {
     if (end - begin !== count * BYTES_PER[dtype] || dataStart + end > bytes.length) {
       throw new SafetensorsFormatError(`tensor ${name}: offsets [${begin}, ${end}] do not fit shape [${shape}] or the file`);
     }
-    // Copy out: the source may be unaligned for Float32Array and callers own their tensors.
-    const slice = bytes.slice(dataStart + begin, dataStart + end);
+    // Copy out (a Buffer's slice would be a view): the source may be unaligned, and callers own their tensors.
+    const slice = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
     const data = dtype === 'F32' ? new Float32Array(slice.buffer, 0, count) : slice;
     entries.set(name, { dtype, shape, data });
   }

@@ -33,6 +33,13 @@ test('a train state survives the round trip bit for bit, lineage included', () =
   }
 });
 
+test('decoding a Buffer read from disk copies the tensors out of its pooled memory', () => {
+  const bytes = encodeState(state, {});
+  const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
+  const { state: back } = decodeState(pooled);
+  assert.deepEqual([...back.params['fc1.kernel']!.data], [...state.params['fc1.kernel']!.data]);
+});
+
 test('the file follows the safetensors layout: u64 header length, JSON header, aligned data', () => {
   const bytes = encodeState(state, {});
   const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));

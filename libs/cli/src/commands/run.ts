@@ -1,6 +1,7 @@
 /** `rewind run <spec> [--out DIR]`: a whole sweep in this process, resumable by running it again. */
 import { join } from 'node:path';
-import { canonicalJson, experimentId, formatAccuracyTable, type SweepSpec } from '@rewind/core';
+import { canonicalJson, checkExcludedLayers, experimentId, formatAccuracyTable, type SweepSpec } from '@rewind/core';
+import { getModel } from '@rewind/engine';
 import { runSweep, writeFileAtomic } from '@rewind/runner';
 import { embeddedPorts } from '../embedded.ts';
 import { ProgressBar } from '../progress-bar.ts';
@@ -15,6 +16,7 @@ export function sweepId(spec: SweepSpec): string {
 
 export async function runCommand(specPath: string, outDir: string | undefined): Promise<number> {
   const { spec, text } = await readSpecFile(specPath);
+  checkExcludedLayers(spec.pruning, getModel(spec.model.name).prunable);
   const sweep = sweepId(spec);
   const runDir = outDir ?? join('runs', `${spec.name}-${sweep.slice('sweep_'.length, 'sweep_'.length + 8)}`);
   await writeFileAtomic(join(runDir, 'spec.yaml'), text);
