@@ -20,6 +20,13 @@ export interface Manifest {
   readonly size: number;
   readonly chunks: readonly ChunkRef[];
   readonly lineage: Lineage;
+  /** Trace and span of the first write (not part of the content): lets a ticket's spans link to it. */
+  readonly writtenBy?: SpanRef;
+}
+
+export interface SpanRef {
+  readonly traceId: string;
+  readonly spanId: string;
 }
 
 export const manifestKey = (id: string): string => `checkpoints/${id}.json`;

@@ -16,6 +16,7 @@ import {
   type Manifest,
   manifestKey,
   type PayloadKind,
+  type SpanRef,
   parseManifest,
   payloadOfFormat,
   refKey,
@@ -29,6 +30,7 @@ export interface CheckpointInfo {
   readonly payload: PayloadKind;
   readonly size: number;
   readonly lineage: Lineage;
+  readonly writtenBy?: SpanRef;
 }
 
 export class CheckpointNotFoundError extends Error {
@@ -115,7 +117,11 @@ export class S3CheckpointStore implements CheckpointStore {
    * Stores a safetensors checkpoint arriving in pieces of any size; returns its id. Chunks are uploaded as
    * they fill, so memory stays at one chunk; the manifest goes last.
    */
-  async putBytes(pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: PayloadKind): Promise<CheckpointInfo> {
+  async putBytes(
+    pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    expected?: PayloadKind,
+    writtenBy?: SpanRef,
+  ): Promise<CheckpointInfo> {
     const whole = createHash('sha256');
     const chunks: ChunkRef[] = [];
     let pending: Uint8Array[] = [];
@@ -159,11 +165,11 @@ export class S3CheckpointStore implements CheckpointStore {
     }
     const lineage = JSON.parse(metadata.lineage ?? '{}') as Lineage;
     const id = whole.digest('hex');
-    if ((await this.manifest(id)) === undefined) {
-      const manifest: Manifest = { version: 1, id, payload, size, chunks, lineage };
-      await this.putObject(manifestKey(id), Buffer.from(JSON.stringify(manifest)));
-    }
-    return { id, payload, size, lineage };
+    const existing = await this.manifest(id);
+    if (existing !== undefined) return infoOf(existing);
+    const manifest: Manifest = { version: 1, id, payload, size, chunks, lineage, ...(writtenBy ? { writtenBy } : {}) };
+    await this.putObject(manifestKey(id), Buffer.from(JSON.stringify(manifest)));
+    return infoOf(manifest);
   }
 
   /** The checkpoint's bytes, every chunk and the whole verified against their hashes. */
@@ -262,5 +268,5 @@ export class S3CheckpointStore implements CheckpointStore {
 }
 
 function infoOf(m: Manifest): CheckpointInfo {
-  return { id: m.id, payload: m.payload, size: m.size, lineage: m.lineage };
+  return { id: m.id, payload: m.payload, size: m.size, lineage: m.lineage, ...(m.writtenBy ? { writtenBy: m.writtenBy } : {}) };
 }

@@ -1,0 +1,50 @@
+/** Client plumbing shared by every gRPC port: trace propagation, message limits, promisified calls with retry. */
+import {
+  type CallOptions,
+  type ChannelOptions,
+  type ClientUnaryCall,
+  credentials,
+  Metadata,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { traceContextInterceptor } from '@rewind/telemetry';
+import { callWithRetry, DEFAULT_RETRY, type RetryPolicy } from './errors.ts';
+
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+export const insecure = credentials.createInsecure;
+
+/** Options for a generated client constructor: every call carries the active trace context. */
+export function channelOptions(): ChannelOptions & { interceptors: (typeof traceContextInterceptor)[] } {
+  return {
+    interceptors: [traceContextInterceptor],
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  };
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (err: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+export interface CallSettings {
+  /** e.g. "checkpoint-store at 10.0.0.5:7000": named in errors. */
+  readonly server: string;
+  readonly retry?: RetryPolicy;
+  /** Per attempt. */
+  readonly timeoutMs?: number;
+}
+
+export function unary<Req, Res>(settings: CallSettings, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+  return callWithRetry(settings.server, settings.retry ?? DEFAULT_RETRY, () => once(settings, method, request));
+}
+
+function once<Req, Res>(settings: CallSettings, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+  const options: Partial<CallOptions> = settings.timeoutMs ? { deadline: Date.now() + settings.timeoutMs } : {};
+  return new Promise((resolve, reject) =>
+    method(request, new Metadata(), options, (err, res) => (err ? reject(err) : resolve(res))),
+  );
+}

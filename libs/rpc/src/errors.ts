@@ -1,0 +1,72 @@
+/**
+ * Errors across the wire. Servers map domain errors to gRPC codes; clients turn a dead server into an
+ * error that names it, after retrying while it may just be restarting.
+ */
+import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+
+/** Errors whose class name says "the caller asked for something absent" or "the input is bad". */
+const NOT_FOUND = new Set(['CheckpointNotFoundError', 'NotFoundError']);
+const INVALID = new Set(['SpecError', 'SafetensorsFormatError', 'InvalidArgumentError', 'TypeError', 'RangeError']);
+
+export class InvalidArgumentError extends Error {
+  override name = 'InvalidArgumentError';
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  const e = err as Error;
+  const code = NOT_FOUND.has(e.name)
+    ? GrpcStatus.NOT_FOUND
+    : INVALID.has(e.name) || /is required|is not one of|not a checkpoint id|must /.test(e.message)
+      ? GrpcStatus.INVALID_ARGUMENT
+      : e.name === 'AbortError'
+        ? GrpcStatus.CANCELLED
+        : GrpcStatus.INTERNAL;
+  return { code, details: e.message ?? String(err) };
+}
+
+export class ServerUnavailableError extends Error {
+  override name = 'ServerUnavailableError';
+}
+
+/** A failed call as a plain error: "<server> (<address>): <details>", keeping the gRPC code. */
+export class RemoteError extends Error {
+  override name = 'RemoteError';
+  constructor(
+    readonly server: string,
+    readonly code: GrpcStatus,
+    details: string,
+  ) {
+    super(`${server}: ${details}`);
+  }
+}
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250 };
+
+/** Retries while the server is UNAVAILABLE (down, restarting, not yet listening); other errors pass through. */
+export async function callWithRetry<T>(server: string, policy: RetryPolicy, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const e = err as ServiceError;
+      if (e.code !== GrpcStatus.UNAVAILABLE) {
+        throw typeof e.code === 'number' ? new RemoteError(server, e.code, e.details || e.message) : err;
+      }
+      if (attempt >= policy.attempts) {
+        throw new ServerUnavailableError(`${server} is unavailable after ${attempt} attempts: ${e.details || e.message}`, {
+          cause: err,
+        });
+      }
+      await new Promise((r) => setTimeout(r, policy.baseDelayMs * 2 ** (attempt - 1)));
+    }
+  }
+}

@@ -1,0 +1,24 @@
+export * from './wire.ts';
+export { HealthCheckRequest, HealthCheckResponse, HealthClient } from '../generated/grpc/health/v1/health.ts';
+export { type CallSettings, channelOptions, insecure, MAX_MESSAGE_BYTES, unary } from './client.ts';
+export { ConfigError, EnvReader } from './env-config.ts';
+export {
+  callWithRetry,
+  DEFAULT_RETRY,
+  InvalidArgumentError,
+  NotFoundError,
+  RemoteError,
+  type RetryPolicy,
+  ServerUnavailableError,
+  toServiceError,
+} from './errors.ts';
+export { type EventBody, eventFromMessage, eventKind, eventToMessage } from './event-convert.ts';
+export { GrpcCheckpointStore, infoFromMessage, type RemoteCheckpointInfo } from './grpc-checkpoint-store.ts';
+export { GrpcPruner, pruneJobFromMessage, pruneJobToMessage } from './grpc-pruner.ts';
+export { streamHandler, unaryHandler } from './handlers.ts';
+export { HealthState, ServingStatus } from './health.ts';
+export * from './hparams-convert.ts';
+export { jobFromMessage, jobToMessage, resultFromMessage, resultToMessage } from './job-convert.ts';
+export { lineageFromMessage, lineageToMessage, type PartialLineage, partialLineageFromMessage } from './lineage-convert.ts';
+export { runService, type Service } from './lifecycle.ts';
+export { type GrpcServerOptions, type RunningServer, startGrpcServer } from './server.ts';
