@@ -442,6 +442,81 @@ napi_value MaskedSgd(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// ---- Elementwise ops on activations and the leading-axis sum: a layer's bias add, ReLU and their
+// gradients. The cpu backend
+// computes both through per-element index arithmetic (and a transpose for the sum), which made them
+// cost more than the matmul or convolution they follow.
+
+enum BinaryOp { kAdd = 0, kMul = 1 };
+
+// binaryBroadcast(op, a, b, out, rows, cols): out[r, c] = a[r, c] (+|*) b[c]; rows == 1 is same shape.
+napi_value BinaryBroadcast(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6);
+  int op = a.i32(0);
+  const float* x = a.f32(1);
+  const float* b = a.f32(2);
+  float* out = a.f32(3);
+  int rows = a.i32(4), cols = a.i32(5);
+  if (!a.ok) return nullptr;
+#pragma omp parallel for if (static_cast<long long>(rows) * cols > (1 << 16))
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + static_cast<size_t>(r) * cols;
+    float* outr = out + static_cast<size_t>(r) * cols;
+    if (op == kAdd) {
+      for (int c = 0; c < cols; ++c) outr[c] = xr[c] + b[c];
+    } else {
+      for (int c = 0; c < cols; ++c) outr[c] = xr[c] * b[c];
+    }
+  }
+  return undefinedValue(env);
+}
+
+enum UnaryOp { kRelu = 0, kStep = 1 };
+
+// unary(op, x, out, alpha): relu keeps NaN (as tfjs does) so a diverging run stays visible;
+// step is 1 for x > 0, alpha otherwise, NaN for NaN.
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4);
+  int op = a.i32(0);
+  const float* x = a.f32(1);
+  float* out = a.f32(2);
+  float alpha = a.num(3);
+  if (!a.ok) return nullptr;
+  size_t size;
+  napi_typedarray_type type;
+  napi_get_typedarray_info(env, a.v[1], &type, &size, nullptr, nullptr, nullptr);
+  const long long n = static_cast<long long>(size);
+  if (op == kRelu) {
+#pragma omp parallel for if (n > (1 << 16))
+    for (long long i = 0; i < n; ++i) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+  } else {
+#pragma omp parallel for if (n > (1 << 16))
+    for (long long i = 0; i < n; ++i) out[i] = x[i] > 0.0f ? 1.0f : (x[i] != x[i] ? x[i] : alpha);
+  }
+  return undefinedValue(env);
+}
+
+// sumLeading(x, out, rows, cols): out[c] = sum over r of x[r, c], rows summed in order (deterministic).
+napi_value SumLeading(napi_env env, napi_callback_info info) {
+  Args a(env, info, 4);
+  const float* x = a.f32(0);
+  float* out = a.f32(1);
+  int rows = a.i32(2), cols = a.i32(3);
+  if (!a.ok) return nullptr;
+  constexpr int kBlock = 256;  // columns per task: each task owns its outputs, so no reduction races
+  const int blocks = (cols + kBlock - 1) / kBlock;
+#pragma omp parallel for if (static_cast<long long>(rows) * cols > (1 << 16))
+  for (int blk = 0; blk < blocks; ++blk) {
+    const int c0 = blk * kBlock, c1 = std::min(cols, c0 + kBlock);
+    for (int c = c0; c < c1; ++c) out[c] = 0.0f;
+    for (int r = 0; r < rows; ++r) {
+      const float* xr = x + static_cast<size_t>(r) * cols;
+      for (int c = c0; c < c1; ++c) out[c] += xr[c];
+    }
+  }
+  return undefinedValue(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -452,6 +527,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"binaryBroadcast", nullptr, BinaryBroadcast, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumLeading", nullptr, SumLeading, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maskedSgd", nullptr, MaskedSgd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

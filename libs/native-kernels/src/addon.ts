@@ -39,6 +39,11 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, ...shape: ConvShapeArgs): void;
   maxPool(x: Float32Array, y: Float32Array, ...shape: PoolShapeArgs): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, ...shape: PoolShapeArgs): void;
+  /** op 0 = add, 1 = multiply; b broadcasts over rows (rows = 1 for same-shape operands). */
+  binaryBroadcast(op: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** op 0 = relu, 1 = step (x > 0 ? 1 : alpha). */
+  unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
+  sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   maskedSgd(
     param: Float32Array,
     grad: Float32Array,

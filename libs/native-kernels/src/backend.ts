@@ -7,6 +7,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, type KernelConfig, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './kernels/conv.ts';
+import { addConfig, multiplyConfig, reluConfig, stepConfig, sumConfig } from './kernels/elementwise.ts';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.ts';
 import { maxPoolConfig, maxPoolGradConfig } from './kernels/pool.ts';
 import { maskedSgdConfig } from './kernels/sgd.ts';
@@ -37,6 +38,11 @@ export function registerNativeBackend(addon: NativeAddon, threads: number): void
     conv2dBackpropFilterConfig(addon, NATIVE_BACKEND_NAME),
     maxPoolConfig(addon, NATIVE_BACKEND_NAME),
     maxPoolGradConfig(addon, NATIVE_BACKEND_NAME),
+    addConfig(addon, NATIVE_BACKEND_NAME),
+    multiplyConfig(addon, NATIVE_BACKEND_NAME),
+    reluConfig(addon, NATIVE_BACKEND_NAME),
+    stepConfig(addon, NATIVE_BACKEND_NAME),
+    sumConfig(addon, NATIVE_BACKEND_NAME),
     maskedSgdConfig(addon, NATIVE_BACKEND_NAME),
   ];
   const replaced = new Set(native.map((k) => k.kernelName));

@@ -133,6 +133,32 @@ describe('maxPool', () => {
   }
 });
 
+describe('elementwise', () => {
+  const x = () => tf.tensor4d(values(2 * 5 * 5 * 7, 40), [2, 5, 5, 7]);
+  test('add and multiply: same shape, trailing-vector broadcast (either side), and general broadcast', async () => {
+    for (const op of [tf.add, tf.mul]) {
+      await assertMatchesCpu(() => op(x(), tf.tensor4d(values(2 * 5 * 5 * 7, 41), [2, 5, 5, 7])), `${op.name} same shape`);
+      await assertMatchesCpu(() => op(x(), tf.tensor1d(values(7, 42))), `${op.name} bias`);
+      await assertMatchesCpu(() => op(tf.tensor2d(values(7, 43), [1, 7]), x()), `${op.name} bias first`);
+      await assertMatchesCpu(() => op(x(), tf.tensor4d(values(5, 44), [1, 5, 1, 1])), `${op.name} general broadcast`);
+    }
+  });
+
+  test('relu and its gradient (step), including exact zeros', async () => {
+    const withZeros = () => tf.relu(tf.sub(x(), 0.2));
+    await assertMatchesCpu(() => tf.relu(x()), 'relu');
+    await assertMatchesCpu(() => tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(tf.relu(xi), xi)))(withZeros()), 'relu gradient');
+    await assertMatchesCpu(() => tf.step(withZeros(), 0.5), 'step with alpha');
+  });
+
+  test('sum over leading axes (bias gradients), and other reductions', async () => {
+    await assertMatchesCpu(() => tf.sum(x(), [0, 1, 2]), 'sum [0,1,2]');
+    await assertMatchesCpu(() => tf.sum(x(), [0], true), 'sum [0] keepDims');
+    await assertMatchesCpu(() => tf.sum(x(), [1, 2]), 'sum [1,2]');
+    await assertMatchesCpu(() => tf.sum(x()), 'sum all');
+  });
+});
+
 describe('masked SGD', () => {
   const size = 1000;
   const mask = () => tf.tensor1d(values(size, 20).map((v) => (v > 0 ? 1 : 0)));
