@@ -39,6 +39,9 @@ export const cifarResnet20: ModelDefinition = {
   outputLayer: 'fc.kernel',
   init(hp, [, , c], numClasses) {
     const filters = SEGMENT_FILTERS.map((f) => f * hp.width);
+    if (!filters.every((f) => Number.isInteger(f) && f > 0)) {
+      throw new RangeError(`cifar_resnet_20 width ${hp.width} does not give whole filter counts (16 x width)`);
+    }
     const builder = new ParamBuilder(hp.initSeed);
     let current = filters[0]!;
     builder.conv('conv', 3, c, current, false).batchNorm('bn', current);
