@@ -1,5 +1,6 @@
 /** The embedded mode: every port in this process, all state in one run directory. */
 import { join } from 'node:path';
+import { LocalAnalyzer } from '@rewind/analysis';
 import { FileLedger, LocalDirStore, LocalPruner, type SweepEvent, type SweepPorts, serialTrainer } from '@rewind/runner';
 import { type JobProgress, LocalTrainer } from '@rewind/train-job';
 
@@ -15,6 +16,7 @@ export function embeddedPorts(runDir: string, hooks: EmbeddedHooks = {}): SweepP
     ledger: new FileLedger(runDir),
     trainer: serialTrainer(new LocalTrainer(store, hooks.onProgress ? { onProgress: hooks.onProgress } : {})),
     pruner: new LocalPruner(store),
+    analyzer: new LocalAnalyzer(store),
     events: { emit: (event) => hooks.onEvent?.(event) },
   };
 }

@@ -2,18 +2,23 @@
 import { parseArgs } from 'node:util';
 import { SpecError } from '@rewind/core';
 import { runCommand } from './commands/run.ts';
+import { findRewindCommand } from './commands/find-rewind.ts';
+import { reportCommand } from './commands/report.ts';
 import { showCommand } from './commands/show.ts';
 import { UsageError } from './spec-file.ts';
 
 const USAGE = `usage:
-  rewind run <spec.yaml> [--out DIR]   run a sweep in this process (rerun to resume)
-  rewind show <run-dir>                print a run's results table
+  rewind run <spec.yaml> [--out DIR]                  run a sweep in this process (rerun to resume)
+  rewind show <run-dir>                               print a run's results tables
+  rewind report <run-dir>                             draw the accuracy and instability figures (SVG, PNG)
+  rewind find-rewind <spec.yaml> [--round R] [--out DIR]
+                                                      find the earliest stable rewind point
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, round: { type: 'string' } } });
     const arg = (what: string) => {
       const value = positionals[0];
       if (!value) throw new UsageError(`rewind ${command}: missing ${what}\n${USAGE}`);
@@ -24,6 +29,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(arg('<spec.yaml>'), values.out);
       case 'show':
         return await showCommand(arg('<run-dir>'));
+      case 'report':
+        return await reportCommand(arg('<run-dir>'));
+      case 'find-rewind':
+        return await findRewindCommand(arg('<spec.yaml>'), values.round, values.out);
       case undefined:
       case 'help':
       case '--help':

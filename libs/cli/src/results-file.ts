@@ -1,8 +1,8 @@
 /** results.json and results.csv in a run directory: what `rewind run` writes and `rewind show` reads. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ResultRow, toCsv } from '@rewind/core';
-import { writeFileAtomic } from '@rewind/runner';
+import { formatAccuracyTable, type ResultRow, toCsv } from '@rewind/core';
+import { type AnalysisRow, formatStabilityTable, writeFileAtomic } from '@rewind/runner';
 import { UsageError } from './spec-file.ts';
 
 export interface ResultsFile {
@@ -13,6 +13,8 @@ export interface ResultsFile {
   readonly backends: readonly string[];
   readonly trainings: number;
   readonly rows: readonly ResultRow[];
+  /** Stability analyses, when the spec asked for them. */
+  readonly analyses: readonly AnalysisRow[];
 }
 
 export async function writeResults(runDir: string, results: ResultsFile): Promise<void> {
@@ -28,4 +30,11 @@ export async function readResults(runDir: string): Promise<ResultsFile> {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; is this a run directory of `rewind run`?' : (e as Error).message;
     throw new UsageError(`cannot read ${path}: ${why}`);
   }
+}
+
+/** The tables `rewind run` ends with and `rewind show` prints: accuracy by round, then stability by k. */
+export function formatResults(results: ResultsFile): string {
+  const head = `${results.name}: ${results.model} on ${results.dataset}, backend ${results.backends.join(', ')}\n`;
+  const stability = results.analyses.length ? `\nstability against the rewind point k:\n${formatStabilityTable(results.analyses)}` : '';
+  return `${head}${formatAccuracyTable(results.rows)}${stability}`;
 }

@@ -39,8 +39,13 @@ export interface RoundPlan {
   /** Round 0's ticket is the trunk itself, so it has no branch of its own. */
   readonly ticket?: BranchPlan;
   readonly controls: readonly BranchPlan[];
-  /** Extra data-order copies: of the ticket (or dense net at round 0) and of each control. */
+  /**
+   * Data-order copies for stability analyses: of the ticket and of each control (copy 0 is the branch
+   * itself); at round 0, of the dense net retrained from W_k, copy 0 included.
+   */
   readonly copies: readonly BranchPlan[];
+  /** Whether stability analyses run for this round. */
+  readonly analysed: boolean;
 }
 
 export interface ImpChain {
@@ -70,7 +75,8 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   for (const k of rewindSteps) {
     if (k >= endStep) throw new Error(`rewind point ${k}it is not before the end of training (${endStep}it)`);
   }
-  const copies = spec.stability?.copies ?? 1;
+  const analysedRounds = spec.stability ? new Set(spec.stability.rounds ?? range(spec.pruning.rounds + 1)) : new Set<number>();
+  const copiesAt = (round: number) => (analysedRounds.has(round) ? spec.stability!.copies : 1);
   const dataset = { name: spec.dataset.name, trainSubset: spec.dataset.trainSubset };
   const pruning = { strategy: spec.pruning.strategy, fraction: spec.pruning.fraction, excludedLayers: spec.pruning.excludedLayers };
 
@@ -95,16 +101,22 @@ export function planSweep(spec: SweepSpec): SweepPlan {
       for (let round = 0; round <= spec.pruning.rounds; round++) {
         const kinds: BranchKind[] = round === 0 ? ['ticket'] : ['ticket', ...spec.controls];
         const extra: BranchPlan[] = [];
-        for (const kind of kinds) for (let copy = 1; copy < copies; copy++) extra.push(branch(kind, round, copy));
+        const first = round === 0 && analysedRounds.has(0) ? 0 : 1;
+        for (const kind of kinds) for (let copy = first; copy < copiesAt(round); copy++) extra.push(branch(kind, round, copy));
         rounds.push({
           round,
           ...(round === 0 ? {} : { ticket: branch('ticket', round, 0) }),
           controls: round === 0 ? [] : spec.controls.map((c) => branch(c, round, 0)),
           copies: extra,
+          analysed: analysedRounds.has(round),
         });
       }
       chains.push({ trunkId, rewindStep, rounds });
     }
   }
   return { iterationsPerEpoch: ipe, endStep, checkpointEvery: toIterations(spec.checkpointEvery, ipe), trunks, chains, trainings };
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }

@@ -25,6 +25,8 @@ export interface StabilitySpec {
   readonly alphaPoints: number;
   /** Error barrier under which a subnet counts as stable. */
   readonly threshold: number;
+  /** Rounds analysed (0 = the dense net); every round when absent. */
+  readonly rounds?: readonly number[];
 }
 
 export const STABILITY_ANALYSES = ['pruning', 'data_order', 'linear_mode'] as const;
@@ -156,6 +158,10 @@ class Reader {
     return out;
   }
 
+  has(key: string): boolean {
+    return this.raw[key] !== undefined;
+  }
+
   push(field: string, message: string): void {
     this.issues.push({ field, message });
   }
@@ -276,7 +282,7 @@ export function parseSpec(raw: unknown): SweepSpec {
 }
 
 function parseStability(top: Reader): { stability?: StabilitySpec } {
-  const s = top.section('stability', ['analyses', 'copies', 'alpha_points', 'threshold'], false);
+  const s = top.section('stability', ['analyses', 'copies', 'alpha_points', 'threshold', 'rounds'], false);
   if (!s) return {};
   const analyses = s.list('analyses', [...STABILITY_ANALYSES], (v, field) => {
     if (STABILITY_ANALYSES.includes(v as StabilityAnalysisName)) return v as StabilityAnalysisName;
@@ -289,6 +295,15 @@ function parseStability(top: Reader): { stability?: StabilitySpec } {
       copies: s.number('copies', { fallback: 2, min: 2, integer: true }),
       alphaPoints: s.number('alpha_points', { fallback: 30, min: 2, integer: true }),
       threshold: s.number('threshold', { fallback: 0.02, min: 0, max: 1 }),
+      ...(s.has('rounds')
+        ? {
+            rounds: s.list('rounds', undefined, (v, field) => {
+              if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+              top.push(field, `must be a round number ≥ 0, found ${describe(v)}`);
+              return undefined;
+            }),
+          }
+        : {}),
     },
   };
 }

@@ -82,11 +82,18 @@ test('extending the rounds keeps the ids of the rounds already planned, so a rer
 test('stability adds data-order copies of tickets, controls and the dense net', () => {
   const plan = planSweep(parseSpec({ ...valid(), stability: { copies: 2 } }));
   const chain = plan.chains[0]!;
-  assert.equal(chain.rounds[0]!.copies.length, 1);
+  assert.deepEqual(chain.rounds[0]!.copies.map((c) => c.copy), [0, 1], 'the dense net is retrained from W_k on both orders');
   assert.deepEqual(chain.rounds[1]!.copies.map((c) => [c.kind, c.copy, c.training.dataOrderSeed]), [
     ['ticket', 1, 1],
     ['random_reinit', 1, 1],
   ]);
+});
+
+test('stability rounds limit the copies to the rounds analysed', () => {
+  const plan = planSweep(parseSpec({ ...valid(), stability: { copies: 3, rounds: [2] } }));
+  const chain = plan.chains[0]!;
+  assert.deepEqual(chain.rounds.map((r) => r.copies.length), [0, 0, 4, 0]);
+  assert.deepEqual(chain.rounds.map((r) => r.analysed), [false, false, true, false]);
 });
 
 test('a rewind point at or past the end of training is refused', () => {

@@ -5,3 +5,4 @@ export * from './ports.ts';
 export * from './serial-trainer.ts';
 export * from './sweep.ts';
 export * from './atomic-file.ts';
+export * from './analysis-rows.ts';

@@ -108,11 +108,67 @@ export interface Pruner {
   prune(job: PruneJob): Promise<string>;
 }
 
+/** Stability analyses of trained subnets (Frankle et al. 2019, 2020), by checkpoint id. */
+export type AnalysisJob =
+  | {
+      /** Distance between the dense net and the subnet, both trained from W_k on the same data order. */
+      readonly analysis: 'pruning';
+      readonly denseId: string;
+      readonly subnetId: string;
+      readonly maskId?: string;
+      /** The prunable layers: distances are over their (surviving) weights. */
+      readonly layers: readonly string[];
+    }
+  | {
+      /** Distances between copies of the subnet trained on different data orders. */
+      readonly analysis: 'data_order';
+      readonly copyIds: readonly string[];
+      readonly maskId?: string;
+      readonly layers: readonly string[];
+    }
+  | {
+      /** The error barrier on the linear path between the first two copies. */
+      readonly analysis: 'linear_mode';
+      readonly copyIds: readonly string[];
+      readonly maskId?: string;
+      readonly model: ModelHparams;
+      readonly dataset: DatasetHparams;
+      readonly alphaPoints: number;
+      readonly threshold: number;
+    };
+
+export interface DistanceSummary {
+  readonly l2: number;
+  readonly l2Normalized: number;
+  readonly weightsCompared: number;
+}
+
+export type AnalysisResult =
+  | {
+      readonly analysis: 'pruning' | 'data_order';
+      readonly total: DistanceSummary;
+      readonly perLayer: Readonly<Record<string, DistanceSummary>>;
+      /** How l2Normalized is normalised. */
+      readonly normalization: string;
+    }
+  | {
+      readonly analysis: 'linear_mode';
+      readonly trainBarrier: number;
+      readonly testBarrier: number;
+      readonly threshold: number;
+      readonly stable: boolean;
+      readonly path: readonly { readonly alpha: number; readonly trainError: number; readonly testError: number }[];
+    };
+
+export interface Analyzer {
+  analyze(job: AnalysisJob): Promise<AnalysisResult>;
+}
+
 export type SweepEvent =
   | { readonly type: 'checkpoint.saved'; readonly id: string; readonly lineage: Lineage }
   | { readonly type: 'round.completed'; readonly experiment: string; readonly row: unknown }
   | { readonly type: 'ticket.found'; readonly experiment: string; readonly maskId: string; readonly rewindId: string }
-  | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string }
+  | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string; readonly cached?: boolean }
   | { readonly type: 'analysis.completed'; readonly experiment: string; readonly analysis: string; readonly result: unknown };
 
 export interface EventSink {
@@ -124,6 +180,7 @@ export interface SweepPorts {
   readonly ledger: Ledger;
   readonly trainer: Trainer;
   readonly pruner: Pruner;
+  readonly analyzer: Analyzer;
   readonly events: EventSink;
 }
 

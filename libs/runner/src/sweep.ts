@@ -6,6 +6,7 @@
  */
 import {
   type BranchPlan,
+  experimentId,
   fractionRemaining,
   type ImpChain,
   planSweep,
@@ -14,7 +15,8 @@ import {
   type SweepSpec,
   type TrunkPlan,
 } from '@rewind/core';
-import type { Lineage, SweepPorts, TrainJob, TrainJobResult } from './ports.ts';
+import { type AnalysisRow, analysisJobsFor } from './analysis-rows.ts';
+import type { AnalysisResult, Lineage, SweepPorts, TrainJob, TrainJobResult } from './ports.ts';
 
 /** What the ledger keeps per trained experiment: enough to rebuild its result row. */
 export interface TrainingRecord {
@@ -25,20 +27,29 @@ export interface TrainingRecord {
 export interface SweepOutcome {
   readonly plan: SweepPlan;
   readonly rows: readonly ResultRow[];
+  readonly analyses: readonly AnalysisRow[];
 }
 
-export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: AbortSignal): Promise<SweepOutcome> {
+export interface SweepOptions {
+  /** Run only the IMP chains of these rewind points (iterations); the trunk still saves every W_k. */
+  readonly rewindSteps?: readonly number[];
+}
+
+export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: AbortSignal, options: SweepOptions = {}): Promise<SweepOutcome> {
   const plan = planSweep(spec);
+  const chains = plan.chains.filter((c) => !options.rewindSteps || options.rewindSteps.includes(c.rewindStep));
   const rows = new Map<string, ResultRow>();
+  const analyses = new Map<string, AnalysisRow>();
   let done = 0;
 
   /** Runs `work` unless the ledger already holds the experiment. */
   const once = async (id: string, label: string, work: () => Promise<TrainingRecord>): Promise<TrainingRecord> => {
     signal?.throwIfAborted();
-    const record = (await ports.ledger.get<TrainingRecord>(id)) ?? (await work());
-    await ports.ledger.put(id, record);
+    const cached = await ports.ledger.get<TrainingRecord>(id);
+    const record = cached ?? (await work());
+    if (!cached) await ports.ledger.put(id, record);
     rows.set(id, record.row);
-    await ports.events.emit({ type: 'progress', done: ++done, total: plan.trainings, label });
+    await ports.events.emit({ type: 'progress', done: ++done, total: plan.trainings, label, cached: cached !== undefined });
     return record;
   };
 
@@ -53,15 +64,29 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
     ...rest,
   });
 
+  const trunkJob = (trunk: TrunkPlan, snapshotAt: readonly number[]) =>
+    ({ ...job(trunk.id, { experiment: trunk.id, trunk: trunk.id }, { start: { initSeed: trunk.seed, step: 0 }, training: trunk.training, snapshotAt: [...snapshotAt] }), model: trunk.model });
+
   const runTrunk = async (trunk: TrunkPlan) => {
-    const record = await once(trunk.id, `dense trunk, seed ${trunk.seed}`, async () => {
-      const result = await ports.trainer.train(
-        { ...job(trunk.id, { experiment: trunk.id, trunk: trunk.id }, { start: { initSeed: trunk.seed, step: 0 }, training: trunk.training, snapshotAt: [...trunk.rewindSteps] }), model: trunk.model },
-        signal,
-      );
+    let record = await once(trunk.id, `dense trunk, seed ${trunk.seed}`, async () => {
+      const result = await ports.trainer.train(trunkJob(trunk, trunk.rewindSteps), signal);
       return { result, row: rowOf(trunk.id, trunk, 'dense', 0, 0, 0, 1, result) };
     });
-    await Promise.all(plan.chains.filter((c) => c.trunkId === trunk.id).map((chain) => runChain(trunk, chain, record)));
+    record = await withSnapshots(trunk, record);
+    await Promise.all(chains.filter((c) => c.trunkId === trunk.id).map((chain) => runChain(trunk, chain, record)));
+  };
+
+  /**
+   * A spec may gain rewind points after its trunk was trained. Training is deterministic, so replaying the
+   * trunk up to the new points yields exactly the W_k the original run passed through.
+   */
+  const withSnapshots = async (trunk: TrunkPlan, record: TrainingRecord): Promise<TrainingRecord> => {
+    const missing = trunk.rewindSteps.filter((k) => !(String(k) in record.result.snapshotIds));
+    if (missing.length === 0) return record;
+    const replay = await ports.trainer.train({ ...trunkJob(trunk, missing), id: `${trunk.id}.replay-${missing.join('-')}`, endStep: Math.max(...missing) }, signal);
+    const updated = { ...record, result: { ...record.result, snapshotIds: { ...record.result.snapshotIds, ...replay.snapshotIds } } };
+    await ports.ledger.put(trunk.id, updated);
+    return updated;
   };
 
   const runChain = async (trunk: TrunkPlan, chain: ImpChain, trunkRecord: TrainingRecord) => {
@@ -87,6 +112,7 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
       const label = (b: BranchPlan) => `k=${k}it round ${round.round} ${b.kind}${b.copy ? ` copy ${b.copy}` : ''}`;
       let ticketMask = maskId;
       let remaining = 1;
+      let ticketRecord: TrainingRecord | undefined;
       if (round.ticket) {
         const ticket = round.ticket;
         const record = await once(ticket.id, label(ticket), async () => {
@@ -105,6 +131,7 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
         await ports.events.emit({ type: 'round.completed', experiment: ticket.id, row: record.row });
         await ports.events.emit({ type: 'ticket.found', experiment: ticket.id, maskId: ticketMask!, rewindId });
         weightsId = record.result.finalId;
+        ticketRecord = record;
       }
       maskId = ticketMask;
       const branchMask = async (branch: BranchPlan): Promise<string | undefined> => {
@@ -117,16 +144,35 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
           lineage: { experiment: branch.id, trunk: trunk.id, rewindStep: k, round: round.round },
         });
       };
-      await Promise.all(
-        [...round.controls, ...round.copies].map((branch) =>
-          once(branch.id, label(branch), async () => train(branch, await branchMask(branch), remaining)),
-        ),
+      const trained = await Promise.all(
+        [...round.controls, ...round.copies].map(async (branch) => ({
+          branch,
+          record: await once(branch.id, label(branch), async () => train(branch, await branchMask(branch), remaining)),
+        })),
       );
+      if (round.analysed && spec.stability) {
+        const copy0 = [...(round.ticket ? [{ branch: round.ticket, record: ticketRecord! }] : []), ...trained];
+        for (const { row, job: analysisJob } of analysisJobsFor(spec, trunkRecord.result.finalId, prunable, copy0)) {
+          const key = experimentId('analysis', analysisJob);
+          const result = (await ports.ledger.get<AnalysisResult>(key)) ?? (await ports.analyzer.analyze(analysisJob));
+          await ports.ledger.put(key, result);
+          const analysisRow: AnalysisRow = { ...row, result };
+          analyses.set(key, analysisRow);
+          await ports.events.emit({ type: 'analysis.completed', experiment: row.experiment, analysis: analysisJob.analysis, result });
+        }
+      }
     }
   };
 
   await Promise.all(plan.trunks.map(runTrunk));
-  return { plan, rows: orderedRows(plan, rows) };
+  return { plan, rows: orderedRows(plan, rows), analyses: [...analyses.values()].sort(byPosition) };
+}
+
+const KIND_ORDER: readonly ResultRow['kind'][] = ['dense', 'ticket', 'random_pruning', 'random_reinit'];
+
+function byPosition(a: AnalysisRow, b: AnalysisRow): number {
+  const kind = KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
+  return a.seed - b.seed || a.rewindStep - b.rewindStep || a.round - b.round || kind || a.analysis.localeCompare(b.analysis);
 }
 
 function rowOf(

@@ -1,11 +1,11 @@
 /** `rewind run <spec> [--out DIR]`: a whole sweep in this process, resumable by running it again. */
 import { join } from 'node:path';
-import { canonicalJson, checkExcludedLayers, experimentId, formatAccuracyTable, type SweepSpec } from '@rewind/core';
+import { canonicalJson, checkExcludedLayers, experimentId, type SweepSpec } from '@rewind/core';
 import { getModel } from '@rewind/engine';
 import { runSweep, writeFileAtomic } from '@rewind/runner';
 import { embeddedPorts } from '../embedded.ts';
 import { ProgressBar } from '../progress-bar.ts';
-import { writeResults } from '../results-file.ts';
+import { formatResults, readResults, writeResults } from '../results-file.ts';
 import { readSpecFile } from '../spec-file.ts';
 
 /** A sweep's identity: its hyper-parameters, not where its data sits or how often it checkpoints. */
@@ -14,11 +14,16 @@ export function sweepId(spec: SweepSpec): string {
   return experimentId('sweep', JSON.parse(canonicalJson({ ...rest, dataset: { ...spec.dataset, dir: undefined } })));
 }
 
+/** Where a sweep's state lives unless --out says otherwise: named by the spec and its hash. */
+export function defaultRunDir(spec: SweepSpec): string {
+  return join('runs', `${spec.name}-${sweepId(spec).slice('sweep_'.length, 'sweep_'.length + 8)}`);
+}
+
 export async function runCommand(specPath: string, outDir: string | undefined): Promise<number> {
   const { spec, text } = await readSpecFile(specPath);
   checkExcludedLayers(spec.pruning, getModel(spec.model.name).prunable);
   const sweep = sweepId(spec);
-  const runDir = outDir ?? join('runs', `${spec.name}-${sweep.slice('sweep_'.length, 'sweep_'.length + 8)}`);
+  const runDir = outDir ?? defaultRunDir(spec);
   await writeFileAtomic(join(runDir, 'spec.yaml'), text);
   process.stderr.write(`rewind: sweep ${spec.name} (${sweep}) → ${runDir}\n`);
 
@@ -40,7 +45,7 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
       },
       onProgress: (p) => bar.update({ label: p.job.id, step: p.step, endStep: p.endStep, loss: p.trainLoss }),
     });
-    const { rows, plan } = await runSweep(spec, ports, abort.signal);
+    const { rows, plan, analyses } = await runSweep(spec, ports, abort.signal);
     bar.close();
     await writeResults(runDir, {
       name: spec.name,
@@ -50,9 +55,10 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
       backends: [...new Set(rows.map((r) => r.backend))],
       trainings: plan.trainings,
       rows,
+      analyses,
     });
-    process.stdout.write(`\n${spec.name}: ${spec.model.name} on ${spec.dataset.name}, backend ${[...new Set(rows.map((r) => r.backend))].join(', ')}\n`);
-    process.stdout.write(formatAccuracyTable(rows));
+    process.stdout.write('\n');
+    process.stdout.write(formatResults(await readResults(runDir)));
     process.stdout.write(`\nwrote ${join(runDir, 'results.json')} and results.csv\n`);
     return 0;
   } finally {

@@ -1,10 +1,7 @@
-/** `rewind show <dir>`: the results table of a finished run, again. */
-import { formatAccuracyTable } from '@rewind/core';
-import { readResults } from '../results-file.ts';
+/** `rewind show <dir>`: the results tables of a finished run, again. */
+import { formatResults, readResults } from '../results-file.ts';
 
 export async function showCommand(runDir: string): Promise<number> {
-  const results = await readResults(runDir);
-  process.stdout.write(`${results.name}: ${results.model} on ${results.dataset}, backend ${results.backends.join(', ')}\n`);
-  process.stdout.write(formatAccuracyTable(results.rows));
+  process.stdout.write(formatResults(await readResults(runDir)));
   return 0;
 }

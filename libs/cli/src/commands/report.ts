@@ -1,0 +1,41 @@
+/** `rewind report <dir>`: the papers' two figures as SVG, and PNG where a browser is at hand. */
+import { join } from 'node:path';
+import { seriesOf } from '@rewind/core';
+import { accuracyVsSparsityFigure, instabilityVsRewindFigure, svgToPng } from '@rewind/report';
+import { writeFileAtomic } from '@rewind/runner';
+import { readResults } from '../results-file.ts';
+
+export async function reportCommand(runDir: string): Promise<number> {
+  const results = await readResults(runDir);
+  const figures: [string, string][] = [];
+  const main = results.rows.filter((r) => r.copy === 0);
+  const rewindSteps = [...new Set(main.filter((r) => r.kind !== 'dense').map((r) => r.rewindStep))];
+  // The dense net is every line's first point: round 0 of each k.
+  const accuracy = main.flatMap((r) => {
+    if (r.kind !== 'dense') return [{ series: seriesOf(r), weightsRemaining: r.weightsRemaining, testAccuracy: r.finalAccuracy, control: r.kind !== 'ticket' }];
+    const kinds = [...new Set(main.filter((x) => x.kind !== 'dense').map((x) => seriesOf(x)))];
+    return kinds.map((series) => ({ series, weightsRemaining: 1, testAccuracy: r.finalAccuracy, control: !/^k=\d+it$/.test(series) }));
+  });
+  figures.push(['accuracy-vs-weights-remaining', accuracyVsSparsityFigure(accuracy, { title: `${results.model}: test accuracy vs weights remaining` })]);
+
+  const barriers = results.analyses
+    .filter((a) => a.result.analysis === 'linear_mode' && (a.kind === 'ticket' || a.kind === 'dense'))
+    .map((a) => ({
+      sparsityLabel: `${(100 * a.weightsRemaining).toFixed(1)}% remaining`,
+      rewindStep: a.rewindStep,
+      barrier: a.result.analysis === 'linear_mode' ? a.result.testBarrier : 0,
+    }));
+  if (barriers.length > 0) {
+    figures.push(['instability-vs-rewind', instabilityVsRewindFigure(barriers, { title: `${results.model}: instability vs rewind point` })]);
+  } else {
+    process.stdout.write(`no linear-mode analyses in this run (rewind points: ${rewindSteps.join(', ')}): add a stability section to the spec for the instability figure\n`);
+  }
+
+  for (const [name, svg] of figures) {
+    const svgPath = join(runDir, `${name}.svg`);
+    await writeFileAtomic(svgPath, svg);
+    const png = await svgToPng(svg, join(runDir, `${name}.png`));
+    process.stdout.write(`wrote ${svgPath}${png.ok ? ` and ${name}.png` : ` (no PNG: ${png.reason})`}\n`);
+  }
+  return 0;
+}
