@@ -23,7 +23,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
   const dataset = await loadDataset(req.dataset);
   const model = getModel(req.model.name);
   checkInputShape(model, dataset.inputShape);
-  validateRequest(model, req.start, req.mask, req.endStep);
+  validateRequest(model, req.start, req.mask, req.endStep, dataset.numClasses);
 
   const { training } = req;
   const ipe = iterationsPerEpoch(dataset.train.count, training.batchSize);

@@ -2,13 +2,21 @@
 import { type HostTensor, type Mask, sizeOf, type TensorSet, type TrainState } from '@rewind/core';
 import type { ModelDefinition } from './models/model.ts';
 
-export function validateRequest(model: ModelDefinition, start: TrainState, mask: Mask | undefined, endStep: number): void {
+export function validateRequest(
+  model: ModelDefinition,
+  start: TrainState,
+  mask: Mask | undefined,
+  endStep: number,
+  numClasses: number,
+): void {
   const fail = (detail: string) => {
     throw new Error(`invalid train request for ${model.name}: ${detail}`);
   };
   if (!Number.isInteger(start.step) || start.step < 0) fail(`start step ${start.step} is not a whole number`);
   if (!Number.isInteger(endStep) || endStep < start.step) fail(`endStep ${endStep} is before start step ${start.step}`);
   for (const name of model.prunable) if (!start.params[name]) fail(`start state lacks parameter ${name}`);
+  const outputs = start.params[model.outputLayer]?.shape.at(-1);
+  if (outputs !== numClasses) fail(`the output layer has ${outputs} outputs, the dataset ${numClasses} classes`);
   checkAgainstParams('mask', mask ?? {}, start.params, fail);
   const momentumNames = Object.keys(start.momentum);
   if (momentumNames.length > 0) {

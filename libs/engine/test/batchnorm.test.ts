@@ -13,18 +13,18 @@ const short = { ...TRAINING, batchSize: 8 };
 test('batch norm: running statistics move during training and resume bit-identically', async () => {
   const checkpoints: TrainState[] = [];
   const whole = await train(
-    request(resnet, { training: short, endStep: 6, checkpointEvery: 4, onCheckpoint: (s) => void checkpoints.push(s) }),
+    request(resnet, { training: short, endStep: 4, checkpointEvery: 2, onCheckpoint: (s) => void checkpoints.push(s) }),
   );
   const start = request(resnet).start;
   for (const name of ['bn.running_mean', 'blocks.8.bn2.running_var', 'blocks.6.shortcut.bn.running_mean']) {
     assert.notDeepEqual(whole.final.buffers[name], start.buffers[name], name);
   }
-  const resumed = await train(request(resnet, { training: short, endStep: 6, start: checkpoints[0]! }));
+  const resumed = await train(request(resnet, { training: short, endStep: 4, start: checkpoints[0]! }));
   assert.deepEqual(resumed.final, whole.final);
 });
 
 test('evaluation runs in inference mode on the running statistics', async () => {
-  const outcome = await train(request(resnet, { training: short, endStep: 3 }));
+  const outcome = await train(request(resnet, { training: short, endStep: 2 }));
   const data = await loadDataset({ name: 'synthetic', dir: '', trainSubset: 0 });
   const final = outcome.evals.at(-1)!;
   const again = await evaluate(resnet, outcome.final, data.test, data.inputShape, 100);

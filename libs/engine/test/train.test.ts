@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrainState } from '@rewind/core';
-import { type EvalResult, train } from '@rewind/engine';
+import { type EvalResult, getModel, train } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { halfMask, its, modelHp, request, TRAINING } from './requests.ts';
 
@@ -128,6 +128,8 @@ test('requests that cannot fit the model are rejected before training', async ()
   await assert.rejects(train(request(lenet, { endStep: -1 })), /endStep/);
   const { 'fc2.kernel': _, ...lacking } = start.params;
   await assert.rejects(train(request(lenet, { start: { ...start, params: lacking } })), /lacks parameter fc2\.kernel/);
+  const fiveClasses = { ...start, ...getModel('mnist_lenet_300_100').init(lenet, [16, 16, 3], 5) };
+  await assert.rejects(train(request(lenet, { start: fiveClasses })), /5 outputs, the dataset 10 classes/);
   const imagenet = modelHp('imagenet_resnet_18');
   await assert.rejects(train(request(lenet, { model: imagenet, start })), /needs inputs of at least 32x32/);
 });
