@@ -5,7 +5,6 @@
 import type { HostTensor, Mask, TensorSet, TrainState } from '@rewind/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { toDevice, toHost } from './host.ts';
-import type { NamedTensors } from './models/model.ts';
 import type { SgdSlot } from './optimizer.ts';
 
 export class DeviceState {
@@ -46,10 +45,6 @@ export class DeviceState {
 
   get trainable(): tf.Variable[] {
     return Object.values(this.params);
-  }
-
-  get bufferTensors(): NamedTensors {
-    return this.buffers;
   }
 
   /** Takes ownership of `updated` (new running statistics) and disposes it after copying. */

@@ -38,7 +38,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
   try {
     const evals: EvalResult[] = [];
     const evaluateAt = async (step: number) => {
-      const result = await evaluateOnDevice(model, state.params, state.bufferTensors, dataset.test, dataset.inputShape);
+      const result = await evaluateOnDevice(model, state.params, state.buffers, dataset.test, dataset.inputShape);
       const evaluation: EvalResult = { step, ...result };
       evals.push(evaluation);
       req.onEval?.(evaluation);
@@ -89,7 +89,7 @@ async function trainStep(
     const x = tf.tensor4d(batch.images, [indices.length, h, w, c]);
     const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), dataset.numClasses);
     return tf.variableGrads(() => {
-      const out = model.forward(state.params, state.bufferTensors, x, true);
+      const out = model.forward(state.params, state.buffers, x, true);
       // Running statistics leave the gradient scope alive; replaceBuffers disposes them.
       if (out.updatedBuffers) {
         updatedBuffers = out.updatedBuffers;
