@@ -23,7 +23,7 @@ export async function initBackend(preference?: string): Promise<BackendChoice> {
     const probe = await candidate.activate();
     if (probe.ok) {
       const reason = passedOver.length ? `${probe.detail}; passed over: ${passedOver.join('; ')}` : probe.detail;
-      console.info(`rewind: training backend ${candidate.id} (${probe.detail})`);
+      console.error(`rewind: training backend ${candidate.id} (${probe.detail})`);
       return { name: candidate.id, reason };
     }
     passedOver.push(`${candidate.id}: ${probe.why}`);
@@ -40,6 +40,6 @@ async function initRequested(requested: string): Promise<BackendChoice> {
   const probe = await candidate.activate();
   // An explicit request is not silently downgraded: the caller asked for these kernels.
   if (!probe.ok) throw new Error(`backend '${requested}' was requested but is unavailable: ${probe.why}`);
-  console.info(`rewind: training backend ${candidate.id} (${probe.detail}; requested)`);
+  console.error(`rewind: training backend ${candidate.id} (${probe.detail}; requested)`);
   return { name: candidate.id, reason: `requested; ${probe.detail}` };
 }

@@ -1,0 +1,54 @@
+/** Shared by the embedded-mode tests: temporary run directories and the `rewind` CLI as a child process. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REWIND_BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `rewind-${prefix}-`));
+}
+
+export async function writeSpec(dir: string, yaml: string): Promise<string> {
+  const path = join(dir, 'spec.yaml');
+  await writeFile(path, yaml);
+  return path;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `rewind <args>`; `killWhen` may SIGKILL it once its stderr shows some progress. */
+export function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [REWIND_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (killWhen?.(stderr)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** A small sweep on the synthetic dataset: fast enough for tests, real training all the same. */
+export const SYNTHETIC_SPEC = `
+name: synthetic-imp
+model: { name: mnist_lenet_300_100 }
+dataset: { name: synthetic }
+training: { lr: 0.05, momentum: 0.9, weight_decay: 0.0001, batch_size: 32, steps: 48it, eval_every: 16it }
+pruning: { rounds: 2, exclude: [fc.kernel] }
+rewind: [0it, 8it]
+controls: [random_reinit, random_pruning]
+checkpoint_every: 8it
+`;
