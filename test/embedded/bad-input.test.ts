@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli, SYNTHETIC_SPEC, tempDir, writeSpec } from './helpers.ts';
+
+test('a wrong spec field is named with its allowed values, and nothing runs', async () => {
+  const work = await tempDir('badspec');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('strategy: global_magnitude', '').replace('pruning: { rounds: 2', 'pruning: { strategy: biggest_first, rounds: 2'));
+  const r = await runCli(['run', spec, '--out', join(work, 'run')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /pruning\.strategy: unknown value "biggest_first"; allowed values are global_magnitude, layerwise_magnitude/);
+});
+
+test('an excluded layer the model does not have is refused before any training', async () => {
+  const work = await tempDir('badlayer');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('exclude: [fc.kernel]', 'exclude: [fc9.kernel]'));
+  const r = await runCli(['run', spec, '--out', join(work, 'run')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /pruning\.exclude: fc9\.kernel not a prunable layer of the model; allowed values are fc1\.kernel, fc2\.kernel, fc\.kernel/);
+});
+
+test('a missing dataset says where it looked and how to get it', async () => {
+  const work = await tempDir('nodata');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('dataset: { name: synthetic }', `dataset: { name: fashion_mnist, dir: ${join(work, 'nowhere')} }`));
+  const r = await runCli(['run', spec, '--out', join(work, 'run')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /nowhere/);
+  assert.match(r.stderr, /apt-get install dataset-fashion-mnist/);
+});
+
+test('a corrupted checkpoint is detected by its checksum, named, and never used', async () => {
+  const work = await tempDir('corrupt');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC);
+  const out = join(work, 'run');
+  assert.equal((await runCli(['run', spec, '--out', out])).code, 0);
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  const rewindId: string = results.rows[1].rewindId;
+  const file = join(out, 'checkpoints', 'objects', rewindId.slice(0, 2), `${rewindId}.safetensors`);
+  const bytes = await readFile(file);
+  bytes[bytes.length - 5]! ^= 0x01;
+  await writeFile(file, bytes);
+  // A longer sweep needs W_k again for its new rounds.
+  const longer = await writeSpec(work, SYNTHETIC_SPEC.replace('rounds: 2', 'rounds: 3'));
+  const r = await runCli(['run', longer, '--out', out]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`checkpoint ${rewindId} is corrupt \\(.*${rewindId}\\.safetensors\\)`));
+  const objects = await readdir(join(out, 'checkpoints', 'objects'), { recursive: true });
+  assert.ok(objects.some((f) => f.endsWith(`${rewindId}.safetensors`)), 'the corrupt file is left in place for inspection');
+});
+
+test('unknown commands and missing arguments print the usage', async () => {
+  const r = await runCli(['frobnicate']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+  assert.match(r.stderr, /rewind run <spec\.yaml>/);
+  const show = await runCli(['show', '/nonexistent/run']);
+  assert.equal(show.code, 2);
+  assert.match(show.stderr, /cannot read \/nonexistent\/run\/results\.json: no such file/);
+});
