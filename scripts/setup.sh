@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Rewind needs on a fresh Debian machine: the Fashion-MNIST dataset, the numerical libraries
+# the native CPU kernels link against, the servers and browser the tests use, then the npm packages
+# (whose install step builds the native kernels and the protobuf stubs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  dataset-fashion-mnist          # the embedded default's real data
+  libopenblas-dev libdnnl-dev    # the fast CPU training path (native kernels)
+  g++ make python3               # to build them
+  nats-server                    # integration tests start their own
+  protobuf-compiler              # proto stubs
+  chromium                       # report rendering and browser tests
+)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
