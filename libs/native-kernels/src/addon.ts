@@ -39,11 +39,48 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, ...shape: ConvShapeArgs): void;
   maxPool(x: Float32Array, y: Float32Array, ...shape: PoolShapeArgs): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, ...shape: PoolShapeArgs): void;
-  /** op 0 = add, 1 = multiply; b broadcasts over rows (rows = 1 for same-shape operands). */
-  binaryBroadcast(op: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** op 0 = add, 1 = multiply; a is [outer, mid, inner], b is [outer, inner], broadcast over mid. */
+  binaryBroadcast(op: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
   /** op 0 = relu, 1 = step (x > 0 ? 1 : alpha). */
   unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
-  sumLeading(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** x is [outer, mid, inner]; out[o, i] = sum over mid / divisor. */
+  reduceMiddle(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number, divisor: number): void;
+  /** Batch norm over the last axis of x viewed as [rows, channels]; mean and variance (biased) are outputs. */
+  batchNormTrain(
+    x: Float32Array,
+    scale: Float32Array | null,
+    offset: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  batchNormApply(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    offset: Float32Array | null,
+    y: Float32Array,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  batchNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    dx: Float32Array,
+    dScale: Float32Array,
+    dOffset: Float32Array,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
   maskedSgd(
     param: Float32Array,
     grad: Float32Array,

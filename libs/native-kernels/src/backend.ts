@@ -4,10 +4,11 @@
  * backend's and only the kernels that dominate training time change.
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { getKernelsForBackend, type KernelConfig, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
+import { getKernelsForBackend, type KernelConfig, registerBackend, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
+import { batchNormGradConfig, batchNormTrainConfig, batchNormTrainGradConfig, fusedBatchNormConfig } from './kernels/batchnorm.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './kernels/conv.ts';
-import { addConfig, multiplyConfig, reluConfig, stepConfig, sumConfig } from './kernels/elementwise.ts';
+import { addConfig, meanConfig, multiplyConfig, reluConfig, stepConfig, sumConfig } from './kernels/elementwise.ts';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.ts';
 import { maxPoolConfig, maxPoolGradConfig } from './kernels/pool.ts';
 import { maskedSgdConfig } from './kernels/sgd.ts';
@@ -43,12 +44,17 @@ export function registerNativeBackend(addon: NativeAddon, threads: number): void
     reluConfig(addon, NATIVE_BACKEND_NAME),
     stepConfig(addon, NATIVE_BACKEND_NAME),
     sumConfig(addon, NATIVE_BACKEND_NAME),
+    meanConfig(addon, NATIVE_BACKEND_NAME),
     maskedSgdConfig(addon, NATIVE_BACKEND_NAME),
+    batchNormTrainConfig(addon, NATIVE_BACKEND_NAME),
+    batchNormGradConfig(addon, NATIVE_BACKEND_NAME),
+    fusedBatchNormConfig(addon, NATIVE_BACKEND_NAME),
   ];
   const replaced = new Set(native.map((k) => k.kernelName));
   for (const config of getKernelsForBackend('cpu')) {
     if (!replaced.has(config.kernelName)) registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
   }
   native.forEach(registerKernel);
+  registerGradient(batchNormTrainGradConfig);
   registerBackend(NATIVE_BACKEND_NAME, () => new RewindNativeBackend(), 3);
 }

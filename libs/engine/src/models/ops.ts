@@ -1,4 +1,5 @@
 /** Functional layers over named parameters, with PyTorch semantics (explicit padding, BN momentum). */
+import { BATCH_NORM_TRAIN_KERNEL, type BatchNormAttrs } from '@rewind/native-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensors } from './model.ts';
 
@@ -56,10 +57,24 @@ export function batchNorm(
   const runningVar = param(buffers, `${name}.running_var`) as tf.Tensor1D;
   if (!training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON);
 
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const { y, mean, variance } = trainingBatchNorm(x, gamma, beta);
   const n = x.size / x.shape[3];
   const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
   updates[`${name}.running_mean`] = tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM));
   updates[`${name}.running_var`] = tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM));
-  return tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, BN_EPSILON);
+  return y;
+}
+
+/**
+ * The normalised batch and its (biased) statistics. A backend with the fused kernel (rewind-native)
+ * does it, and its gradient, in one native call each; elsewhere moments + batchNorm compose it.
+ */
+function trainingBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): { y: tf.Tensor4D; mean: tf.Tensor; variance: tf.Tensor } {
+  if (tf.getKernel(BATCH_NORM_TRAIN_KERNEL, tf.getBackend()) !== undefined) {
+    const attrs: BatchNormAttrs = { varianceEpsilon: BN_EPSILON };
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x, scale: gamma, offset: beta }, attrs) as tf.Tensor[];
+    return { y: y as tf.Tensor4D, mean: mean!, variance: variance! };
+  }
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  return { y: tf.batchNorm(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, BN_EPSILON), mean, variance };
 }

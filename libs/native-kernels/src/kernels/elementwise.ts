@@ -1,14 +1,16 @@
 /**
- * The elementwise kernels that run on every activation: Add and Multiply (same shape, or a trailing
- * vector such as a bias), Relu, and Step (ReLU's gradient is dy * step(x)), plus Sum over leading
- * axes (a bias gradient). tfjs' cpu backend maps broadcast elements through index arithmetic and
- * transposes before reducing; on Conv-2's 60x28x28x64 activations these cost more than the convolutions.
+ * The elementwise kernels that run on every activation: Add and Multiply (same shape, or one operand
+ * broadcast over one run of axes: a bias, a scalar, a per-channel pooled value), Relu, and Step
+ * (ReLU's gradient is dy * step(x)), plus Sum and Mean over one run of axes (a bias gradient, global
+ * average pooling). tfjs' cpu backend maps broadcast elements through index arithmetic and transposes
+ * before reducing; on Conv-2's 60x28x28x64 activations these cost more than the convolutions.
  */
 import {
   Add,
   type BinaryInputs,
   type KernelConfig,
   type KernelFunc,
+  Mean,
   Multiply,
   Relu,
   Step,
@@ -23,15 +25,31 @@ import {
 import type { NativeAddon } from '../addon.ts';
 import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
-/** Length of `small` if it broadcasts as a vector over the trailing dims of `big`, else 0. */
-function trailingBroadcast(big: TensorInfo, small: TensorInfo): number {
-  const lead = big.shape.length - small.shape.length;
-  if (lead < 0) return 0;
-  const tail = big.shape.slice(lead);
-  // small is [..., 1, n] against [..., m, n]: only its last dim may differ from 1, and it must match.
-  const ok = small.shape.every((d, i) => (i === small.shape.length - 1 ? d === tail[i] : d === 1));
-  const size = util.sizeFromShape(small.shape);
-  return ok && size > 0 ? size : 0;
+/** a viewed as [outer, mid, inner] with b as [outer, inner]; see the addon's binaryBroadcast. */
+type Geometry = [outer: number, mid: number, inner: number];
+
+/**
+ * How `small` broadcasts against `big`, or null when it needs more than one run of broadcast axes
+ * (dims where `big` is 1 don't count either way).
+ */
+function broadcastGeometry(big: readonly number[], small: readonly number[]): Geometry | null {
+  const lead = big.length - small.length;
+  if (lead < 0) return null;
+  const padded = [...big.slice(0, lead).map(() => 1), ...small];
+  let first = -1;
+  let last = -1;
+  for (let d = 0; d < big.length; d++) {
+    if (padded[d] === big[d]) continue;
+    if (padded[d] !== 1) return null;
+    if (first < 0) first = d;
+    last = d;
+  }
+  const size = util.sizeFromShape([...big]);
+  if (first < 0) return [1, 1, size];
+  if (!big.slice(first, last + 1).every((dim, i) => dim === 1 || padded[first + i] === 1)) return null;
+  const outer = util.sizeFromShape(big.slice(0, first));
+  const mid = util.sizeFromShape(big.slice(first, last + 1));
+  return [outer, mid, size / (outer * mid)];
 }
 
 function binaryConfig(addon: NativeAddon, backendName: string, kernelName: string, op: 0 | 1): KernelConfig {
@@ -42,11 +60,10 @@ function binaryConfig(addon: NativeAddon, backendName: string, kernelName: strin
     if (a.dtype === 'float32' && b.dtype === 'float32') {
       // Both ops commute, so the bigger operand can always go first.
       const [big, small] = util.sizeFromShape(a.shape) >= util.sizeFromShape(b.shape) ? [a, b] : [b, a];
-      const size = util.sizeFromShape(big.shape);
-      const cols = util.arraysEqual(a.shape, b.shape) ? size : trailingBroadcast(big, small);
-      if (cols > 0) {
+      const geometry = util.sizeFromShape(big.shape) > 0 ? broadcastGeometry(big.shape, small.shape) : null;
+      if (geometry) {
         const out = output(backend, [...big.shape]);
-        addon.binaryBroadcast(op, f32(backend, big), f32(backend, small), out.values, size / cols, cols);
+        addon.binaryBroadcast(op, f32(backend, big), f32(backend, small), out.values, ...geometry);
         return out.info;
       }
     }
@@ -74,19 +91,26 @@ function unaryConfig(addon: NativeAddon, backendName: string, kernelName: string
 export const reluConfig = (addon: NativeAddon, backendName: string) => unaryConfig(addon, backendName, Relu, 0);
 export const stepConfig = (addon: NativeAddon, backendName: string) => unaryConfig(addon, backendName, Step, 1);
 
-export function sumConfig(addon: NativeAddon, backendName: string): KernelConfig {
-  const fallback = cpuKernel(Sum);
+/** Sum, and Mean as the sum divided by the count, over one contiguous run of axes of a float32 tensor. */
+function reduceConfig(addon: NativeAddon, backendName: string, kernelName: string, mean: boolean): KernelConfig {
+  const fallback = cpuKernel(kernelName);
   const kernelFunc = (args: KernelArgs<SumInputs, SumAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as TensorInfo;
     const axes = util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
-    const leading = axes.length < x.shape.length && axes.every((axis, i) => axis === i);
-    if (x.dtype !== 'float32' || !leading) return fallback(args as never) as TensorInfo;
-    const kept = x.shape.slice(axes.length);
-    const cols = util.sizeFromShape(kept);
-    const out = output(backend, attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept);
-    addon.sumLeading(f32(backend, x), out.values, util.sizeFromShape(x.shape) / cols, cols);
+    const first = axes[0] ?? 0;
+    const contiguous = axes.length > 0 && axes.every((axis, i) => axis === first + i);
+    if (x.dtype !== 'float32' || !contiguous || util.sizeFromShape(x.shape) === 0) return fallback(args as never) as TensorInfo;
+    const outer = util.sizeFromShape(x.shape.slice(0, first));
+    const mid = util.sizeFromShape(x.shape.slice(first, first + axes.length));
+    const inner = util.sizeFromShape(x.shape.slice(first + axes.length));
+    const shape = x.shape.flatMap((dim, d) => (!axes.includes(d) ? [dim] : attrs.keepDims ? [1] : []));
+    const out = output(backend, shape);
+    addon.reduceMiddle(f32(backend, x), out.values, outer, mid, inner, mean ? mid : 1);
     return out.info;
   };
-  return { kernelName: Sum, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
+  return { kernelName, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
 }
+
+export const sumConfig = (addon: NativeAddon, backendName: string) => reduceConfig(addon, backendName, Sum, false);
+export const meanConfig = (addon: NativeAddon, backendName: string) => reduceConfig(addon, backendName, Mean, true);
