@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { loadNativeAddon, NATIVE_BACKEND_NAME, registerNativeBackend, resolveThreadCount } from '@rewind/native-kernels';
 import * as tf from '@tensorflow/tfjs-core';
+import { activateWebgpu } from './webgpu.ts';
 
 export type Probe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly why: string };
 
@@ -34,7 +35,7 @@ async function use(backendName: string, detail: string): Promise<Probe> {
 }
 
 /** The NVIDIA driver's device nodes: tfjs-node-gpu without them would silently run on the CPU. */
-const hasNvidiaGpu = () => existsSync('/dev/nvidiactl') || existsSync('/proc/driver/nvidia/version');
+export const hasNvidiaGpu = () => existsSync('/dev/nvidiactl') || existsSync('/proc/driver/nvidia/version');
 
 const tensorflowGpu: Candidate = {
   id: 'tensorflow-gpu',
@@ -45,6 +46,15 @@ const tensorflowGpu: Candidate = {
     if (!hasNvidiaGpu()) return { ok: false, why: 'tfjs-node-gpu is installed but no NVIDIA GPU is visible' };
     return use('tensorflow', 'libtensorflow on the GPU (tfjs-node-gpu)');
   },
+};
+
+const webgpu: Candidate = {
+  id: 'webgpu',
+  // Only a GPU node is expected to have an adapter; elsewhere its absence is the normal case.
+  get expected() {
+    return hasNvidiaGpu();
+  },
+  activate: () => activateWebgpu(use),
 };
 
 const tensorflowCpu: Candidate = {
@@ -89,4 +99,4 @@ const cpu: Candidate = {
   },
 };
 
-export const CANDIDATES: readonly Candidate[] = [tensorflowGpu, tensorflowCpu, rewindNative, wasm, cpu];
+export const CANDIDATES: readonly Candidate[] = [tensorflowGpu, webgpu, tensorflowCpu, rewindNative, wasm, cpu];

@@ -5,7 +5,7 @@
 import { CANDIDATES } from './candidates.ts';
 
 export interface BackendChoice {
-  /** The candidate id (`tensorflow-gpu`, `tensorflow`, `rewind-native`, `wasm`, `cpu`). */
+  /** The candidate id (`tensorflow-gpu`, `webgpu`, `tensorflow`, `rewind-native`, `wasm`, `cpu`). */
   readonly name: string;
   /** Why this one: what it runs on, and why faster ones were passed over. */
   readonly reason: string;

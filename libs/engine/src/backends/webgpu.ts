@@ -1,0 +1,80 @@
+/**
+ * The `webgpu` candidate: tfjs-backend-webgpu on Dawn (the `webgpu` package's dawn.node), which
+ * reaches an NVIDIA GPU through the Vulkan loader (Debian libvulkan1) and the driver's ICD file.
+ * Both packages are optional dependencies; without them, or without a GPU adapter, it steps aside.
+ */
+import type { Probe } from './candidates.ts';
+
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/**
+ * Whether the dynamic linker can find the Vulkan loader, by the same search Dawn does. Checked
+ * first because Dawn, lacking it, prints multi-line warnings instead of failing in one line.
+ * `process.dlopen` on a library that is not a Node addon loads it and then throws "did not
+ * self-register"; only a failed lookup throws "cannot open shared object file".
+ */
+function findVulkanLoader(): string | undefined {
+  try {
+    process.dlopen({ exports: {} }, VULKAN_LOADER);
+    return undefined;
+  } catch (error) {
+    const message = firstLine(error);
+    return /self-register/.test(message) ? undefined : message;
+  }
+}
+
+interface AdapterDescription {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly description: string;
+  readonly isFallbackAdapter?: boolean;
+}
+
+type GpuAdapter = GPUAdapter & { requestAdapterInfo?: () => Promise<AdapterDescription> };
+
+/** `adapter.info` in current Dawn; `requestAdapterInfo()` in older WebGPU implementations. */
+async function describe(adapter: GpuAdapter): Promise<AdapterDescription> {
+  if ('info' in adapter && adapter.info) return adapter.info;
+  if (adapter.requestAdapterInfo) return adapter.requestAdapterInfo();
+  return { vendor: '', architecture: '', description: '' };
+}
+
+/** tfjs-backend-webgpu registers itself on import only when it sees `navigator.gpu`. */
+function exposeGpu(gpu: GPU): void {
+  const scope = globalThis as { navigator?: object };
+  // Node 21+ has a `navigator`; Node 20 has none, so one is made that carries just `gpu`.
+  if (scope.navigator) Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+}
+
+export async function activateWebgpu(use: (backendName: string, detail: string) => Promise<Probe>): Promise<Probe> {
+  let create: (options: string[]) => GPU;
+  try {
+    ({ create } = await import('webgpu'));
+  } catch (error) {
+    return { ok: false, why: `webgpu (dawn.node) unavailable (${firstLine(error)})` };
+  }
+  const loaderMissing = findVulkanLoader();
+  if (loaderMissing) return { ok: false, why: `no Vulkan loader, so no WebGPU adapter (install Debian libvulkan1; ${loaderMissing})` };
+
+  const gpu = create([]);
+  const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as GpuAdapter | null;
+  if (!adapter) {
+    const icd = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES ?? 'unset';
+    return { ok: false, why: `Dawn found no Vulkan-capable GPU adapter (VK_DRIVER_FILES=${icd})` };
+  }
+  const info = await describe(adapter);
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unnamed adapter';
+  // A software Vulkan device (lavapipe, SwiftShader) is slower than every CPU backend below.
+  if (info.isFallbackAdapter) return { ok: false, why: `only a software WebGPU adapter (${name})` };
+
+  exposeGpu(gpu);
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    return { ok: false, why: `@tensorflow/tfjs-backend-webgpu unavailable (${firstLine(error)})` };
+  }
+  return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}`);
+}
