@@ -448,10 +448,19 @@ napi_value MaskedSgd(napi_env env, napi_callback_info info) {
 // computes both through per-element index arithmetic (and a transpose for the sum), which made them
 // cost more than the matmul or convolution they follow.
 
-enum BinaryOp { kAdd = 0, kMul = 1 };
+enum BinaryOp { kAdd = 0, kMul = 1, kSub = 2, kDiv = 3 };
+
+inline float binary(int op, float x, float y) {
+  switch (op) {
+    case kAdd: return x + y;
+    case kMul: return x * y;
+    case kSub: return x - y;
+    default: return x / y;
+  }
+}
 
 // binaryBroadcast(op, a, b, out, outer, mid, inner): a is [outer, mid, inner], b is [outer, inner]
-// broadcast over the middle block: out[o, m, i] = a[o, m, i] (+|*) b[o, i]. Same shape is (1, 1, size),
+// broadcast over the middle block: out[o, m, i] = a[o, m, i] (+ * - /) b[o, i]. Same shape is (1, 1, size),
 // a bias is (1, rows, channels), a per-sample-and-channel value over H·W (pooling's gradient) is (n, h·w, c).
 napi_value BinaryBroadcast(napi_env env, napi_callback_info info) {
   Args a(env, info, 7);
@@ -466,7 +475,7 @@ napi_value BinaryBroadcast(napi_env env, napi_callback_info info) {
   if (rows == 1) {
     // One long row (same shapes): split it across threads instead of rows.
 #pragma omp parallel for if (total > (1 << 16))
-    for (long long i = 0; i < total; ++i) out[i] = op == kAdd ? x[i] + b[i] : x[i] * b[i];
+    for (long long i = 0; i < total; ++i) out[i] = binary(op, x[i], b[i]);
     return undefinedValue(env);
   }
 #pragma omp parallel for if (total > (1 << 16))
@@ -474,10 +483,12 @@ napi_value BinaryBroadcast(napi_env env, napi_callback_info info) {
     const float* xr = x + r * inner;
     const float* br = b + (r / mid) * inner;
     float* outr = out + r * inner;
-    if (op == kAdd) {
-      for (int c = 0; c < inner; ++c) outr[c] = xr[c] + br[c];
-    } else {
-      for (int c = 0; c < inner; ++c) outr[c] = xr[c] * br[c];
+    // One loop per op so each vectorises.
+    switch (op) {
+      case kAdd: for (int c = 0; c < inner; ++c) outr[c] = xr[c] + br[c]; break;
+      case kMul: for (int c = 0; c < inner; ++c) outr[c] = xr[c] * br[c]; break;
+      case kSub: for (int c = 0; c < inner; ++c) outr[c] = xr[c] - br[c]; break;
+      default: for (int c = 0; c < inner; ++c) outr[c] = xr[c] / br[c]; break;
     }
   }
   return undefinedValue(env);
@@ -573,7 +584,7 @@ void channelAffine(const float* x, float* y, int rows, int channels, const float
 }
 
 // batchNormTrain(x, scale|null, offset|null, y, mean, variance, rows, channels, epsilon): batch
-// statistics (biased variance, two-pass) and y = (x - mean) / sqrt(variance + eps) * scale + offset.
+// statistics (biased variance) and y = (x - mean) / sqrt(variance + eps) * scale + offset.
 napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
   Args a(env, info, 9);
   const float* x = a.f32(0);
@@ -586,28 +597,30 @@ napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
   float eps = a.num(8);
   if (!a.ok) return nullptr;
   const int C = channels;
-  std::vector<double> sums(C);
-  blockedChannelSums(rows, C, 1, [&](int r0, int r1, double* acc) {
-    for (int r = r0; r < r1; ++r) {
-      const float* xr = x + static_cast<size_t>(r) * C;
-      for (int c = 0; c < C; ++c) acc[c] += xr[c];
-    }
-  }, sums.data());
-  std::vector<double> mu(C);
-  for (int c = 0; c < C; ++c) mu[c] = sums[c] / rows;
-  blockedChannelSums(rows, C, 1, [&](int r0, int r1, double* acc) {
+  // One pass for both moments, on values shifted by the first row (near the mean, so the
+  // E[d²] − E[d]² subtraction in double keeps float precision).
+  const float* shift = x;
+  std::vector<double> sums(2 * static_cast<size_t>(C));
+  blockedChannelSums(rows, C, 2, [&](int r0, int r1, double* acc) {
     for (int r = r0; r < r1; ++r) {
       const float* xr = x + static_cast<size_t>(r) * C;
       for (int c = 0; c < C; ++c) {
-        const double d = xr[c] - mu[c];
-        acc[c] += d * d;
+        const double d = static_cast<double>(xr[c]) - shift[c];
+        acc[c] += d;
+        acc[C + c] += d * d;
       }
     }
   }, sums.data());
+  std::vector<double> mu(C), var(C);
+  for (int c = 0; c < C; ++c) {
+    const double d = sums[c] / rows;
+    mu[c] = shift[c] + d;
+    var[c] = std::max(0.0, sums[C + c] / rows - d * d);
+  }
   std::vector<float> mul(C), add(C);
   for (int c = 0; c < C; ++c) {
     mean[c] = static_cast<float>(mu[c]);
-    variance[c] = static_cast<float>(sums[c] / rows);
+    variance[c] = static_cast<float>(var[c]);
     const double m = (scale ? scale[c] : 1.0) / std::sqrt(static_cast<double>(variance[c]) + eps);
     mul[c] = static_cast<float>(m);
     add[c] = offset ? offset[c] : 0.0f;

@@ -39,8 +39,8 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, ...shape: ConvShapeArgs): void;
   maxPool(x: Float32Array, y: Float32Array, ...shape: PoolShapeArgs): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, ...shape: PoolShapeArgs): void;
-  /** op 0 = add, 1 = multiply; a is [outer, mid, inner], b is [outer, inner], broadcast over mid. */
-  binaryBroadcast(op: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
+  /** op 0 = add, 1 = multiply, 2 = a - b, 3 = a / b; a is [outer, mid, inner], b is [outer, inner], broadcast over mid. */
+  binaryBroadcast(op: 0 | 1 | 2 | 3, a: Float32Array, b: Float32Array, out: Float32Array, outer: number, mid: number, inner: number): void;
   /** op 0 = relu, 1 = step (x > 0 ? 1 : alpha). */
   unary(op: 0 | 1, x: Float32Array, out: Float32Array, alpha: number): void;
   /** x is [outer, mid, inner]; out[o, i] = sum over mid / divisor. */

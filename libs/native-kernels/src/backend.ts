@@ -8,7 +8,7 @@ import { getKernelsForBackend, type KernelConfig, registerBackend, registerGradi
 import type { NativeAddon } from './addon.ts';
 import { batchNormGradConfig, batchNormTrainConfig, batchNormTrainGradConfig, fusedBatchNormConfig } from './kernels/batchnorm.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './kernels/conv.ts';
-import { addConfig, meanConfig, multiplyConfig, reluConfig, stepConfig, sumConfig } from './kernels/elementwise.ts';
+import { addConfig, meanConfig, multiplyConfig, realDivConfig, reluConfig, stepConfig, subConfig, sumConfig } from './kernels/elementwise.ts';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.ts';
 import { maxPoolConfig, maxPoolGradConfig } from './kernels/pool.ts';
 import { maskedSgdConfig } from './kernels/sgd.ts';
@@ -41,6 +41,8 @@ export function registerNativeBackend(addon: NativeAddon, threads: number): void
     maxPoolGradConfig(addon, NATIVE_BACKEND_NAME),
     addConfig(addon, NATIVE_BACKEND_NAME),
     multiplyConfig(addon, NATIVE_BACKEND_NAME),
+    subConfig(addon, NATIVE_BACKEND_NAME),
+    realDivConfig(addon, NATIVE_BACKEND_NAME),
     reluConfig(addon, NATIVE_BACKEND_NAME),
     stepConfig(addon, NATIVE_BACKEND_NAME),
     sumConfig(addon, NATIVE_BACKEND_NAME),

@@ -1,13 +1,14 @@
 /**
  * The native kernels against tfjs' own cpu backend (the reference), through the public tfjs ops so
- * the gradients exercise Conv2DBackpropInput/Filter and MaxPoolGrad exactly as training does.
+ * the gradients exercise Conv2DBackpropInput/Filter, MaxPoolGrad and the batch-norm gradient kernel
+ * exactly as training does.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build ships no gradients; the union package's bundle registers them all.
 import '@tensorflow/tfjs';
-import { loadNativeAddon, MASKED_SGD_KERNEL, NATIVE_BACKEND_NAME, registerNativeBackend } from '../src/index.ts';
+import { BATCH_NORM_TRAIN_KERNEL, loadNativeAddon, MASKED_SGD_KERNEL, NATIVE_BACKEND_NAME, registerNativeBackend } from '../src/index.ts';
 
 /** Deterministic inputs without depending on either backend's RNG. */
 function values(size: number, seed: number): Float32Array {
@@ -151,11 +152,87 @@ describe('elementwise', () => {
     await assertMatchesCpu(() => tf.step(withZeros(), 0.5), 'step with alpha');
   });
 
+  test('sub and div: same shape, broadcast second operand, and broadcast first operand (cpu fallback)', async () => {
+    for (const op of [tf.sub, tf.div]) {
+      await assertMatchesCpu(() => op(x(), tf.add(tf.tensor4d(values(2 * 5 * 5 * 7, 45), [2, 5, 5, 7]), 2)), `${op.name} same shape`);
+      await assertMatchesCpu(() => op(x(), tf.scalar(3)), `${op.name} scalar`);
+      await assertMatchesCpu(() => op(x(), tf.add(tf.tensor4d(values(2 * 7, 46), [2, 1, 1, 7]), 2)), `${op.name} per sample and channel`);
+      await assertMatchesCpu(() => op(tf.tensor1d(values(7, 47)), x()), `${op.name} broadcast first`);
+    }
+  });
+
+  test('add and multiply broadcast over middle axes (global pooling gradients) or several runs (fallback)', async () => {
+    for (const op of [tf.add, tf.mul]) {
+      await assertMatchesCpu(() => op(tf.tensor4d(values(2 * 7, 48), [2, 1, 1, 7]), x()), `${op.name} [n,1,1,c]`);
+      await assertMatchesCpu(() => op(x(), tf.tensor4d(values(5 * 7, 49), [1, 5, 1, 7])), `${op.name} two runs`);
+    }
+  });
+
+  test('mean over contiguous axes (global average pooling) and its gradient; non-contiguous falls back', async () => {
+    await assertMatchesCpu(() => tf.mean(x(), [1, 2]), 'mean [1,2]');
+    await assertMatchesCpu(() => tf.mean(x(), [0, 1, 2], true), 'mean [0,1,2] keepDims');
+    await assertMatchesCpu(() => tf.mean(x()), 'mean all');
+    await assertMatchesCpu(() => tf.mean(x(), [0, 2]), 'mean [0,2]');
+    await assertMatchesCpu(() => tf.grad((xi: tf.Tensor) => tf.sum(tf.square(tf.mean(xi, [1, 2]))))(x()), 'mean gradient');
+  });
+
   test('sum over leading axes (bias gradients), and other reductions', async () => {
     await assertMatchesCpu(() => tf.sum(x(), [0, 1, 2]), 'sum [0,1,2]');
     await assertMatchesCpu(() => tf.sum(x(), [0], true), 'sum [0] keepDims');
     await assertMatchesCpu(() => tf.sum(x(), [1, 2]), 'sum [1,2]');
     await assertMatchesCpu(() => tf.sum(x()), 'sum all');
+  });
+});
+
+describe('batch norm', () => {
+  // 16384 rows: many 512-row blocks, and above the size where the loops go parallel.
+  const shape = [16, 32, 32, 8] as const;
+  const channels = shape[3];
+  const epsilon = 1e-5;
+  // Channel 0 sits far from zero with a small spread, where one-pass moments would lose precision.
+  const x = () => tf.add(tf.tensor4d(values(16 * 32 * 32 * 8, 50), [...shape]), tf.tensor1d([100, 0, -3, 0, 0, 1, 0, 0]));
+  const scale = () => tf.tensor1d(values(channels, 51).map((v) => v + 1.5));
+  const offset = () => tf.tensor1d(values(channels, 52));
+  const weights = () => tf.tensor4d(values(16 * 32 * 32 * 8, 53), [...shape]);
+
+  /** Training-mode batch norm as the engine does it: the fused kernel where registered, else moments + batchNorm. */
+  function train(xi: tf.Tensor, s: tf.Tensor, o: tf.Tensor): tf.Tensor[] {
+    if (tf.getKernel(BATCH_NORM_TRAIN_KERNEL, tf.getBackend())) {
+      return tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi, scale: s, offset: o }, { varianceEpsilon: epsilon }) as tf.Tensor[];
+    }
+    const { mean, variance } = tf.moments(xi, [0, 1, 2]);
+    return [tf.batchNorm(xi as tf.Tensor4D, mean as tf.Tensor1D, variance as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, epsilon), mean, variance];
+  }
+  // A weighted sum, so each element of y gets a different gradient.
+  const gradients = () => tf.grads((xi: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(train(xi, s, o)[0]!, weights())))([x(), scale(), offset()]);
+
+  test('training forward (output, mean, biased variance) matches moments + batchNorm on cpu', async () => {
+    await assertMatchesCpu(() => train(x(), scale(), offset()), 'batch norm train');
+  });
+
+  test('gradients for x, scale and offset match the cpu composite', async () => {
+    await assertMatchesCpu(gradients, 'batch norm gradients');
+  });
+
+  test('inference with given statistics matches cpu FusedBatchNorm', async () => {
+    const mean = () => tf.tensor1d(values(channels, 54));
+    const variance = () => tf.tensor1d(values(channels, 55).map((v) => v + 1.5));
+    await assertMatchesCpu(() => tf.batchNorm(x(), mean(), variance(), offset(), scale(), epsilon), 'batch norm inference');
+  });
+
+  test('bit-identical on repeat and at 1 and 2 threads', async () => {
+    const load = loadNativeAddon();
+    assert.ok('addon' in load);
+    const compute = () => [...train(x(), scale(), offset()), ...gradients()];
+    const first = await runOn(NATIVE_BACKEND_NAME, compute);
+    const again = await runOn(NATIVE_BACKEND_NAME, compute);
+    load.addon.setThreads(1);
+    const single = await runOn(NATIVE_BACKEND_NAME, compute);
+    load.addon.setThreads(2);
+    first.forEach((v, i) => {
+      assert.deepEqual(Buffer.from(v.buffer), Buffer.from(again[i]!.buffer), `output ${i} on repeat`);
+      assert.deepEqual(Buffer.from(v.buffer), Buffer.from(single[i]!.buffer), `output ${i} at 1 thread`);
+    });
   });
 });
 

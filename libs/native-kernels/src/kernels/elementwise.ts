@@ -1,5 +1,5 @@
 /**
- * The elementwise kernels that run on every activation: Add and Multiply (same shape, or one operand
+ * The elementwise kernels that run on every activation: Add, Multiply, Sub, RealDiv (same shape, or one operand
  * broadcast over one run of axes: a bias, a scalar, a per-channel pooled value), Relu, and Step
  * (ReLU's gradient is dy * step(x)), plus Sum and Mean over one run of axes (a bias gradient, global
  * average pooling). tfjs' cpu backend maps broadcast elements through index arithmetic and transposes
@@ -12,9 +12,11 @@ import {
   type KernelFunc,
   Mean,
   Multiply,
+  RealDiv,
   Relu,
   Step,
   type StepAttrs,
+  Sub,
   Sum,
   type SumAttrs,
   type SumInputs,
@@ -52,14 +54,15 @@ function broadcastGeometry(big: readonly number[], small: readonly number[]): Ge
   return [outer, mid, size / (outer * mid)];
 }
 
-function binaryConfig(addon: NativeAddon, backendName: string, kernelName: string, op: 0 | 1): KernelConfig {
+/** Add and Multiply commute, so either operand may be the broadcast one; Sub and RealDiv need it second. */
+function binaryConfig(addon: NativeAddon, backendName: string, kernelName: string, op: 0 | 1 | 2 | 3): KernelConfig {
+  const commutes = op === 0 || op === 1;
   const fallback = cpuKernel(kernelName);
   const kernelFunc = (args: KernelArgs<BinaryInputs, Record<string, never>>): TensorInfo => {
     const { inputs, backend } = args;
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
     if (a.dtype === 'float32' && b.dtype === 'float32') {
-      // Both ops commute, so the bigger operand can always go first.
-      const [big, small] = util.sizeFromShape(a.shape) >= util.sizeFromShape(b.shape) ? [a, b] : [b, a];
+      const [big, small] = !commutes || util.sizeFromShape(a.shape) >= util.sizeFromShape(b.shape) ? [a, b] : [b, a];
       const geometry = util.sizeFromShape(big.shape) > 0 ? broadcastGeometry(big.shape, small.shape) : null;
       if (geometry) {
         const out = output(backend, [...big.shape]);
@@ -74,6 +77,8 @@ function binaryConfig(addon: NativeAddon, backendName: string, kernelName: strin
 
 export const addConfig = (addon: NativeAddon, backendName: string) => binaryConfig(addon, backendName, Add, 0);
 export const multiplyConfig = (addon: NativeAddon, backendName: string) => binaryConfig(addon, backendName, Multiply, 1);
+export const subConfig = (addon: NativeAddon, backendName: string) => binaryConfig(addon, backendName, Sub, 2);
+export const realDivConfig = (addon: NativeAddon, backendName: string) => binaryConfig(addon, backendName, RealDiv, 3);
 
 function unaryConfig(addon: NativeAddon, backendName: string, kernelName: string, op: 0 | 1): KernelConfig {
   const fallback = cpuKernel(kernelName);
