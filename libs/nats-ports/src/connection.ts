@@ -1,0 +1,76 @@
+/**
+ * Connecting to NATS and declaring the JetStream streams and buckets every component relies on.
+ * Declarations are idempotent, so whichever component starts first creates them.
+ */
+import { connect, type JetStreamManager, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
+import { EVENTS_STREAM, JOB_RESULTS_BUCKET, JOBS_STREAM, LEDGER_BUCKET, SWEEPS_BUCKET, TRAIN_SUBJECT } from './subjects.ts';
+
+export class NatsUnavailableError extends Error {
+  override name = 'NatsUnavailableError';
+}
+
+export interface ConnectOptions {
+  /** Connection name shown by the server (e.g. "trainer-7f9c"). */
+  readonly name: string;
+  readonly attempts?: number;
+  readonly delayMs?: number;
+}
+
+/** Retries the first connection, then fails naming the server; later disconnects reconnect forever. */
+export async function connectNats(url: string, options: ConnectOptions): Promise<NatsConnection> {
+  const attempts = options.attempts ?? 10;
+  let last: unknown;
+  for (let i = 1; i <= attempts; i++) {
+    try {
+      return await connect({ servers: url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, (options.delayMs ?? 300) * i));
+    }
+  }
+  throw new NatsUnavailableError(`NATS server at ${url} is unreachable after ${attempts} attempts: ${(last as Error).message}`);
+}
+
+export interface JetStreamLayout {
+  /** How long a job's message id stays deduplicated: longer than any job's life. */
+  readonly jobDedupeMs: number;
+  /** How long a sweep's events stay deduplicated (a restarted coordinator re-emits finished work). */
+  readonly eventDedupeMs: number;
+}
+
+export const DEFAULT_LAYOUT: JetStreamLayout = { jobDedupeMs: 6 * 3600_000, eventDedupeMs: 24 * 3600_000 };
+
+export async function declareJetStream(nc: NatsConnection, layout: JetStreamLayout = DEFAULT_LAYOUT): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  await ensureStream(jsm, JOBS_STREAM, {
+    subjects: [TRAIN_SUBJECT],
+    // Work queue: a job is removed once acked, and each job goes to exactly one consumer at a time.
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(layout.jobDedupeMs),
+  });
+  await ensureStream(jsm, EVENTS_STREAM, {
+    subjects: ['rewind.v1.events.>'],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(layout.eventDedupeMs),
+  });
+  const js = nc.jetstream();
+  for (const bucket of [LEDGER_BUCKET, JOB_RESULTS_BUCKET, SWEEPS_BUCKET]) {
+    await js.views.kv(bucket, { history: 1, storage: StorageType.File });
+  }
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  name: string,
+  config: Parameters<JetStreamManager['streams']['add']>[0],
+): Promise<void> {
+  try {
+    await jsm.streams.info(name);
+    await jsm.streams.update(name, { ...config, name } as Parameters<JetStreamManager['streams']['update']>[1]);
+  } catch (err) {
+    if ((err as Error).message.includes('stream not found')) await jsm.streams.add({ ...config, name });
+    else throw err;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Domain events on the durable REWIND_EVENTS stream. Publishing dedupes by a key naming what happened
+ * (a restarted coordinator re-emits finished work; it must not appear twice), and any consumer can
+ * replay a sweep's events from the start or from a sequence.
+ */
+import { eventKind, eventToMessage, type EventBody, SweepEventMessage } from '@rewind/rpc';
+import type { EventSink, SweepEvent } from '@rewind/runner';
+import { natsHeadersWithContext } from '@rewind/telemetry';
+import { DeliverPolicy, type NatsConnection } from 'nats';
+import { checkSweepId, EVENTS_STREAM, eventSubject, sweepEventsFilter } from './subjects.ts';
+
+/** What makes an event the same event again. */
+function dedupeKey(sweepId: string, body: EventBody): string {
+  switch (body.$case) {
+    case 'checkpointSaved':
+      return `${sweepId}:checkpoint:${body.value.id}`;
+    case 'roundCompleted':
+      return `${sweepId}:round:${body.value.experiment}`;
+    case 'ticketFound':
+      return `${sweepId}:ticket:${body.value.experiment}`;
+    case 'progress':
+      return `${sweepId}:progress:${body.value.label}`;
+    case 'analysisCompleted':
+      return `${sweepId}:analysis:${body.value.experiment}:${body.value.analysis}`;
+    case 'sweepFinished':
+      return `${sweepId}:finished`;
+  }
+}
+
+export class NatsEventSink implements EventSink {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly sweepId: string,
+  ) {
+    checkSweepId(sweepId);
+  }
+
+  emit(event: SweepEvent): Promise<void> {
+    return this.publish(eventToMessage(event));
+  }
+
+  /** Publishes any event body, including the transport-only `sweepFinished`. Resolves once stored. */
+  async publish(body: EventBody): Promise<void> {
+    const data = SweepEventMessage.encode({ sweepId: this.sweepId, sequence: 0, event: body }).finish();
+    await this.nc.jetstream().publish(eventSubject(this.sweepId, eventKind(body)), data, {
+      msgID: dedupeKey(this.sweepId, body),
+      headers: natsHeadersWithContext(),
+    });
+  }
+}
+
+export interface ReplayOptions {
+  /** Deliver events with a stream sequence greater than this (0 = from the start). */
+  readonly afterSequence?: number;
+  /** Keep following live events until `sweepFinished`; otherwise stop at the current end. */
+  readonly follow: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** A sweep's events in order, each with its stream sequence. */
+export async function* replayEvents(
+  nc: NatsConnection,
+  sweepId: string,
+  options: ReplayOptions,
+): AsyncGenerator<SweepEventMessage> {
+  checkSweepId(sweepId);
+  const after = options.afterSequence ?? 0;
+  const consumer = await nc.jetstream().consumers.get(EVENTS_STREAM, {
+    filterSubjects: sweepEventsFilter(sweepId),
+    ...(after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {}),
+  });
+  const end = options.follow ? undefined : await lastSequence(nc, sweepId);
+  if (end !== undefined && end <= after) return;
+  const messages = await consumer.consume();
+  const onAbort = (): void => void messages.close();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const m of messages) {
+      const event = SweepEventMessage.decode(m.data);
+      event.sequence = m.seq;
+      yield event;
+      if (event.event?.$case === 'sweepFinished' && options.follow) return;
+      if (end !== undefined && m.seq >= end) return;
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await messages.close();
+  }
+}
+
+/** The stream sequence of the sweep's latest event (0 if none). */
+async function lastSequence(nc: NatsConnection, sweepId: string): Promise<number> {
+  const jsm = await nc.jetstreamManager();
+  try {
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: sweepEventsFilter(sweepId) });
+    return m.seq;
+  } catch {
+    return 0;
+  }
+}

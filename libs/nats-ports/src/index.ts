@@ -1,0 +1,7 @@
+export { type ConnectOptions, connectNats, DEFAULT_LAYOUT, declareJetStream, type JetStreamLayout, NatsUnavailableError } from './connection.ts';
+export { NatsEventSink, type ReplayOptions, replayEvents } from './event-stream.ts';
+export { JobResults } from './job-results.ts';
+export { KvLedger } from './kv-ledger.ts';
+export { NatsTrainer, TrainJobFailedError } from './nats-trainer.ts';
+export * from './subjects.ts';
+export { TrainWorker, type TrainWorkerOptions } from './train-worker.ts';
