@@ -176,6 +176,12 @@ describe('elementwise', () => {
     await assertMatchesCpu(() => tf.grad((xi: tf.Tensor) => tf.sum(tf.square(tf.mean(xi, [1, 2]))))(x()), 'mean gradient');
   });
 
+  test('float32 tensors cast from int32 or bool (still integer storage on cpu) take the fallback', async () => {
+    const hits = () => tf.cast(tf.greater(x(), 0), 'float32');
+    const counts = () => tf.cast(tf.tensor1d([1, 2, 3, 4, 5, 6, 7], 'int32'), 'float32');
+    await assertMatchesCpu(() => [tf.sum(hits()), tf.mean(hits(), [1, 2]), tf.add(x(), counts()), tf.mul(hits(), x()), tf.relu(counts())], 'cast inputs');
+  });
+
   test('sum over leading axes (bias gradients), and other reductions', async () => {
     await assertMatchesCpu(() => tf.sum(x(), [0, 1, 2]), 'sum [0,1,2]');
     await assertMatchesCpu(() => tf.sum(x(), [0], true), 'sum [0] keepDims');

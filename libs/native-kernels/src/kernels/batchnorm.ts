@@ -18,7 +18,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.ts';
-import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
+import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
 /** Inputs: x, scale?, offset? (each [channels]). Attrs: varianceEpsilon. Outputs: [y, mean, variance (biased)]. */
 export const BATCH_NORM_TRAIN_KERNEL = 'RewindBatchNormTrain';
@@ -113,7 +113,7 @@ export function fusedBatchNormConfig(addon: NativeAddon, backendName: string): K
     const { rows, channels } = channelsOf(x);
     const perChannel =
       rows > 0 &&
-      [x, mean, variance, scale, offset].every((t) => !t || t.dtype === 'float32') &&
+      allF32(backend, x, mean, variance, scale, offset) &&
       [mean, variance, scale, offset].every((t) => !t || util.sizeFromShape(t.shape) === channels);
     if (!perChannel) return fallback(args as never) as TensorInfo;
     const y = output(backend, [...x.shape]);

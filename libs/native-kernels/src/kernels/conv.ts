@@ -21,7 +21,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { ConvShapeArgs, NativeAddon } from '../addon.ts';
-import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
+import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -52,8 +52,6 @@ function shapeArgs(info: backend_util.Conv2DInfo): ConvShapeArgs | null {
   ];
 }
 
-const allFloat = (...ts: (TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
-
 export function conv2dConfig(addon: NativeAddon, backendName: string): KernelConfig {
   const fallback = cpuKernel(Conv2D);
   const kernelFunc = (args: KernelArgs<Conv2DInputs, Conv2DAttrs>): TensorInfo => {
@@ -70,7 +68,7 @@ export function conv2dConfig(addon: NativeAddon, backendName: string): KernelCon
       backend_util.convertConv2DDataFormat(attrs.dataFormat),
     );
     const shape = shapeArgs(info);
-    if (!shape || !allFloat(x, filter)) return fallback(args as never) as TensorInfo;
+    if (!shape || !allF32(backend, x, filter)) return fallback(args as never) as TensorInfo;
     const out = output(backend, info.outShape);
     addon.conv2d(f32(backend, x), f32(backend, filter), null, out.values, ...shape, false);
     return out.info;
@@ -97,7 +95,7 @@ export function fusedConv2dConfig(addon: NativeAddon, backendName: string): Kern
     const shape = shapeArgs(info);
     const activationSupported = attrs.activation === undefined || attrs.activation === 'linear' || attrs.activation === 'relu';
     const biasSupported = !bias || (bias.shape.length === 1 && bias.shape[0] === info.outChannels);
-    if (!shape || !activationSupported || !biasSupported || !allFloat(x, filter, bias)) {
+    if (!shape || !activationSupported || !biasSupported || !allF32(backend, x, filter, bias)) {
       return fallback(args as never) as TensorInfo;
     }
     const out = output(backend, info.outShape);
@@ -123,7 +121,7 @@ export function conv2dBackpropInputConfig(addon: NativeAddon, backendName: strin
       backend_util.convertConv2DDataFormat(attrs.dataFormat),
     );
     const shape = shapeArgs(info);
-    if (!shape || !allFloat(dy, filter)) return fallback(args as never) as TensorInfo;
+    if (!shape || !allF32(backend, dy, filter)) return fallback(args as never) as TensorInfo;
     const out = output(backend, info.inShape);
     addon.conv2dBackpropInput(f32(backend, dy), f32(backend, filter), out.values, ...shape);
     return out.info;
@@ -147,7 +145,7 @@ export function conv2dBackpropFilterConfig(addon: NativeAddon, backendName: stri
       backend_util.convertConv2DDataFormat(attrs.dataFormat),
     );
     const shape = shapeArgs(info);
-    if (!shape || !allFloat(x, dy)) return fallback(args as never) as TensorInfo;
+    if (!shape || !allF32(backend, x, dy)) return fallback(args as never) as TensorInfo;
     const out = output(backend, [...attrs.filterShape]);
     addon.conv2dBackpropFilter(f32(backend, x), f32(backend, dy), out.values, ...shape);
     return out.info;

@@ -25,7 +25,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.ts';
-import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
+import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
 /** a viewed as [outer, mid, inner] with b as [outer, inner]; see the addon's binaryBroadcast. */
 type Geometry = [outer: number, mid: number, inner: number];
@@ -61,7 +61,7 @@ function binaryConfig(addon: NativeAddon, backendName: string, kernelName: strin
   const kernelFunc = (args: KernelArgs<BinaryInputs, Record<string, never>>): TensorInfo => {
     const { inputs, backend } = args;
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-    if (a.dtype === 'float32' && b.dtype === 'float32') {
+    if (allF32(backend, a, b)) {
       const [big, small] = !commutes || util.sizeFromShape(a.shape) >= util.sizeFromShape(b.shape) ? [a, b] : [b, a];
       const geometry = util.sizeFromShape(big.shape) > 0 ? broadcastGeometry(big.shape, small.shape) : null;
       if (geometry) {
@@ -85,7 +85,7 @@ function unaryConfig(addon: NativeAddon, backendName: string, kernelName: string
   const kernelFunc = (args: KernelArgs<UnaryInputs, Partial<StepAttrs>>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as TensorInfo;
-    if (x.dtype !== 'float32') return fallback(args as never) as TensorInfo;
+    if (!allF32(backend, x)) return fallback(args as never) as TensorInfo;
     const out = output(backend, [...x.shape]);
     addon.unary(op, f32(backend, x), out.values, attrs?.alpha ?? 0);
     return out.info;
@@ -105,7 +105,7 @@ function reduceConfig(addon: NativeAddon, backendName: string, kernelName: strin
     const axes = util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
     const first = axes[0] ?? 0;
     const contiguous = axes.length > 0 && axes.every((axis, i) => axis === first + i);
-    if (x.dtype !== 'float32' || !contiguous || util.sizeFromShape(x.shape) === 0) return fallback(args as never) as TensorInfo;
+    if (!allF32(backend, x) || !contiguous || util.sizeFromShape(x.shape) === 0) return fallback(args as never) as TensorInfo;
     const outer = util.sizeFromShape(x.shape.slice(0, first));
     const mid = util.sizeFromShape(x.shape.slice(first, first + axes.length));
     const inner = util.sizeFromShape(x.shape.slice(first + axes.length));

@@ -12,7 +12,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.ts';
-import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
+import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
 interface MatmulGeometry {
   batch: number;
@@ -26,7 +26,6 @@ interface MatmulGeometry {
 
 /** Null when the shapes need general broadcasting of outer dims, which stays on the cpu kernel. */
 function geometry(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatmulGeometry | null {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const ra = a.shape.length;
   const rb = b.shape.length;
   const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
@@ -57,7 +56,7 @@ export function batchMatMulConfig(addon: NativeAddon, backendName: string): Kern
   const kernelFunc = (args: KernelArgs<BatchMatMulInputs, BatchMatMulAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-    const g = geometry(a, b, attrs.transposeA, attrs.transposeB);
+    const g = allF32(backend, a, b) ? geometry(a, b, attrs.transposeA, attrs.transposeB) : null;
     if (!g) return fallback(args as never) as TensorInfo;
     const out = output(backend, g.outShape);
     addon.matmul(f32(backend, a), f32(backend, b), out.values, g.batch, g.m, g.n, g.k, attrs.transposeA, attrs.transposeB, g.aStride, g.bStride);
@@ -72,10 +71,10 @@ export function fusedMatMulConfig(addon: NativeAddon, backendName: string): Kern
   const kernelFunc = (args: KernelArgs<_FusedMatMulInputs, _FusedMatMulAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { a, b, bias } = inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
-    const g = geometry(a, b, attrs.transposeA, attrs.transposeB);
+    const g = allF32(backend, a, b, bias) ? geometry(a, b, attrs.transposeA, attrs.transposeB) : null;
     if (!g) return fallback(args as never) as TensorInfo;
     const activationSupported = attrs.activation === undefined || attrs.activation === 'linear' || attrs.activation === 'relu';
-    const biasSupported = !bias || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === g.n);
+    const biasSupported = !bias || (bias.shape.length === 1 && bias.shape[0] === g.n);
     if (g.batch !== 1 || !activationSupported || !biasSupported) return fallback(args as never) as TensorInfo;
     const out = output(backend, g.outShape);
     addon.denseForward(

@@ -12,7 +12,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { NativeAddon, PoolShapeArgs } from '../addon.ts';
-import { cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
+import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
 function poolShape(info: backend_util.Conv2DInfo): PoolShapeArgs {
   return [
@@ -36,7 +36,7 @@ export function maxPoolConfig(addon: NativeAddon, backendName: string): KernelCo
   const kernelFunc = (args: KernelArgs<MaxPoolInputs, MaxPoolAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as TensorInfo;
-    if (x.dtype !== 'float32') return fallback(args as never) as TensorInfo;
+    if (!allF32(backend, x)) return fallback(args as never) as TensorInfo;
     const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
     const out = output(backend, info.outShape);
     addon.maxPool(f32(backend, x), out.values, ...poolShape(info));
@@ -50,7 +50,7 @@ export function maxPoolGradConfig(addon: NativeAddon, backendName: string): Kern
   const kernelFunc = (args: KernelArgs<MaxPoolGradInputs, MaxPoolGradAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-    if (dy.dtype !== 'float32' || input.dtype !== 'float32') return fallback(args as never) as TensorInfo;
+    if (!allF32(backend, dy, input)) return fallback(args as never) as TensorInfo;
     const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
     const out = output(backend, [...input.shape]);
     addon.maxPoolGrad(f32(backend, dy), f32(backend, input), out.values, ...poolShape(info));
