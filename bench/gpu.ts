@@ -62,9 +62,10 @@ for (const w of chosen) {
   const tfjs = NO_CONV_TRAINING.has(started.backend) && w.model !== 'mnist_lenet_300_100' ? undefined : await runTfjs(w);
   const ratio = tfjs !== undefined && 'exPerSec' in torch ? (tfjs / torch.exPerSec).toFixed(3) : '-';
   const torchFigure = 'exPerSec' in torch ? torch.exPerSec.toFixed(0) : '-';
-  const tfjsFigure = tfjs === undefined ? `skipped (${started.backend} cannot train convolutions in useful time)` : tfjs.toFixed(0);
+  const tfjsFigure = tfjs === undefined ? '-' : tfjs.toFixed(0);
   const torchDevice = 'device' in torch ? torch.device : `unavailable: ${torch.why}`;
-  console.log(`${w.id.padEnd(14)} ${tfjsFigure.padStart(10)} ${torchFigure.padStart(11)}  ${ratio.padStart(10)}  ${torchDevice}`);
+  const skipped = tfjs === undefined ? `  (tfjs skipped: ${started.backend} cannot train convolutions in useful time)` : '';
+  console.log(`${w.id.padEnd(14)} ${tfjsFigure.padStart(10)} ${torchFigure.padStart(11)}  ${ratio.padStart(10)}  ${torchDevice}${skipped}`);
 }
 
 async function runTfjs(w: Workload): Promise<number> {

@@ -9,7 +9,7 @@ import { hasNvidiaGpu } from '../src/backends/candidates.ts';
 import { BACKEND_IDS, initBackend } from '../src/backends/index.ts';
 
 /** Every way a machine without a usable adapter is reported, each in one line. */
-const NO_ADAPTER = /webgpu \(dawn\.node\) unavailable|no Vulkan loader, so no WebGPU adapter|Dawn found no Vulkan-capable GPU adapter|only a software WebGPU adapter/;
+const NO_ADAPTER = /webgpu \(dawn\.node\) unavailable|no Vulkan loader, so no WebGPU adapter|no Vulkan driver: VK_DRIVER_FILES|Dawn found no Vulkan-capable GPU adapter|only a software WebGPU adapter/;
 const gpuVisible = hasNvidiaGpu();
 
 afterEach(() => {

@@ -3,6 +3,7 @@
  * reaches an NVIDIA GPU through the Vulkan loader (Debian libvulkan1) and the driver's ICD file.
  * Both packages are optional dependencies; without them, or without a GPU adapter, it steps aside.
  */
+import { existsSync } from 'node:fs';
 import type { Probe } from './candidates.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
@@ -58,6 +59,12 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   }
   const loaderMissing = findVulkanLoader();
   if (loaderMissing) return { ok: false, why: `no Vulkan loader, so no WebGPU adapter (install Debian libvulkan1; ${loaderMissing})` };
+
+  // Checked before Dawn too: a VK_DRIVER_FILES naming nothing costs several lines of loader warnings there.
+  const icdFiles = (process.env.VK_DRIVER_FILES ?? '').split(':').filter(Boolean);
+  if (icdFiles.length > 0 && !icdFiles.some((file) => existsSync(file))) {
+    return { ok: false, why: `no Vulkan driver: VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES} names no existing ICD file` };
+  }
 
   const gpu = create([]);
   const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as GpuAdapter | null;
