@@ -2,19 +2,20 @@
  * Training throughput of every backend Rewind can use on this machine, against a plain PyTorch loop
  * (bench/torch_baseline.py) at 1 and 2 threads, same models, batch sizes and SGD settings.
  *
- *   npm run bench:engine -- [--seconds 3] [--models mnist_lenet_300_100,mnist_conv_2,cifar_resnet_20]
+ *   npm run bench:engine -- [--seconds 3] [--models mnist_lenet_300_100,mnist_conv_2,cifar_resnet_20[,cifar_vgg_16]]
  *                           [--backends rewind-native,wasm,cpu] [--threads 1,2]
  *
  * Each measurement runs in its own child process (`--worker`), so thread settings and backend
  * state never leak between rows. Steady state: 3 warm-up steps, then as many steps as fit in the
  * time budget. Prints a table of examples/s and the ratio to PyTorch at the same thread count.
+ * VGG-16 (seconds per step on one core) runs only when named in --models.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface Workload {
-  model: 'mnist_lenet_300_100' | 'mnist_conv_2' | 'cifar_resnet_20';
+  model: 'mnist_lenet_300_100' | 'mnist_conv_2' | 'cifar_resnet_20' | 'cifar_vgg_16';
   torchModel: string;
   batch: number;
   inputShape: [number, number, number];
@@ -24,12 +25,15 @@ const WORKLOADS: Workload[] = [
   { model: 'mnist_lenet_300_100', torchModel: 'lenet_300_100', batch: 60, inputShape: [28, 28, 1] },
   { model: 'mnist_conv_2', torchModel: 'conv2', batch: 60, inputShape: [28, 28, 1] },
   { model: 'cifar_resnet_20', torchModel: 'resnet20', batch: 128, inputShape: [32, 32, 3] },
+  { model: 'cifar_vgg_16', torchModel: 'vgg16', batch: 128, inputShape: [32, 32, 3] },
 ];
+const DEFAULT_MODELS = ['mnist_lenet_300_100', 'mnist_conv_2', 'cifar_resnet_20'];
 
 /** Known-hopeless pairs, skipped with a note instead of waiting minutes per step. */
 const HOPELESS: Record<string, string> = {
   'cpu/mnist_conv_2': 'tfjs cpu Conv2DBackpropFilter takes minutes per step (415 s of a 424 s step measured)',
   'cpu/cifar_resnet_20': 'tfjs cpu convolutions are minutes per step at batch 128',
+  'cpu/cifar_vgg_16': 'tfjs cpu convolutions are minutes per step at batch 128',
 };
 
 /** Backends whose kernels are single-threaded in Node: one measurement stands for every thread count. */
@@ -43,7 +47,7 @@ const { values: args } = parseArgs({
   options: {
     worker: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '3' },
-    models: { type: 'string', default: WORKLOADS.map((w) => w.model).join(',') },
+    models: { type: 'string', default: DEFAULT_MODELS.join(',') },
     backends: { type: 'string', default: '' },
     threads: { type: 'string', default: '1,2' },
     model: { type: 'string' },

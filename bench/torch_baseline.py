@@ -53,7 +53,24 @@ def resnet20():
     return nn.Sequential(*layers)
 
 
-MODELS = {"lenet_300_100": (lenet, (1, 28, 28)), "conv2": (conv2, (1, 28, 28)), "resnet20": (resnet20, (3, 32, 32))}
+def vgg16():
+    layers, cin = [], 3
+    for spec in (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512):
+        if spec == "M":
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [nn.Conv2d(cin, spec, 3, padding=1), nn.BatchNorm2d(spec), nn.ReLU()]
+            cin = spec
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    return nn.Sequential(*layers)
+
+
+MODELS = {
+    "lenet_300_100": (lenet, (1, 28, 28)),
+    "conv2": (conv2, (1, 28, 28)),
+    "resnet20": (resnet20, (3, 32, 32)),
+    "vgg16": (vgg16, (3, 32, 32)),
+}
 
 
 def main():
