@@ -22,3 +22,12 @@ export { jobFromMessage, jobToMessage, resultFromMessage, resultToMessage } from
 export { lineageFromMessage, lineageToMessage, type PartialLineage, partialLineageFromMessage } from './lineage-convert.ts';
 export { runService, type Service } from './lifecycle.ts';
 export { type GrpcServerOptions, type RunningServer, startGrpcServer } from './server.ts';
+export {
+  analysisJobFromMessage,
+  analysisJobToMessage,
+  analysisResultFromMessage,
+  analysisResultToMessage,
+  distancesToMessage,
+  GrpcAnalyzer,
+  linearModeToMessage,
+} from './grpc-analyzer.ts';

@@ -1,0 +1,21 @@
+import { EnvReader } from '@rewind/rpc';
+import { parseS3Config, type S3Config } from '@rewind/s3-store';
+
+export interface StoreServiceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly s3: S3Config;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceConfig {
+  const r = new EnvReader('checkpoint-store', env);
+  const host = r.string('HOST', '0.0.0.0');
+  const port = r.int('PORT', 7001, 0, 65535);
+  const url = r.url('S3_URL', ['http', 'https']);
+  const accessKey = r.string('S3_ACCESS_KEY');
+  const secretKey = r.string('S3_SECRET_KEY');
+  const bucket = r.string('S3_BUCKET', 'rewind-checkpoints');
+  const chunkBytes = r.int('S3_CHUNK_BYTES', 16 * 1024 * 1024, 1, 32 * 1024 * 1024);
+  const config = r.done({ host, port, url, accessKey, secretKey, bucket, chunkBytes });
+  return { host, port, s3: parseS3Config(config) };
+}

@@ -1,0 +1,121 @@
+/** The Coordinator gRPC API: sweeps in, events and tickets out. One SweepActor per running sweep. */
+import { context, propagation } from '@opentelemetry/api';
+import { experimentId, parseSpec } from '@rewind/core';
+import { replayEvents } from '@rewind/nats-ports';
+import {
+  type CoordinatorServiceServer,
+  type GrpcCheckpointStore,
+  InvalidArgumentError,
+  lineageToMessage,
+  NotFoundError,
+  streamHandler,
+  SweepState,
+  type SweepStatus,
+  unaryHandler,
+} from '@rewind/rpc';
+import { ATTR } from '@rewind/telemetry';
+import { SweepActor, type SweepDeps } from './sweep-actor.ts';
+import type { SweepPhase, SweepRecord } from './sweep-records.ts';
+
+const STATES: Record<SweepPhase, SweepState> = {
+  running: SweepState.SWEEP_STATE_RUNNING,
+  succeeded: SweepState.SWEEP_STATE_SUCCEEDED,
+  failed: SweepState.SWEEP_STATE_FAILED,
+  cancelled: SweepState.SWEEP_STATE_CANCELLED,
+};
+
+export class Coordinator {
+  private readonly actors = new Map<string, SweepActor>();
+
+  constructor(private readonly deps: SweepDeps & { readonly store: GrpcCheckpointStore }) {}
+
+  /** Picks up every sweep a previous coordinator left running. */
+  async resume(): Promise<number> {
+    const running = await this.deps.records.running();
+    for (const record of running) this.start(record);
+    return running.length;
+  }
+
+  private start(record: SweepRecord): void {
+    if (this.actors.has(record.sweepId)) return;
+    const actor = new SweepActor(record, this.deps);
+    this.actors.set(record.sweepId, actor);
+    void actor.ended.finally(() => this.actors.delete(record.sweepId));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.actors.values()].map((a) => a.release()));
+  }
+
+  private async status(sweepId: string): Promise<SweepStatus> {
+    const r = await this.deps.records.get(sweepId);
+    if (r === undefined) throw new NotFoundError(`no sweep ${sweepId}`);
+    const tickets = await this.deps.records.tickets(sweepId);
+    return { sweepId, state: STATES[r.phase], done: r.done, total: r.total, error: r.error, tickets: tickets.length };
+  }
+
+  readonly service: CoordinatorServiceServer = {
+    submitSweep: unaryHandler('sweep.submit', async (r) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(r.specJson);
+      } catch (err) {
+        throw new InvalidArgumentError(`spec_json is not JSON: ${(err as Error).message}`);
+      }
+      const spec = parseSpec(raw);
+      const sweepId = experimentId('sweep', spec);
+      const carrier: Record<string, string> = {};
+      propagation.inject(context.active(), carrier);
+      const record: SweepRecord = {
+        sweepId,
+        specJson: JSON.stringify(spec),
+        phase: 'running',
+        done: 0,
+        total: 0,
+        error: '',
+        traceparent: carrier.traceparent ?? '',
+      };
+      const created = await this.deps.records.create(record);
+      if (created) this.start(record);
+      return { sweepId, created };
+    }),
+    getSweep: unaryHandler('sweep.get', async (r) => ({ status: await this.status(r.sweepId) })),
+    watchSweep: streamHandler(
+      'sweep.watch',
+      async (r, call) => {
+        await this.status(r.sweepId);
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        for await (const event of replayEvents(this.deps.nc, r.sweepId, {
+          follow: true,
+          afterSequence: r.afterSequence,
+          signal: abort.signal,
+        })) {
+          call.write({ event });
+        }
+      },
+      (r) => ({ [ATTR.sweep]: r.sweepId }),
+    ),
+    listTickets: unaryHandler('sweep.tickets', async (r) => {
+      await this.status(r.sweepId);
+      return { tickets: await this.deps.records.tickets(r.sweepId) };
+    }),
+    getTicketLineage: unaryHandler('ticket.lineage', async (r) => {
+      if (!r.maskId) throw new InvalidArgumentError('mask_id is required');
+      const chain = [];
+      const seen = new Set<string>();
+      for (let id: string | undefined = r.maskId; id !== undefined && !seen.has(id); ) {
+        seen.add(id);
+        const lineage = await this.deps.store.lineage(id);
+        chain.push({ id, lineage: lineageToMessage(lineage) });
+        id = lineage.parent;
+      }
+      return { chain };
+    }),
+    cancelSweep: unaryHandler('sweep.cancel', async (r) => {
+      await this.status(r.sweepId);
+      await this.actors.get(r.sweepId)?.cancel();
+      return { status: await this.status(r.sweepId) };
+    }),
+  };
+}

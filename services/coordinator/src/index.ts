@@ -1,0 +1,2 @@
+export { readConfig as readCoordinatorConfig } from './config.ts';
+export { Mailbox } from './mailbox.ts';

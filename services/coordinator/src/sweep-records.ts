@@ -1,0 +1,87 @@
+/** Sweep state in JetStream KV (bucket rewind-sweeps): what a restarted coordinator needs to carry on. */
+import type { NatsConnection, KV } from 'nats';
+import { SWEEPS_BUCKET, safeKey } from '@rewind/nats-ports';
+
+export type SweepPhase = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface SweepRecord {
+  readonly sweepId: string;
+  /** The validated spec, as submitted (JSON). */
+  readonly specJson: string;
+  readonly phase: SweepPhase;
+  readonly done: number;
+  readonly total: number;
+  readonly error: string;
+  /** W3C traceparent of the sweep's root span: a resumed sweep continues the same trace. */
+  readonly traceparent: string;
+}
+
+export interface TicketRecord {
+  readonly experiment: string;
+  readonly maskId: string;
+  readonly rewindId: string;
+  readonly round: number;
+  readonly rewindStep: number;
+}
+
+const ticketPrefix = (sweepId: string): string => `${sweepId}.tickets.`;
+
+export class SweepRecords {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection): Promise<SweepRecords> {
+    return new SweepRecords(await nc.jetstream().views.kv(SWEEPS_BUCKET));
+  }
+
+  async get(sweepId: string): Promise<SweepRecord | undefined> {
+    const e = await this.kv.get(sweepId);
+    return e?.operation === 'PUT' ? e.json<SweepRecord>() : undefined;
+  }
+
+  /** Creates the record; false if the sweep already exists (submitting is idempotent). */
+  async create(record: SweepRecord): Promise<boolean> {
+    try {
+      await this.kv.create(record.sweepId, JSON.stringify(record));
+      return true;
+    } catch {
+      if ((await this.get(record.sweepId)) === undefined) throw new Error(`could not record sweep ${record.sweepId}`);
+      return false;
+    }
+  }
+
+  async update(sweepId: string, change: Partial<SweepRecord>): Promise<SweepRecord> {
+    const current = await this.get(sweepId);
+    if (current === undefined) throw new Error(`sweep ${sweepId} is not recorded`);
+    const next = { ...current, ...change };
+    await this.kv.put(sweepId, JSON.stringify(next));
+    return next;
+  }
+
+  async running(): Promise<SweepRecord[]> {
+    const out: SweepRecord[] = [];
+    for await (const key of await this.kv.keys()) {
+      if (key.includes('.')) continue;
+      const r = await this.get(key);
+      if (r?.phase === 'running') out.push(r);
+    }
+    return out;
+  }
+
+  async putTicket(sweepId: string, ticket: TicketRecord): Promise<void> {
+    await this.kv.put(ticketPrefix(sweepId) + safeKey(ticket.experiment), JSON.stringify(ticket));
+  }
+
+  async tickets(sweepId: string): Promise<TicketRecord[]> {
+    const out: TicketRecord[] = [];
+    for await (const key of await this.kv.keys(`${ticketPrefix(sweepId)}>`)) {
+      const e = await this.kv.get(key);
+      if (e?.operation === 'PUT') out.push(e.json<TicketRecord>());
+    }
+    return out.sort((a, b) => a.rewindStep - b.rewindStep || a.round - b.round || a.experiment.localeCompare(b.experiment));
+  }
+
+  /** Trainers check this marker before starting a job of the sweep. */
+  async markCancelled(sweepId: string): Promise<void> {
+    await this.kv.put(safeKey(`${sweepId}.cancelled`), '1');
+  }
+}

@@ -1,0 +1,2 @@
+/** The pruner service has no reusable parts; its entry point is src/main.ts. */
+export {};

@@ -1,0 +1,40 @@
+/** pruner: stateless gRPC Pruner; weights and masks come from and go to the checkpoint-store. */
+import { EnvReader, GrpcCheckpointStore, pruneJobFromMessage, PrunerServiceService, runService, ServingStatus, startGrpcServer, unaryHandler } from '@rewind/rpc';
+import { LocalPruner } from '@rewind/runner';
+import { ATTR } from '@rewind/telemetry';
+
+await runService('pruner', async () => {
+  const env = new EnvReader('pruner');
+  const config = env.done({
+    host: env.string('HOST', '0.0.0.0'),
+    port: env.int('PORT', 7002, 0, 65535),
+    store: env.address('STORE_ADDRESS'),
+  });
+  const store = new GrpcCheckpointStore(config.store);
+  const pruner = new LocalPruner(store);
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    services: [
+      {
+        name: 'rewind.v1.PrunerService',
+        definition: PrunerServiceService,
+        implementation: {
+          prune: unaryHandler(
+            'prune',
+            async (request) => ({ maskId: await pruner.prune(pruneJobFromMessage(request)) }),
+            (r) => ({ [ATTR.checkpoint]: r.weightsId, [ATTR.experiment]: r.lineage?.experiment ?? '' }),
+          ),
+        },
+      },
+    ],
+  });
+  server.health.set(ServingStatus.SERVING);
+  return {
+    banner: `pruner listening on ${config.host}:${server.port} (store ${config.store})`,
+    async stop() {
+      await server.shutdown();
+      store.close();
+    },
+  };
+});

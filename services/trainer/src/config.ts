@@ -1,0 +1,29 @@
+import { hostname } from 'node:os';
+import { EnvReader } from '@rewind/rpc';
+
+export interface TrainerConfig {
+  readonly name: string;
+  readonly natsUrl: string;
+  readonly store: string;
+  /** gRPC health endpoint for liveness/readiness probes. */
+  readonly healthHost: string;
+  readonly healthPort: number;
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  /** On SIGTERM, how long the current job may run on before it is handed back. */
+  readonly shutdownGraceMs: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerConfig {
+  const r = new EnvReader('trainer', env);
+  return r.done({
+    name: r.string('TRAINER_NAME', `trainer-${hostname()}-${process.pid}`),
+    natsUrl: r.url('NATS_URL', ['nats', 'tls']),
+    store: r.address('STORE_ADDRESS'),
+    healthHost: r.string('HOST', '0.0.0.0'),
+    healthPort: r.int('HEALTH_PORT', 7004, 0, 65535),
+    ackWaitMs: r.int('ACK_WAIT_MS', 30_000, 1000),
+    maxDeliver: r.int('MAX_DELIVER', 5, 1, 100),
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 20_000, 0),
+  });
+}

@@ -1,0 +1,1 @@
+export { readConfig, type TrainerConfig } from './config.ts';

@@ -1,0 +1,36 @@
+/**
+ * trainer: takes jobs from the JetStream work queue and trains them in-process (LocalTrainer) against
+ * the checkpoint-store. Stateless: any number of copies share the queue; a redelivered job resumes
+ * from the ref `resume/<job id>` its previous trainer saved.
+ */
+import { connectNats, declareJetStream, SWEEPS_BUCKET, safeKey, TrainWorker } from '@rewind/nats-ports';
+import { GrpcCheckpointStore, runService, ServingStatus, startGrpcServer } from '@rewind/rpc';
+import { LocalTrainer } from '@rewind/train-job';
+import { readConfig } from './config.ts';
+
+await runService('trainer', async () => {
+  const config = readConfig();
+  const nc = await connectNats(config.natsUrl, { name: config.name });
+  await declareJetStream(nc);
+  const store = new GrpcCheckpointStore(config.store);
+  const sweeps = await nc.jetstream().views.kv(SWEEPS_BUCKET);
+  const worker = await TrainWorker.open(nc, new LocalTrainer(store), {
+    name: config.name,
+    ackWaitMs: config.ackWaitMs,
+    maxDeliver: config.maxDeliver,
+    isCancelled: async (sweepId) => (await sweeps.get(safeKey(`${sweepId}.cancelled`)))?.operation === 'PUT',
+  });
+  const health = await startGrpcServer({ host: config.healthHost, port: config.healthPort, services: [] });
+  worker.start();
+  health.health.set(ServingStatus.SERVING);
+  return {
+    banner: `trainer ${config.name} taking jobs from ${config.natsUrl} (store ${config.store}, health on ${config.healthHost}:${health.port})`,
+    async stop() {
+      health.health.set(ServingStatus.NOT_SERVING);
+      await worker.stop(config.shutdownGraceMs);
+      await nc.drain();
+      await health.shutdown();
+      store.close();
+    },
+  };
+});
