@@ -46,11 +46,12 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
   const buffers: Record<string, tf.Tensor> = {};
   for (const [key, t] of Object.entries(init.buffers)) buffers[key] = tf.tensor(t.data, [...t.shape]);
   // Half of every prunable layer kept, as in an IMP round (masked steps cost the same at any density).
-  // Built on the host like the engine's masks.
+  // Built on the host like the engine's masks, from a multiplicative hash's top bit: a plain i % 2
+  // would cut whole columns, i.e. kill every other unit and class.
   const slots: SgdSlot[] = Object.entries(params).map(([key, param]) => ({
     param,
     momentum: tf.variable(tf.zerosLike(param), false),
-    ...(model.prunable.includes(key) ? { mask: tf.tensor(Float32Array.from({ length: param.size }, (_, i) => i % 2), param.shape) } : {}),
+    ...(model.prunable.includes(key) ? { mask: tf.tensor(Float32Array.from({ length: param.size }, (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 31), param.shape) } : {}),
   }));
   for (const { param, mask } of slots) if (mask) param.assign(tf.tidy(() => tf.mul(param, mask)));
   const trainable = Object.values(params);

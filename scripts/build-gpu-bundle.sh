@@ -82,7 +82,7 @@ export VK_DRIVER_FILES
 echo "run.sh: VK_DRIVER_FILES=$VK_DRIVER_FILES"
 if [ "${1:-}" = "--quick" ]; then
   BENCH="--steps 2 --warmup 1 --workloads lenet-60,conv2-60"
-  CHECK="--steps 60 --min-accuracy 0.5"
+  CHECK="--steps 60 --min-accuracy 0.65"
 else
   BENCH="--steps 50 --warmup 5"
   CHECK="--steps 500 --min-accuracy 0.75"
