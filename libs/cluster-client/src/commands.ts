@@ -1,0 +1,62 @@
+/**
+ * What `rewind submit|watch|tickets|lineage` do against a cluster; the CLI parses arguments and prints.
+ * Specs are read here (YAML or JSON) and sent as JSON; the coordinator validates them.
+ */
+import { readFile } from 'node:fs/promises';
+import { type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
+import { CoordinatorClient } from './coordinator-client.ts';
+
+export interface Connection {
+  /** host:port of the coordinator. */
+  readonly coordinator: string;
+}
+
+/** Parses the spec text (YAML is accepted if the CLI passes a parser; JSON otherwise). */
+export async function submit(
+  specPath: string,
+  connection: Connection,
+  parse: (text: string) => unknown = JSON.parse,
+): Promise<{ sweepId: string; created: boolean }> {
+  let raw: unknown;
+  try {
+    raw = parse(await readFile(specPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read spec ${specPath}: ${(err as Error).message}`);
+  }
+  const client = new CoordinatorClient(connection.coordinator);
+  try {
+    return await client.submit(JSON.stringify(raw));
+  } finally {
+    client.close();
+  }
+}
+
+export async function* watch(sweepId: string, connection: Connection, signal?: AbortSignal): AsyncGenerator<SweepEventMessage> {
+  const client = new CoordinatorClient(connection.coordinator);
+  try {
+    yield* client.watch(sweepId, 0, signal);
+  } finally {
+    client.close();
+  }
+}
+
+export async function tickets(sweepId: string, connection: Connection): Promise<Ticket[]> {
+  const client = new CoordinatorClient(connection.coordinator);
+  try {
+    return (await client.tickets(sweepId)).tickets;
+  } finally {
+    client.close();
+  }
+}
+
+export async function lineage(maskId: string, connection: Connection): Promise<LineageEntry[]> {
+  const client = new CoordinatorClient(connection.coordinator);
+  try {
+    return (await client.lineage(maskId)).chain;
+  } finally {
+    client.close();
+  }
+}
+
+export const isFailure = (e: SweepEventMessage): boolean =>
+  e.event?.$case === 'sweepFinished' && e.event.value.state !== SweepState.SWEEP_STATE_SUCCEEDED;
