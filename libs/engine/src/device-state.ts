@@ -62,12 +62,12 @@ export class DeviceState {
   }
 
   /** Host copy of the state after `step` iterations. */
-  toHost(step: number): TrainState {
+  async toHost(step: number): Promise<TrainState> {
     return {
       step,
-      params: downloadAll(this.params),
-      buffers: downloadAll(this.buffers),
-      momentum: this.momentumUnset ? {} : downloadAll(this.momentum),
+      params: await downloadAll(this.params),
+      buffers: await downloadAll(this.buffers),
+      momentum: this.momentumUnset ? {} : await downloadAll(this.momentum),
     };
   }
 
@@ -94,8 +94,8 @@ function applyMask(t: HostTensor, keep: Uint8Array): HostTensor {
   return { shape: t.shape, data };
 }
 
-function downloadAll(set: Readonly<Record<string, tf.Tensor>>): TensorSet {
+async function downloadAll(set: Readonly<Record<string, tf.Tensor>>): Promise<TensorSet> {
   const out: Record<string, HostTensor> = {};
-  for (const [name, t] of Object.entries(set)) out[name] = toHost(t);
+  for (const [name, t] of Object.entries(set)) out[name] = await toHost(t);
   return out;
 }

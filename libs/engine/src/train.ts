@@ -52,8 +52,8 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
         intervalLoss = 0;
         intervalSteps = 0;
       }
-      if (snapshotAt.has(step)) await req.onSnapshot?.(state.toHost(step));
-      if (step < req.endStep && isBoundary(step, checkpointEvery)) await req.onCheckpoint?.(state.toHost(step));
+      if (snapshotAt.has(step)) await req.onSnapshot?.(await state.toHost(step));
+      if (step < req.endStep && isBoundary(step, checkpointEvery)) await req.onCheckpoint?.(await state.toHost(step));
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
@@ -67,7 +67,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       req.onProgress?.({ step: step + 1, endStep: req.endStep, trainLoss: loss });
     }
     await evaluateAt(req.endStep);
-    const final: TrainState = state.toHost(req.endStep);
+    const final: TrainState = await state.toHost(req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
     state.dispose();
