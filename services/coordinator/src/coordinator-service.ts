@@ -68,7 +68,8 @@ export class Coordinator {
       propagation.inject(context.active(), carrier);
       const record: SweepRecord = {
         sweepId,
-        specJson: JSON.stringify(spec),
+        // The spec as written (parseSpec reads the written form, not its own output).
+        specJson: JSON.stringify(raw),
         phase: 'running',
         done: 0,
         total: 0,

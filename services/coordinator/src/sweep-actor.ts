@@ -55,16 +55,16 @@ export class SweepActor {
 
   private async run(): Promise<void> {
     const { sweepId } = this.record;
-    const spec = parseSpec(JSON.parse(this.record.specJson));
-    const ports = {
-      store: this.deps.store,
-      ledger: this.deps.ledger,
-      pruner: this.deps.pruner,
-      analyzer: this.deps.analyzer,
-      trainer: await NatsTrainer.open(this.deps.nc, sweepId),
-      events: { emit: (event: SweepEvent) => this.mailbox.send({ type: 'event', event }) },
-    };
     try {
+      const spec = parseSpec(JSON.parse(this.record.specJson));
+      const ports = {
+        store: this.deps.store,
+        ledger: this.deps.ledger,
+        pruner: this.deps.pruner,
+        analyzer: this.deps.analyzer,
+        trainer: await NatsTrainer.open(this.deps.nc, sweepId),
+        events: { emit: (event: SweepEvent) => this.mailbox.send({ type: 'event', event }) },
+      };
       await inSpan('sweep.run', { parent: this.trace, attributes: { [ATTR.sweep]: sweepId } }, () =>
         runSweep(spec, ports, this.abort.signal),
       );

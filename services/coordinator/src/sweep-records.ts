@@ -59,12 +59,19 @@ export class SweepRecords {
 
   async running(): Promise<SweepRecord[]> {
     const out: SweepRecord[] = [];
-    for await (const key of await this.kv.keys()) {
+    for (const key of await this.keys()) {
       if (key.includes('.')) continue;
       const r = await this.get(key);
       if (r?.phase === 'running') out.push(r);
     }
     return out;
+  }
+
+  /** Keys are collected before any value is read: reading while the key listing runs cuts it short. */
+  private async keys(filter?: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(filter)) keys.push(key);
+    return keys;
   }
 
   async putTicket(sweepId: string, ticket: TicketRecord): Promise<void> {
@@ -73,7 +80,7 @@ export class SweepRecords {
 
   async tickets(sweepId: string): Promise<TicketRecord[]> {
     const out: TicketRecord[] = [];
-    for await (const key of await this.kv.keys(`${ticketPrefix(sweepId)}>`)) {
+    for (const key of await this.keys(`${ticketPrefix(sweepId)}>`)) {
       const e = await this.kv.get(key);
       if (e?.operation === 'PUT') out.push(e.json<TicketRecord>());
     }
