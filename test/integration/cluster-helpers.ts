@@ -1,0 +1,106 @@
+/** Shared by the cluster integration tests: the reference embedded run, and reading a cluster's results. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalAnalyzer } from '@rewind/analysis';
+import { parseSpec, type ResultRow } from '@rewind/core';
+import { CoordinatorClient } from '@rewind/cluster-client';
+import type { Cluster } from '@rewind/dev-cluster';
+import { connectNats, JOB_RESULTS_BUCKET, KvLedger } from '@rewind/nats-ports';
+import { FileLedger, LocalDirStore, LocalPruner, runSweep, type TrainingRecord } from '@rewind/runner';
+import { LocalTrainer } from '@rewind/train-job';
+
+/** Real training on the synthetic set: long enough to kill a trainer mid-job, short enough for CI. */
+export const SPEC = {
+  name: 'cluster-imp',
+  model: { name: 'mnist_lenet_300_100' },
+  dataset: { name: 'synthetic' },
+  training: { lr: 0.05, momentum: 0.9, weight_decay: 0.0001, batch_size: 32, steps: '96it', eval_every: '32it' },
+  pruning: { rounds: 2, exclude: ['fc.kernel'] },
+  rewind: ['0it', '8it'],
+  controls: ['random_reinit'],
+  checkpoint_every: '16it',
+};
+
+export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `rewind-${prefix}-`));
+
+/** What identifies a sweep's outcome exactly: per experiment, the content ids of its mask and final weights. */
+export type Fingerprint = Record<string, { finalId: string; maskId?: string; rewindId?: string }>;
+
+const fingerprintOf = (rows: readonly ResultRow[]): Fingerprint =>
+  Object.fromEntries(
+    rows.map((r) => [
+      r.experiment,
+      { finalId: r.finalId, ...(r.maskId ? { maskId: r.maskId } : {}), ...(r.rewindId ? { rewindId: r.rewindId } : {}) },
+    ]),
+  );
+
+/** The same spec run embedded, in this process. */
+export async function embeddedFingerprint(): Promise<Fingerprint> {
+  const dir = await tempDir('embedded');
+  const store = new LocalDirStore(join(dir, 'store'));
+  const outcome = await runSweep(parseSpec(SPEC), {
+    store,
+    ledger: new FileLedger(join(dir, 'ledger')),
+    trainer: new LocalTrainer(store),
+    pruner: new LocalPruner(store),
+    analyzer: new LocalAnalyzer(store),
+    events: { emit: () => {} },
+  });
+  return fingerprintOf(outcome.rows);
+}
+
+/** The cluster's results, read from its ledger for the experiments the embedded run produced. */
+export async function clusterFingerprint(cluster: Cluster, experiments: readonly string[]): Promise<Fingerprint> {
+  const nc = await connectNats(cluster.nats.url, { name: 'test-reader' });
+  try {
+    const ledger = await KvLedger.open(nc);
+    const rows: ResultRow[] = [];
+    for (const id of experiments) {
+      const record = await ledger.get<TrainingRecord>(id);
+      if (record) rows.push(record.row);
+    }
+    return fingerprintOf(rows);
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Every job outcome recorded in the job-results bucket: one per training, never more. */
+export async function jobOutcomeCount(cluster: Cluster): Promise<number> {
+  const nc = await connectNats(cluster.nats.url, { name: 'test-reader' });
+  try {
+    const kv = await nc.jetstream().views.kv(JOB_RESULTS_BUCKET);
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    return keys.length;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Submits the spec and follows its events to the end; `onEvent` may act mid-sweep (kill, restart). */
+export async function runOnCluster(
+  cluster: Cluster,
+  onEvent: (label: string, done: number) => Promise<void> = async () => {},
+): Promise<{ sweepId: string; state: string; tickets: number; labels: string[] }> {
+  const client = new CoordinatorClient(cluster.addresses.coordinator, { retry: { attempts: 20, baseDelayMs: 250 } });
+  try {
+    const { sweepId } = await client.submit(JSON.stringify(SPEC));
+    const labels: string[] = [];
+    let tickets = 0;
+    let state = 'none';
+    for await (const e of client.watch(sweepId)) {
+      const ev = e.event;
+      if (ev?.$case === 'progress') {
+        labels.push(ev.value.label);
+        await onEvent(ev.value.label, ev.value.done);
+      }
+      if (ev?.$case === 'ticketFound') tickets++;
+      if (ev?.$case === 'sweepFinished') state = ev.value.state === 2 ? 'succeeded' : `ended(${ev.value.state}): ${ev.value.error}`;
+    }
+    return { sweepId, state, tickets, labels };
+  } finally {
+    client.close();
+  }
+}
