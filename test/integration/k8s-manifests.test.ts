@@ -61,7 +61,7 @@ function validateAll(objects: readonly K8sObject[]): void {
 
 type Container = { readinessProbe?: unknown; livenessProbe?: unknown; resources?: { limits?: Record<string, unknown> } };
 const containersOf = (o: K8sObject): Container[] =>
-  ((o.spec?.template as { spec: { containers: Container[] } }).spec.containers ?? []) as Container[];
+  (o.spec?.template as { spec?: { containers?: Container[] } } | undefined)?.spec?.containers ?? [];
 
 describe('Kubernetes manifests', () => {
   it('base: one Deployment per service, with probes, all schema-valid', () => {
