@@ -8,9 +8,6 @@ import { evaluate } from '@rewind/engine';
 import type { AnalysisJob, AnalysisResult, Analyzer, CheckpointStore } from '@rewind/runner';
 import { alphaGrid, dataOrderStability, measureInstability, pruningStability } from '@rewind/stability';
 
-/** Train error on the path is measured on this many training examples, to keep 30+ points affordable. */
-export const PATH_TRAIN_EXAMPLES = 10_000;
-
 export class LocalAnalyzer implements Analyzer {
   constructor(private readonly store: CheckpointStore) {}
 
@@ -30,7 +27,9 @@ export class LocalAnalyzer implements Analyzer {
       case 'linear_mode': {
         const [first, second] = await Promise.all(job.copyIds.slice(0, 2).map(async (id) => (await this.store.getState(id)).value));
         const dataset = await loadDataset(job.dataset);
-        const trainSample = head(dataset.train, PATH_TRAIN_EXAMPLES, dataset.inputShape);
+        // The first N examples of each split keep 30+ evaluations per path affordable.
+        const trainSample = head(dataset.train, job.pathExamples, dataset.inputShape);
+        const testSample = head(dataset.test, job.pathExamples, dataset.inputShape);
         const result = await measureInstability({
           first: first!,
           second: second!,
@@ -39,7 +38,7 @@ export class LocalAnalyzer implements Analyzer {
           threshold: job.threshold,
           evaluate: async (weights) => {
             const train = await evaluate(job.model, weights, trainSample, dataset.inputShape);
-            const test = await evaluate(job.model, weights, dataset.test, dataset.inputShape);
+            const test = await evaluate(job.model, weights, testSample, dataset.inputShape);
             return { trainError: 1 - train.accuracy, testError: 1 - test.accuracy };
           },
         });

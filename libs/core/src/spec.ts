@@ -27,6 +27,8 @@ export interface StabilitySpec {
   readonly threshold: number;
   /** Rounds analysed (0 = the dense net); every round when absent. */
   readonly rounds?: readonly number[];
+  /** Train and test examples evaluated at each point of the linear path (the first N of each split). */
+  readonly pathExamples: number;
 }
 
 export const STABILITY_ANALYSES = ['pruning', 'data_order', 'linear_mode'] as const;
@@ -282,7 +284,7 @@ export function parseSpec(raw: unknown): SweepSpec {
 }
 
 function parseStability(top: Reader): { stability?: StabilitySpec } {
-  const s = top.section('stability', ['analyses', 'copies', 'alpha_points', 'threshold', 'rounds'], false);
+  const s = top.section('stability', ['analyses', 'copies', 'alpha_points', 'threshold', 'rounds', 'path_examples'], false);
   if (!s) return {};
   const analyses = s.list('analyses', [...STABILITY_ANALYSES], (v, field) => {
     if (STABILITY_ANALYSES.includes(v as StabilityAnalysisName)) return v as StabilityAnalysisName;
@@ -295,6 +297,7 @@ function parseStability(top: Reader): { stability?: StabilitySpec } {
       copies: s.number('copies', { fallback: 2, min: 2, integer: true }),
       alphaPoints: s.number('alpha_points', { fallback: 30, min: 2, integer: true }),
       threshold: s.number('threshold', { fallback: 0.02, min: 0, max: 1 }),
+      pathExamples: s.number('path_examples', { fallback: 10_000, min: 1, integer: true }),
       ...(s.has('rounds')
         ? {
             rounds: s.list('rounds', undefined, (v, field) => {

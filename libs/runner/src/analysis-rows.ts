@@ -58,6 +58,7 @@ export function analysisJobsFor(spec: SweepSpec, denseFinalId: string, layers: r
           dataset: spec.dataset,
           alphaPoints: stability.alphaPoints,
           threshold: stability.threshold,
+          pathExamples: stability.pathExamples,
         };
         out.push({ row: { ...row, analysis }, job });
       }

@@ -135,6 +135,8 @@ export type AnalysisJob =
       readonly dataset: DatasetHparams;
       readonly alphaPoints: number;
       readonly threshold: number;
+      /** Examples of each split evaluated per point (the first N). */
+      readonly pathExamples: number;
     };
 
 export interface DistanceSummary {

@@ -27,6 +27,7 @@ export async function findRewindCommand(specPath: string, roundText: string | un
       copies: 2,
       alphaPoints: spec.stability?.alphaPoints ?? 30,
       threshold: spec.stability?.threshold ?? 0.02,
+      pathExamples: spec.stability?.pathExamples ?? 10_000,
       rounds: [round],
     },
   };
