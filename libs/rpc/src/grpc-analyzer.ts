@@ -29,6 +29,7 @@ export function analysisJobToMessage(job: AnalysisJob): AnalyzeRequest {
             dataset: datasetToMessage(job.dataset),
             alphaPoints: job.alphaPoints,
             threshold: job.threshold,
+            pathExamples: job.pathExamples,
           },
         },
       };
@@ -52,6 +53,7 @@ export function analysisJobFromMessage(m: AnalyzeRequest): AnalysisJob {
         dataset: datasetFromMessage(job.value.dataset),
         alphaPoints: job.value.alphaPoints,
         threshold: job.value.threshold,
+        pathExamples: job.value.pathExamples,
       };
   }
 }

@@ -1,5 +1,8 @@
-/** Train states and masks as safetensors, with their lineage in the header's metadata. */
-import type { HostTensor, Mask, MaskTensor, TensorSet, TrainState } from '@rewind/core';
+/**
+ * Train states and masks as safetensors, with their lineage in the header's metadata. Lineage is written
+ * as canonical JSON, so the content id never depends on the order an adapter built the object in.
+ */
+import { canonicalJson, type HostTensor, type Mask, type MaskTensor, type TensorSet, type TrainState } from '@rewind/core';
 import { decode, encode, type Entry, SafetensorsFormatError } from './codec.ts';
 
 const STATE_FORMAT = 'rewind.train_state.v1';
@@ -11,7 +14,7 @@ export function encodeState(state: TrainState, lineage: object): Uint8Array {
   for (const group of GROUPS) {
     for (const [name, t] of Object.entries(state[group])) entries.push([`${group}/${name}`, { dtype: 'F32', ...t }]);
   }
-  return encode(entries, { format: STATE_FORMAT, step: String(state.step), lineage: JSON.stringify(lineage) });
+  return encode(entries, { format: STATE_FORMAT, step: String(state.step), lineage: canonicalJson(lineage) });
 }
 
 export function decodeState<L>(bytes: Uint8Array): { state: TrainState; lineage: L } {
@@ -30,7 +33,7 @@ export function decodeState<L>(bytes: Uint8Array): { state: TrainState; lineage:
 
 export function encodeMask(mask: Mask, lineage: object): Uint8Array {
   const entries: [string, Entry][] = Object.entries(mask).map(([name, t]) => [name, { dtype: 'U8', ...t }]);
-  return encode(entries, { format: MASK_FORMAT, lineage: JSON.stringify(lineage) });
+  return encode(entries, { format: MASK_FORMAT, lineage: canonicalJson(lineage) });
 }
 
 export function decodeMask<L>(bytes: Uint8Array): { mask: Mask; lineage: L } {

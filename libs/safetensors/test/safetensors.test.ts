@@ -52,6 +52,7 @@ test('the file follows the safetensors layout: u64 header length, JSON header, a
 test('encoding is deterministic, so equal content gets an equal id', () => {
   assert.equal(contentId(encodeState(state, { a: 1 })), contentId(encodeState(state, { a: 1 })));
   assert.notEqual(contentId(encodeState(state, { a: 1 })), contentId(encodeState(state, { a: 2 })));
+  assert.equal(contentId(encodeState(state, { a: 1, b: 2 })), contentId(encodeState(state, { b: 2, a: 1 })), 'key order does not matter');
 });
 
 test('masks round-trip as U8', () => {

@@ -14,6 +14,9 @@ import {
 import { DEFAULT_ALPHA_POINTS, DEFAULT_INSTABILITY_THRESHOLD } from '@rewind/stability';
 import { ATTR } from '@rewind/telemetry';
 
+/** As the sweep spec's default: enough for a steady estimate, few enough for 30+ points. */
+const DEFAULT_PATH_EXAMPLES = 10_000;
+
 export function analyzerService(store: CheckpointStore): StabilityAnalyzerServiceServer {
   const analyzer = new LocalAnalyzer(store);
   return {
@@ -41,6 +44,7 @@ export function analyzerService(store: CheckpointStore): StabilityAnalyzerServic
         dataset: datasetFromMessage(r.dataset),
         alphaPoints: r.points || DEFAULT_ALPHA_POINTS,
         threshold: r.threshold ?? DEFAULT_INSTABILITY_THRESHOLD,
+        pathExamples: r.pathExamples ?? DEFAULT_PATH_EXAMPLES,
       });
       if (result.analysis !== 'linear_mode') throw new Error('unexpected distance result');
       return linearModeToMessage(result);
