@@ -58,3 +58,12 @@ test('unknown commands and missing arguments print the usage', async () => {
   assert.equal(show.code, 2);
   assert.match(show.stderr, /cannot read \/nonexistent\/run\/results\.json: no such file/);
 });
+
+test('a dead coordinator is retried, then named', async () => {
+  const r = await runCli(['tickets', 'sweep_0', '--coordinator', '127.0.0.1:1']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /coordinator at 127\.0\.0\.1:1 is unavailable after \d+ attempts/);
+  const none = await runCli(['watch', 'sweep_0'], undefined);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /pass --coordinator host:port or set REWIND_COORDINATOR/);
+});

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { SpecError } from '@rewind/core';
 import { runCommand } from './commands/run.ts';
+import { connectionFrom, lineageCommand, submitCommand, ticketsCommand, watchCommand } from './commands/cluster.ts';
 import { findRewindCommand } from './commands/find-rewind.ts';
 import { reportCommand } from './commands/report.ts';
 import { showCommand } from './commands/show.ts';
@@ -13,12 +14,21 @@ const USAGE = `usage:
   rewind report <run-dir>                             draw the accuracy and instability figures (SVG, PNG)
   rewind find-rewind <spec.yaml> [--round R] [--out DIR]
                                                       find the earliest stable rewind point
+against a cluster (--coordinator host:port, or REWIND_COORDINATOR):
+  rewind submit <spec.yaml>                           submit a sweep; prints its id
+  rewind watch <sweep>                                follow a sweep's progress until it ends
+  rewind tickets <sweep>                              list a sweep's tickets
+  rewind lineage <ticket-mask-id>                     trace a ticket back to its rewind checkpoint
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, round: { type: 'string' } } });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, round: { type: 'string' }, coordinator: { type: 'string' } },
+    });
     const arg = (what: string) => {
       const value = positionals[0];
       if (!value) throw new UsageError(`rewind ${command}: missing ${what}\n${USAGE}`);
@@ -33,6 +43,14 @@ export async function main(argv: string[]): Promise<number> {
         return await reportCommand(arg('<run-dir>'));
       case 'find-rewind':
         return await findRewindCommand(arg('<spec.yaml>'), values.round, values.out);
+      case 'submit':
+        return await submitCommand(arg('<spec.yaml>'), connectionFrom(values.coordinator));
+      case 'watch':
+        return await watchCommand(arg('<sweep>'), connectionFrom(values.coordinator));
+      case 'tickets':
+        return await ticketsCommand(arg('<sweep>'), connectionFrom(values.coordinator));
+      case 'lineage':
+        return await lineageCommand(arg('<ticket-mask-id>'), connectionFrom(values.coordinator));
       case undefined:
       case 'help':
       case '--help':
@@ -50,7 +68,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const USER_FACING = new Set(['DatasetError', 'ChecksumMismatchError', 'CheckpointNotFoundError', 'SafetensorsFormatError', 'BackendError']);
+const USER_FACING = new Set([
+  'DatasetError',
+  'ChecksumMismatchError',
+  'CheckpointNotFoundError',
+  'SafetensorsFormatError',
+  'ServerUnavailableError',
+  'InvalidArgumentError',
+  'NotFoundError',
+  'RemoteError',
+]);
 
 /** Errors about the user's input or environment (missing dataset, corrupt checkpoint, unknown flag). */
 function isUserFacing(e: unknown): boolean {
