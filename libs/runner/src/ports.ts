@@ -169,9 +169,35 @@ export interface Analyzer {
 export type SweepEvent =
   | { readonly type: 'checkpoint.saved'; readonly id: string; readonly lineage: Lineage }
   | { readonly type: 'round.completed'; readonly experiment: string; readonly row: unknown }
-  | { readonly type: 'ticket.found'; readonly experiment: string; readonly maskId: string; readonly rewindId: string }
+  | {
+      readonly type: 'ticket.found';
+      readonly experiment: string;
+      readonly maskId: string;
+      readonly rewindId: string;
+      /** The ticket's trained weights, so analyses need nothing but the event. */
+      readonly finalId: string;
+    }
   | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string; readonly cached?: boolean }
-  | { readonly type: 'analysis.completed'; readonly experiment: string; readonly analysis: string; readonly result: unknown };
+  | {
+      readonly type: 'analysis.completed';
+      readonly experiment: string;
+      readonly analysis: string;
+      readonly result: unknown;
+      /** Set when an analysis plug-in produced the result (see docs/plugins.md). */
+      readonly plugin?: PluginInfo;
+    };
+
+/** Who produced a plug-in analysis and how to read its result (rewind.v1.PluginInfo). */
+export interface PluginInfo {
+  readonly name: string;
+  readonly version: string;
+  /** Protobuf message name of the result. */
+  readonly schema: string;
+  /** One line for people. */
+  readonly summary: string;
+  /** Stream sequence of the event analysed. */
+  readonly sourceSequence: number;
+}
 
 export interface EventSink {
   emit(event: SweepEvent): void | Promise<void>;

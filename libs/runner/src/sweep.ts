@@ -53,9 +53,15 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
     return record;
   };
 
-  const job = (id: string, branchLineage: Omit<Lineage, 'kind' | 'step' | 'parent'>, rest: Pick<TrainJob, 'start' | 'training'> & { maskId?: string; snapshotAt?: number[] }): TrainJob => ({
+  /** A training job of `trunk`'s model; the rest of the sweep's settings are shared by every job. */
+  const job = (
+    trunk: TrunkPlan,
+    id: string,
+    branchLineage: Omit<Lineage, 'kind' | 'step' | 'parent'>,
+    rest: Pick<TrainJob, 'start' | 'training'> & { maskId?: string; snapshotAt?: number[] },
+  ): TrainJob => ({
     id,
-    model: { name: spec.model.name, width: spec.model.width, initSeed: 0 },
+    model: trunk.model,
     dataset: spec.dataset,
     endStep: plan.endStep,
     checkpointEvery: plan.checkpointEvery,
@@ -65,7 +71,7 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
   });
 
   const trunkJob = (trunk: TrunkPlan, snapshotAt: readonly number[]) =>
-    ({ ...job(trunk.id, { experiment: trunk.id, trunk: trunk.id }, { start: { initSeed: trunk.seed, step: 0 }, training: trunk.training, snapshotAt: [...snapshotAt] }), model: trunk.model });
+    job(trunk, trunk.id, { experiment: trunk.id, trunk: trunk.id }, { start: { initSeed: trunk.seed, step: 0 }, training: trunk.training, snapshotAt: [...snapshotAt] });
 
   const runTrunk = async (trunk: TrunkPlan) => {
     let record = await once(trunk.id, `dense trunk, seed ${trunk.seed}`, async () => {
@@ -101,7 +107,7 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
       const lineage = { experiment: branch.id, trunk: trunk.id, rewindStep: k, round: branch.round };
       const start = branch.kind === 'random_reinit' ? { initSeed: branch.controlSeed!, step: k } : { checkpointId: rewindId };
       const result = await ports.trainer.train(
-        { ...job(branch.id, lineage, { start, training: branch.training, ...(branchMaskId ? { maskId: branchMaskId } : {}) }), model: trunk.model },
+        job(trunk, branch.id, lineage, { start, training: branch.training, ...(branchMaskId ? { maskId: branchMaskId } : {}) }),
         signal,
       );
       const kind = branch.round === 0 ? 'dense' : branch.kind;
@@ -129,7 +135,7 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
         ticketMask = record.row.maskId;
         remaining = record.row.weightsRemaining;
         await ports.events.emit({ type: 'round.completed', experiment: ticket.id, row: record.row });
-        await ports.events.emit({ type: 'ticket.found', experiment: ticket.id, maskId: ticketMask!, rewindId });
+        await ports.events.emit({ type: 'ticket.found', experiment: ticket.id, maskId: ticketMask!, rewindId, finalId: record.result.finalId });
         weightsId = record.result.finalId;
         ticketRecord = record;
       }
