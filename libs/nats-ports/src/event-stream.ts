@@ -20,8 +20,11 @@ function dedupeKey(sweepId: string, body: EventBody): string {
       return `${sweepId}:ticket:${body.value.experiment}`;
     case 'progress':
       return `${sweepId}:progress:${body.value.label}`;
-    case 'analysisCompleted':
-      return `${sweepId}:analysis:${body.value.experiment}:${body.value.analysis}`;
+    case 'analysisCompleted': {
+      const { experiment, analysis, plugin } = body.value;
+      // A plug-in publishes once per (plugin, version, experiment), however often its input is redelivered.
+      return plugin ? `${sweepId}:plugin:${plugin.name}:${plugin.version}:${experiment}` : `${sweepId}:analysis:${experiment}:${analysis}`;
+    }
     case 'sweepFinished':
       return `${sweepId}:finished`;
   }
@@ -50,6 +53,8 @@ export class NatsEventSink implements EventSink {
 }
 
 export interface ReplayOptions {
+  /** Only this kind of event (a subject token such as `analysis_completed`); every kind if absent. */
+  readonly kind?: string;
   /** Deliver events with a stream sequence greater than this (0 = from the start). */
   readonly afterSequence?: number;
   /** Keep following live events until `sweepFinished`; otherwise stop at the current end. */
@@ -65,11 +70,12 @@ export async function* replayEvents(
 ): AsyncGenerator<SweepEventMessage> {
   checkSweepId(sweepId);
   const after = options.afterSequence ?? 0;
+  const filter = options.kind ? eventSubject(sweepId, options.kind) : sweepEventsFilter(sweepId);
   const consumer = await nc.jetstream().consumers.get(EVENTS_STREAM, {
-    filterSubjects: sweepEventsFilter(sweepId),
+    filterSubjects: filter,
     ...(after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {}),
   });
-  const end = options.follow ? undefined : await lastSequence(nc, sweepId);
+  const end = options.follow ? undefined : await lastSequence(nc, filter);
   if (end !== undefined && end <= after) return;
   const messages = await consumer.consume();
   const onAbort = (): void => void messages.close();
@@ -88,11 +94,11 @@ export async function* replayEvents(
   }
 }
 
-/** The stream sequence of the sweep's latest event (0 if none). */
-async function lastSequence(nc: NatsConnection, sweepId: string): Promise<number> {
+/** The stream sequence of the latest event on `filter` (0 if none). */
+async function lastSequence(nc: NatsConnection, filter: string): Promise<number> {
   const jsm = await nc.jetstreamManager();
   try {
-    const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: sweepEventsFilter(sweepId) });
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { last_by_subj: filter });
     return m.seq;
   } catch {
     return 0;

@@ -4,4 +4,4 @@ export { JobResults } from './job-results.ts';
 export { KvLedger } from './kv-ledger.ts';
 export { NatsTrainer, TrainJobFailedError } from './nats-trainer.ts';
 export * from './subjects.ts';
-export { TrainWorker, type TrainWorkerOptions } from './train-worker.ts';
+export { type TrainerForSweep, TrainWorker, type TrainWorkerOptions } from './train-worker.ts';

@@ -10,6 +10,9 @@ import { AckPolicy, type Consumer, type JsMsg, type NatsConnection, nanos } from
 import { JobResults } from './job-results.ts';
 import { JOBS_STREAM, TRAINERS_CONSUMER } from './subjects.ts';
 
+/** The trainer for one job, chosen by the job's sweep (e.g. to publish that sweep's `checkpoint.saved`). */
+export type TrainerForSweep = (sweepId: string) => Trainer;
+
 export interface TrainWorkerOptions {
   /** Identifies this trainer in outcomes and traces. */
   readonly name: string;
@@ -33,11 +36,11 @@ export class TrainWorker {
     private readonly nc: NatsConnection,
     private readonly consumer: Consumer,
     private readonly results: JobResults,
-    private readonly trainer: Trainer,
+    private readonly trainer: Trainer | TrainerForSweep,
     private readonly options: TrainWorkerOptions,
   ) {}
 
-  static async open(nc: NatsConnection, trainer: Trainer, options: TrainWorkerOptions): Promise<TrainWorker> {
+  static async open(nc: NatsConnection, trainer: Trainer | TrainerForSweep, options: TrainWorkerOptions): Promise<TrainWorker> {
     const jsm = await nc.jetstreamManager();
     const config = {
       durable_name: TRAINERS_CONSUMER,
@@ -125,7 +128,7 @@ export class TrainWorker {
       const result = await inSpan(
         'train.job',
         { parent, attributes: { [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },
-        () => this.trainer.train(job, signal),
+        () => (typeof this.trainer === 'function' ? this.trainer(sweepId) : this.trainer).train(job, signal),
       );
       await finish({ $case: 'result', value: resultToMessage(result) });
       msg.ack();

@@ -188,8 +188,8 @@ describe('NATS ports against a real nats-server', () => {
   it('stores events durably, drops re-emitted ones, and replays them in order', async () => {
     const sink = new NatsEventSink(nc, 'sweep-ev');
     await sink.emit({ type: 'progress', done: 1, total: 2, label: 'trunk' });
-    await sink.emit({ type: 'ticket.found', experiment: 'e1', maskId: 'm1', rewindId: 'r1' });
-    await sink.emit({ type: 'ticket.found', experiment: 'e1', maskId: 'm1', rewindId: 'r1' });
+    await sink.emit({ type: 'ticket.found', experiment: 'e1', maskId: 'm1', rewindId: 'r1', finalId: 'f1' });
+    await sink.emit({ type: 'ticket.found', experiment: 'e1', maskId: 'm1', rewindId: 'r1', finalId: 'f1' });
     await sink.emit({ type: 'round.completed', experiment: 'e1', row: { accuracy: 0.5 } });
     const all = [];
     for await (const e of replayEvents(nc, 'sweep-ev', { follow: false })) all.push(e);

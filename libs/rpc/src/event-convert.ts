@@ -12,13 +12,18 @@ export function eventToMessage(e: SweepEvent): EventBody {
     case 'round.completed':
       return { $case: 'roundCompleted', value: { experiment: e.experiment, rowJson: JSON.stringify(e.row) } };
     case 'ticket.found':
-      return { $case: 'ticketFound', value: { experiment: e.experiment, maskId: e.maskId, rewindId: e.rewindId } };
+      return { $case: 'ticketFound', value: { experiment: e.experiment, maskId: e.maskId, rewindId: e.rewindId, finalId: e.finalId } };
     case 'progress':
       return { $case: 'progress', value: { done: e.done, total: e.total, label: e.label } };
     case 'analysis.completed':
       return {
         $case: 'analysisCompleted',
-        value: { experiment: e.experiment, analysis: e.analysis, resultJson: JSON.stringify(e.result) },
+        value: {
+          experiment: e.experiment,
+          analysis: e.analysis,
+          resultJson: JSON.stringify(e.result),
+          ...(e.plugin ? { plugin: { ...e.plugin } } : {}),
+        },
       };
   }
 }
@@ -40,6 +45,7 @@ export function eventFromMessage(body: EventBody): SweepEvent | undefined {
         experiment: body.value.experiment,
         analysis: body.value.analysis,
         result: JSON.parse(body.value.resultJson),
+        ...(body.value.plugin ? { plugin: { ...body.value.plugin } } : {}),
       };
     case 'sweepFinished':
       return undefined;

@@ -113,6 +113,19 @@ export class Coordinator {
       }
       return { chain };
     }),
+    listAnalyses: unaryHandler(
+      'sweep.analyses',
+      async (r) => {
+        await this.status(r.sweepId);
+        const analyses = [];
+        // Up to the stream's current end: plug-in results may come after the sweep's own last event.
+        for await (const e of replayEvents(this.deps.nc, r.sweepId, { kind: 'analysis_completed', follow: false })) {
+          if (e.event?.$case === 'analysisCompleted') analyses.push(e.event.value);
+        }
+        return { analyses };
+      },
+      (r) => ({ [ATTR.sweep]: r.sweepId }),
+    ),
     cancelSweep: unaryHandler('sweep.cancel', async (r) => {
       await this.status(r.sweepId);
       await this.actors.get(r.sweepId)?.cancel();

@@ -1,9 +1,10 @@
 /**
  * trainer: takes jobs from the JetStream work queue and trains them in-process (LocalTrainer) against
  * the checkpoint-store. Stateless: any number of copies share the queue; a redelivered job resumes
- * from the ref `resume/<job id>` its previous trainer saved.
+ * from the ref `resume/<job id>` its previous trainer saved. Every checkpoint it writes is announced as
+ * `checkpoint.saved` on the job's sweep's event stream.
  */
-import { connectNats, declareJetStream, SWEEPS_BUCKET, safeKey, TrainWorker } from '@rewind/nats-ports';
+import { connectNats, declareJetStream, NatsEventSink, SWEEPS_BUCKET, safeKey, TrainWorker } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, ServingStatus, startGrpcServer } from '@rewind/rpc';
 import { LocalTrainer } from '@rewind/train-job';
 import { readConfig } from './config.ts';
@@ -14,7 +15,14 @@ await runService('trainer', async () => {
   await declareJetStream(nc);
   const store = new GrpcCheckpointStore(config.store);
   const sweeps = await nc.jetstream().views.kv(SWEEPS_BUCKET);
-  const worker = await TrainWorker.open(nc, new LocalTrainer(store), {
+  const silent = new LocalTrainer(store);
+  const trainerFor = (sweepId: string): LocalTrainer => {
+    // A job published without a sweep id has no event stream to announce on.
+    if (sweepId === '') return silent;
+    const sink = new NatsEventSink(nc, sweepId);
+    return new LocalTrainer(store, { onCheckpointSaved: (id, lineage) => sink.emit({ type: 'checkpoint.saved', id, lineage }) });
+  };
+  const worker = await TrainWorker.open(nc, trainerFor, {
     name: config.name,
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
