@@ -1,0 +1,1 @@
+export { type LayerStats, type TicketStats, ticketStats } from './ticket-stats.ts';
