@@ -3,7 +3,7 @@
  * Declarations are idempotent, so whichever component starts first creates them.
  */
 import { connect, type JetStreamManager, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
-import { EVENTS_STREAM, JOB_RESULTS_BUCKET, JOBS_STREAM, LEDGER_BUCKET, SWEEPS_BUCKET, TRAIN_SUBJECT } from './subjects.ts';
+import { ALL_EVENTS_FILTER, EVENTS_STREAM, JOB_RESULTS_BUCKET, JOBS_STREAM, LEDGER_BUCKET, SWEEPS_BUCKET, TRAIN_SUBJECT } from './subjects.ts';
 
 export class NatsUnavailableError extends Error {
   override name = 'NatsUnavailableError';
@@ -50,7 +50,7 @@ export async function declareJetStream(nc: NatsConnection, layout: JetStreamLayo
     duplicate_window: nanos(layout.jobDedupeMs),
   });
   await ensureStream(jsm, EVENTS_STREAM, {
-    subjects: ['rewind.v1.events.>'],
+    subjects: [ALL_EVENTS_FILTER],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     duplicate_window: nanos(layout.eventDedupeMs),

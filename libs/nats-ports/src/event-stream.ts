@@ -6,7 +6,7 @@
 import { eventKind, eventToMessage, type EventBody, SweepEventMessage } from '@rewind/rpc';
 import type { EventSink, SweepEvent } from '@rewind/runner';
 import { natsHeadersWithContext } from '@rewind/telemetry';
-import { DeliverPolicy, type NatsConnection } from 'nats';
+import { DeliverPolicy, type NatsConnection, type PubAck } from 'nats';
 import { checkSweepId, EVENTS_STREAM, eventSubject, sweepEventsFilter } from './subjects.ts';
 
 /** What makes an event the same event again. */
@@ -38,14 +38,17 @@ export class NatsEventSink implements EventSink {
     checkSweepId(sweepId);
   }
 
-  emit(event: SweepEvent): Promise<void> {
-    return this.publish(eventToMessage(event));
+  async emit(event: SweepEvent): Promise<void> {
+    await this.publish(eventToMessage(event));
   }
 
-  /** Publishes any event body, including the transport-only `sweepFinished`. Resolves once stored. */
-  async publish(body: EventBody): Promise<void> {
+  /**
+   * Publishes any event body, including the transport-only `sweepFinished`. Resolves once stored; the
+   * ack's `duplicate` says the stream already held this event.
+   */
+  publish(body: EventBody): Promise<PubAck> {
     const data = SweepEventMessage.encode({ sweepId: this.sweepId, sequence: 0, event: body }).finish();
-    await this.nc.jetstream().publish(eventSubject(this.sweepId, eventKind(body)), data, {
+    return this.nc.jetstream().publish(eventSubject(this.sweepId, eventKind(body)), data, {
       msgID: dedupeKey(this.sweepId, body),
       headers: natsHeadersWithContext(),
     });

@@ -9,6 +9,11 @@ export const TRAINERS_CONSUMER = 'trainers';
 export const EVENTS_STREAM = 'REWIND_EVENTS';
 export const eventSubject = (sweepId: string, kind: string): string => `rewind.v1.events.${sweepId}.${kind}`;
 export const sweepEventsFilter = (sweepId: string): string => `rewind.v1.events.${sweepId}.>`;
+/** One kind of event across every sweep (what an analysis plug-in subscribes to). */
+export const eventKindFilter = (kind: string): string => `rewind.v1.events.*.${kind}`;
+export const ALL_EVENTS_FILTER = 'rewind.v1.events.>';
+/** An analysis plug-in's durable consumer on EVENTS_STREAM: one per plug-in version (docs/plugins.md). */
+export const pluginConsumer = (name: string, version: string): string => `plugin-${name}-${version.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 export const LEDGER_BUCKET = 'rewind-ledger';
 export const JOB_RESULTS_BUCKET = 'rewind-job-results';
