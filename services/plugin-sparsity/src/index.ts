@@ -1,0 +1,1 @@
+export { sparsityPlugin } from './sparsity-plugin.ts';
