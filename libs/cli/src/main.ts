@@ -1,6 +1,7 @@
 /** The `rewind` command line. Errors a user can fix are printed as one clear message, exit code 2. */
 import { parseArgs } from 'node:util';
 import { SpecError } from '@rewind/core';
+import { analysesCommand } from './commands/analyses.ts';
 import { runCommand } from './commands/run.ts';
 import { connectionFrom, lineageCommand, submitCommand, ticketsCommand, watchCommand } from './commands/cluster.ts';
 import { findRewindCommand } from './commands/find-rewind.ts';
@@ -19,6 +20,7 @@ against a cluster (--coordinator host:port, or REWIND_COORDINATOR):
   rewind watch <sweep>                                follow a sweep's progress until it ends
   rewind tickets <sweep>                              list a sweep's tickets
   rewind lineage <ticket-mask-id>                     trace a ticket back to its rewind checkpoint
+  rewind analyses <sweep>                             list a sweep's analyses, built-in and plug-in
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ticketsCommand(arg('<sweep>'), connectionFrom(values.coordinator));
       case 'lineage':
         return await lineageCommand(arg('<ticket-mask-id>'), connectionFrom(values.coordinator));
+      case 'analyses':
+        return await analysesCommand(arg('<sweep>'), connectionFrom(values.coordinator));
       case undefined:
       case 'help':
       case '--help':

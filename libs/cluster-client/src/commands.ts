@@ -3,7 +3,7 @@
  * Specs are read here (YAML or JSON) and sent as JSON; the coordinator validates them.
  */
 import { readFile } from 'node:fs/promises';
-import { type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
+import { type AnalysisCompleted, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
 import { CoordinatorClient } from './coordinator-client.ts';
 
 export interface Connection {
@@ -53,6 +53,17 @@ export async function lineage(maskId: string, connection: Connection): Promise<L
   const client = new CoordinatorClient(connection.coordinator);
   try {
     return (await client.lineage(maskId)).chain;
+  } finally {
+    client.close();
+  }
+}
+
+/** The sweep's analyses (built-in and plug-in) with its tickets, which place them by rewind point and round. */
+export async function analyses(sweepId: string, connection: Connection): Promise<{ analyses: AnalysisCompleted[]; tickets: Ticket[] }> {
+  const client = new CoordinatorClient(connection.coordinator);
+  try {
+    const [found, listed] = await Promise.all([client.analyses(sweepId), client.tickets(sweepId)]);
+    return { analyses: found.analyses, tickets: listed.tickets };
   } finally {
     client.close();
   }

@@ -33,6 +33,7 @@ export class CoordinatorClient {
   tickets = (sweepId: string) => unary(this.settings, this.client.listTickets.bind(this.client), { sweepId });
   lineage = (maskId: string) => unary(this.settings, this.client.getTicketLineage.bind(this.client), { maskId });
   cancel = (sweepId: string) => unary(this.settings, this.client.cancelSweep.bind(this.client), { sweepId });
+  analyses = (sweepId: string) => unary(this.settings, this.client.listAnalyses.bind(this.client), { sweepId });
 
   /**
    * The sweep's events from `afterSequence` on, until it finishes. If the stream breaks (coordinator

@@ -1,5 +1,5 @@
 /** Plain-text rendering of cluster answers for the terminal. */
-import { CheckpointKind, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
+import { type AnalysisCompleted, CheckpointKind, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
 
 const short = (id: string): string => id.slice(0, 12);
 
@@ -33,12 +33,55 @@ export function renderEvent(e: SweepEventMessage): string | undefined {
   }
 }
 
+function table(header: readonly string[], rows: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
 export function renderTickets(tickets: readonly Ticket[]): string {
   if (tickets.length === 0) return 'no tickets yet';
   const rows = tickets.map((t) => [String(t.rewindStep), String(t.round), t.experiment, short(t.maskId), short(t.rewindId)]);
-  const header = ['k', 'round', 'experiment', 'mask', 'rewind'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
+  return table(['k', 'round', 'experiment', 'mask', 'rewind'], rows);
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/** A built-in result in a few words; plug-ins bring their own summary line. */
+function builtInSummary(analysis: string, resultJson: string): string {
+  const r = JSON.parse(resultJson) as {
+    total?: { l2Normalized: number; weightsCompared: number };
+    trainBarrier?: number;
+    testBarrier?: number;
+    stable?: boolean;
+  };
+  if (r.total) return `normalized L2 distance ${r.total.l2Normalized.toFixed(4)} over ${r.total.weightsCompared} weights`;
+  if (r.testBarrier !== undefined && r.trainBarrier !== undefined) {
+    return `error barrier test ${percent(r.testBarrier)}, train ${percent(r.trainBarrier)}: ${r.stable ? 'stable' : 'unstable'}`;
+  }
+  return `${analysis}: ${resultJson.slice(0, 60)}`;
+}
+
+/** One row per analysis, placed by the ticket it is about (k and round) where it is about one. */
+export function renderAnalyses(analyses: readonly AnalysisCompleted[], tickets: readonly Ticket[]): string {
+  if (analyses.length === 0) return 'no analyses yet';
+  const byExperiment = new Map(tickets.map((t) => [t.experiment, t]));
+  const rows = analyses.map((a) => {
+    const t = byExperiment.get(a.experiment);
+    return {
+      k: t?.rewindStep ?? Number.POSITIVE_INFINITY,
+      round: t?.round ?? Number.POSITIVE_INFINITY,
+      cells: [
+        t ? String(t.rewindStep) : '-',
+        t ? String(t.round) : '-',
+        a.analysis,
+        a.plugin ? a.plugin.version : 'built-in',
+        a.experiment,
+        a.plugin ? a.plugin.summary : builtInSummary(a.analysis, a.resultJson),
+      ],
+    };
+  });
+  rows.sort((x, y) => x.k - y.k || x.round - y.round);
+  return table(['k', 'round', 'analysis', 'version', 'experiment', 'result'], rows.map((r) => r.cells));
 }
 
 const KIND_NAMES: Record<number, string> = {
