@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { canonicalJson, checkExcludedLayers, experimentId, type SweepSpec } from '@rewind/core';
 import { getModel } from '@rewind/engine';
-import { runSweep, writeFileAtomic } from '@rewind/runner';
+import { runSweep, type TrainJob, writeFileAtomic } from '@rewind/runner';
 import { embeddedPorts } from '../embedded.ts';
 import { ProgressBar } from '../progress-bar.ts';
 import { formatResults, readResults, writeResults } from '../results-file.ts';
@@ -17,6 +17,12 @@ export function sweepId(spec: SweepSpec): string {
 /** Where a sweep's state lives unless --out says otherwise: named by the spec and its hash. */
 export function defaultRunDir(spec: SweepSpec): string {
   return join('runs', `${spec.name}-${sweepId(spec).slice('sweep_'.length, 'sweep_'.length + 8)}`);
+}
+
+/** "dense trunk" or "k=200it round 3 (ticket_…)": what is training now, readable at a glance. */
+function jobLabel(job: TrainJob): string {
+  const { rewindStep, round, experiment } = job.lineage;
+  return round === undefined ? 'dense trunk' : `k=${rewindStep}it round ${round} (${experiment.slice(0, 14)})`;
 }
 
 export async function runCommand(specPath: string, outDir: string | undefined): Promise<number> {
@@ -43,7 +49,7 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
           bar.finished(e.label);
         }
       },
-      onProgress: (p) => bar.update({ label: p.job.id, step: p.step, endStep: p.endStep, loss: p.trainLoss }),
+      onProgress: (p) => bar.update({ label: jobLabel(p.job), step: p.step, endStep: p.endStep, loss: p.trainLoss }),
     });
     const { rows, plan, analyses } = await runSweep(spec, ports, abort.signal);
     bar.close();
