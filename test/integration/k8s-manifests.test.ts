@@ -22,7 +22,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Secret,
   Service,
 };
-const SERVICES = ['checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer'];
+const SERVICES = ['checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin-sparsity'];
 
 interface K8sObject {
   kind: string;

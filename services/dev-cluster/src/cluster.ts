@@ -1,6 +1,6 @@
 /**
  * The whole system on one machine, every part its own process: nats-server, s3rver, checkpoint-store,
- * pruner, stability-analyzer, coordinator and N trainers. Used by scripts/dev-cluster.sh and the
+ * pruner, stability-analyzer, coordinator, N trainers and any analysis plug-ins. Used by scripts/dev-cluster.sh and the
  * integration tests, so what the tests exercise is what a developer runs.
  */
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface ClusterOptions {
   readonly ackWaitMs?: number;
   /** Extra environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Analysis plug-ins to start, by name: `sparsity` runs services/plugin-sparsity. */
+  readonly plugins?: readonly string[];
 }
 
 export interface Cluster {
@@ -30,8 +32,11 @@ export interface Cluster {
   readonly analyzer: Child;
   coordinator: Child;
   readonly trainers: Child[];
+  readonly plugins: Child[];
   readonly addresses: Readonly<Record<'coordinator' | 'store' | 'pruner' | 'analyzer', string>>;
   startTrainer(): Promise<Child>;
+  /** Starts (another instance of) the plug-in services/plugin-<name>. */
+  startPlugin(name: string): Promise<Child>;
   /** Starts the coordinator again (after it was stopped or killed), on the same port. */
   restartCoordinator(): Promise<Child>;
   stop(): Promise<void>;
@@ -125,6 +130,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         },
         /listening on/,
       );
+    let pluginSeq = 0;
+    const startPlugin = async (name: string): Promise<Child> => {
+      const healthPort = await freePort();
+      const child = await service(
+        `plugin-${name}-${++pluginSeq}`,
+        `plugin-${name}`,
+        {
+          HOST: '127.0.0.1',
+          HEALTH_PORT: String(healthPort),
+          NATS_URL: nats.url,
+          STORE_ADDRESS: addresses.store,
+          ACK_WAIT_MS: String(options.ackWaitMs ?? 30_000),
+        },
+        /consuming/,
+      );
+      cluster.plugins.push(child);
+      return child;
+    };
     const cluster: Cluster = {
       nats,
       s3,
@@ -133,8 +156,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       analyzer,
       coordinator: await startCoordinator(),
       trainers: [],
+      plugins: [],
       addresses,
       startTrainer,
+      startPlugin,
       async restartCoordinator() {
         await cluster.coordinator.stop();
         cluster.coordinator = await startCoordinator();
@@ -146,6 +171,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
     };
     for (let i = 0; i < options.trainers; i++) await startTrainer();
+    for (const name of options.plugins ?? []) await startPlugin(name);
     return cluster;
   } catch (err) {
     for (const child of [...started].reverse()) await child.stop(2000);

@@ -14,7 +14,7 @@ if (!Number.isInteger(trainers) || trainers < 1) {
 }
 const dir = process.env.REWIND_DEV_DIR ?? (await mkdtemp(join(tmpdir(), 'rewind-dev-')));
 process.stdout.write(`starting a Rewind cluster with ${trainers} trainer(s) in ${dir} …\n`);
-const cluster = await startCluster({ dir, trainers, echo: process.env.ECHO === '1', traces: true });
+const cluster = await startCluster({ dir, trainers, echo: process.env.ECHO === '1', traces: true, plugins: ['sparsity'] });
 const line = (name: string, where: string) => process.stdout.write(`  ${name.padEnd(20)} ${where}\n`);
 line('nats-server', `${cluster.nats.url} (pid ${cluster.nats.child.pid})`);
 line('s3rver', `${cluster.s3.url} (pid ${cluster.s3.child.pid}, S3RVER/S3RVER)`);
@@ -23,8 +23,12 @@ line('pruner', `${cluster.addresses.pruner} (pid ${cluster.pruner.pid})`);
 line('stability-analyzer', `${cluster.addresses.analyzer} (pid ${cluster.analyzer.pid})`);
 line('coordinator', `${cluster.addresses.coordinator} (pid ${cluster.coordinator.pid})`);
 for (const t of cluster.trainers) line(t.spec.name, `pid ${t.pid}`);
+for (const p of cluster.plugins) line(p.spec.name, `pid ${p.pid}`);
 process.stdout.write(`traces: ${dir}/trace-*.jsonl (OTLP-JSON)\n`);
-process.stdout.write(`try: rewind submit examples/quick.yaml --coordinator ${cluster.addresses.coordinator}\nCtrl-C stops everything.\n`);
+process.stdout.write(
+  `try: rewind submit examples/quick.yaml --coordinator ${cluster.addresses.coordinator}\n` +
+    `then: rewind analyses <sweep> --coordinator ${cluster.addresses.coordinator}\nCtrl-C stops everything.\n`,
+);
 
 let stopping = false;
 const stop = async () => {
