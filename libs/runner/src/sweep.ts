@@ -115,7 +115,7 @@ export async function runSweep(spec: SweepSpec, ports: SweepPorts, signal?: Abor
     };
 
     for (const round of chain.rounds) {
-      const label = (b: BranchPlan) => `k=${k}it round ${round.round} ${b.kind}${b.copy ? ` copy ${b.copy}` : ''}`;
+      const label = (b: BranchPlan) => `k=${k}it round ${round.round} ${b.round === 0 ? 'dense' : b.kind}${b.copy ? ` copy ${b.copy}` : ''}`;
       let ticketMask = maskId;
       let remaining = 1;
       let ticketRecord: TrainingRecord | undefined;
