@@ -52,9 +52,8 @@ export class Child {
     return new Promise((resolve, reject) => {
       const check = (): boolean => pattern.test(this.output);
       const onData = (data: Buffer): void => {
-        const text = data.toString();
-        this.output += text;
-        if (this.spec.echo) for (const line of text.split('\n')) if (line) process.stderr.write(`[${this.spec.name}] ${line}\n`);
+        // After the first wait, `collect` already records the output; recording it here too would double it.
+        if (!this.collecting) this.record(data);
         if (check()) done(undefined);
       };
       const onExit = (code: number | null): void =>
@@ -80,15 +79,17 @@ export class Child {
     });
   }
 
+  private record(data: Buffer): void {
+    const text = data.toString();
+    this.output += text;
+    if (this.spec.echo) for (const line of text.split('\n')) if (line) process.stderr.write(`[${this.spec.name}] ${line}\n`);
+  }
+
   private collecting = false;
   private collect(): void {
     if (this.collecting) return;
     this.collecting = true;
-    const onData = (data: Buffer): void => {
-      const text = data.toString();
-      this.output += text;
-      if (this.spec.echo) for (const line of text.split('\n')) if (line) process.stderr.write(`[${this.spec.name}] ${line}\n`);
-    };
+    const onData = (data: Buffer): void => this.record(data);
     this.process.stdout?.on('data', onData);
     this.process.stderr?.on('data', onData);
   }
