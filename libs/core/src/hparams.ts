@@ -16,6 +16,9 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 export const DATASET_NAMES = ['fashion_mnist', 'mnist', 'cifar10', 'synthetic'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/** Datasets with a training-time augmentation recipe (CIFAR-10: open_lth's random crop and flip). */
+export const AUGMENTABLE_DATASETS: readonly DatasetName[] = ['cifar10'];
+
 export interface ModelHparams {
   readonly name: ModelName;
   /** Channel multiplier for ResNet-20 (open_lth's cifar_resnet_20_W). 1 unless set. */
@@ -30,6 +33,11 @@ export interface DatasetHparams {
   readonly dir: string;
   /** Use only the first N training examples (0 = all). */
   readonly trainSubset: number;
+  /**
+   * Augment the training batches (random crop from a 4-pixel padding, random horizontal flip).
+   * Present only when true, so un-augmented experiments keep the hashes they had before the field.
+   */
+  readonly augment?: true;
 }
 
 /** A length of training: "500it", "4ep" or "4ep100it". */

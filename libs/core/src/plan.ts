@@ -77,7 +77,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   }
   const analysedRounds = spec.stability ? new Set(spec.stability.rounds ?? range(spec.pruning.rounds + 1)) : new Set<number>();
   const copiesAt = (round: number) => (analysedRounds.has(round) ? spec.stability!.copies : 1);
-  const dataset = { name: spec.dataset.name, trainSubset: spec.dataset.trainSubset };
+  const dataset = { name: spec.dataset.name, trainSubset: spec.dataset.trainSubset, augment: spec.dataset.augment };
   const pruning = { strategy: spec.pruning.strategy, fraction: spec.pruning.fraction, excludedLayers: spec.pruning.excludedLayers };
 
   const trunks: TrunkPlan[] = [];

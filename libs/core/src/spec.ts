@@ -4,6 +4,7 @@
  */
 import { formatDuration, parseDuration } from './duration.ts';
 import {
+  AUGMENTABLE_DATASETS,
   CONTROL_NAMES,
   type ControlName,
   DATASET_NAMES,
@@ -136,6 +137,15 @@ class Reader {
     return v;
   }
 
+  boolean(key: string, fallback: boolean): boolean {
+    const v = this.raw[key] ?? fallback;
+    if (typeof v !== 'boolean') {
+      this.fail(key, `must be true or false, found ${describe(v)}`);
+      return fallback;
+    }
+    return v;
+  }
+
   duration(key: string, fallback?: string): Duration {
     const v = this.raw[key] ?? fallback;
     const d = typeof v === 'string' ? parseDuration(v) : undefined;
@@ -201,12 +211,18 @@ export function parseSpec(raw: unknown): SweepSpec {
   const m = top.section('model', ['name', 'width'])!;
   const model = { name: m.choice('name', MODEL_NAMES), width: m.number('width', { fallback: 1, min: 1, integer: true }) };
 
-  const d = top.section('dataset', ['name', 'dir', 'train_subset'])!;
+  const d = top.section('dataset', ['name', 'dir', 'train_subset', 'augment'])!;
   const datasetName = d.choice('name', DATASET_NAMES);
+  const augmentable = AUGMENTABLE_DATASETS.includes(datasetName);
+  const augment = d.boolean('augment', augmentable);
+  if (augment && !augmentable) {
+    d.fail('augment', `true is allowed only for datasets with an augmentation recipe: ${AUGMENTABLE_DATASETS.join(', ')}`);
+  }
   const dataset: DatasetHparams = {
     name: datasetName,
     dir: datasetName === 'synthetic' ? '' : d.string('dir', DEFAULT_DATASET_DIRS[datasetName]),
     trainSubset: d.number('train_subset', { fallback: 0, min: 0, integer: true }),
+    ...(augment && augmentable ? { augment: true as const } : {}),
   };
 
   const t = top.section('training', [

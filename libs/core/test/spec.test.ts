@@ -99,3 +99,21 @@ test('stability rounds limit the copies to the rounds analysed', () => {
 test('a rewind point at or past the end of training is refused', () => {
   assert.throws(() => planSweep(parseSpec({ ...valid(), rewind: ['2ep'] })), /rewind point 2000it is not before the end/);
 });
+
+test('dataset.augment defaults to true for cifar10 only, is refused elsewhere, and enters the trunk hash', () => {
+  const cifar = (dataset: Record<string, unknown>) => parseSpec({ ...valid(), model: { name: 'cifar_resnet_20' }, dataset });
+  assert.equal(cifar({ name: 'cifar10' }).dataset.augment, true);
+  assert.equal(cifar({ name: 'cifar10', augment: false }).dataset.augment, undefined);
+  assert.equal(parseSpec(valid()).dataset.augment, undefined);
+
+  const refused = issuesOf({ ...valid(), dataset: { name: 'mnist', augment: true } });
+  assert.deepEqual(refused.map((i) => i.field), ['dataset.augment']);
+  assert.match(refused[0]!.message, /allowed only for datasets with an augmentation recipe: cifar10/);
+  assert.match(issuesOf({ ...valid(), dataset: { name: 'cifar10', augment: 'yes' } })[0]!.message, /must be true or false, found "yes"/);
+
+  const trunkId = (augment: boolean) => planSweep(cifar({ name: 'cifar10', augment })).trunks[0]!.id;
+  assert.notEqual(trunkId(true), trunkId(false));
+  // Off, the descriptor is the one from before the field existed, so earlier runs are still found.
+  const { model, training } = planSweep(cifar({ name: 'cifar10', augment: false })).trunks[0]!;
+  assert.equal(trunkId(false), experimentId('trunk', { model, dataset: { name: 'cifar10', trainSubset: 0 }, training }));
+});
