@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Dataset, Split } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 import { firstExisting, readDataFile } from './files.ts';
-import { type ChannelStats, normalizePixels } from './normalize.ts';
+import { type ChannelStats, normalizedPixel, normalizePixels } from './normalize.ts';
 
 const SIDE = 32;
 const CHANNELS = 3;
@@ -18,6 +18,8 @@ const TEST_FILE = 'test_batch.bin';
 
 // open_lth normalises CIFAR-10 with the ImageNet channel statistics; we follow it.
 const STATS: ChannelStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+// open_lth's training transforms: RandomCrop(32, padding=4) with black padding, RandomHorizontalFlip.
+const PADDING = 4;
 
 export const CIFAR10_DEFAULT_DIR = '/usr/share/datasets/cifar10';
 
@@ -73,6 +75,7 @@ export async function loadCifar10(dir: string): Promise<Dataset> {
     numClasses: NUM_CLASSES,
     train: toSplit(concat(trainParts)),
     test: toSplit(test),
+    augmentation: { padding: PADDING, fill: normalizedPixel(0, STATS) },
   };
 }
 

@@ -1,5 +1,5 @@
 export { CIFAR10_DEFAULT_DIR, type CifarRecords, loadCifar10, parseCifarBatch } from './cifar10.ts';
-export { type Dataset, exampleSize, headOf, type Split } from './dataset.ts';
+export { type AugmentationRecipe, type Dataset, exampleSize, headOf, type Split } from './dataset.ts';
 export { DatasetError, type DatasetProblem } from './errors.ts';
 export { type IdxArray, parseIdx } from './idx.ts';
 export { clearDatasetCache, defaultDir, loadDataset } from './load.ts';

@@ -10,7 +10,7 @@ export function normalizePixels(pixels: Uint8Array, stats: ChannelStats): Float3
   // A lookup table per channel: 256 entries beat a divide per pixel on 47M pixels.
   const tables = stats.mean.map((mean, c) => {
     const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = (v / 255 - mean) / stats.std[c]!;
+    for (let v = 0; v < 256; v++) table[v] = normalized(v, mean, stats.std[c]!);
     return table;
   });
   const out = new Float32Array(pixels.length);
@@ -21,4 +21,13 @@ export function normalizePixels(pixels: Uint8Array, stats: ChannelStats): Float3
     for (let i = 0; i < pixels.length; i++) out[i] = tables[i % channels]![pixels[i]!]!;
   }
   return out;
+}
+
+/** Per channel, what a pixel of raw value `v` becomes after `normalizePixels`. */
+export function normalizedPixel(v: number, stats: ChannelStats): Float32Array {
+  return Float32Array.from(stats.mean, (mean, c) => normalized(v, mean, stats.std[c]!));
+}
+
+function normalized(v: number, mean: number, std: number): number {
+  return (v / 255 - mean) / std;
 }

@@ -57,3 +57,15 @@ test('a missing CIFAR-10 batch is a DatasetError that says where the binaries co
   });
   await assert.rejects(loadCifar10(join(dir, 'absent')), /cifar-10-binary\.tar\.gz/);
 });
+
+test('CIFAR-10 carries its augmentation recipe: pad 4 with black, in normalised values', async () => {
+  const dir = await tempDir();
+  await writeCifarFiles(dir, 1);
+  const data = await loadCifar10(dir);
+  const recipe = data.augmentation;
+  assert.ok(recipe);
+  assert.equal(recipe.padding, 4);
+  // Pixel (0, 0) of the red channel is raw 0, so it must equal the red fill exactly.
+  assert.equal(recipe.fill[0], data.train.images[0]);
+  assert.deepEqual([...recipe.fill], [0.485, 0.456, 0.406].map((m, c) => Math.fround(-m / [0.229, 0.224, 0.225][c]!)));
+});
