@@ -5,3 +5,4 @@ export { KvLedger } from './kv-ledger.ts';
 export { NatsTrainer, TrainJobFailedError } from './nats-trainer.ts';
 export * from './subjects.ts';
 export { type TrainerForSweep, TrainWorker, type TrainWorkerOptions } from './train-worker.ts';
+export { type Handling, SerialPullLoop, type SerialPullOptions } from './serial-pull-loop.ts';

@@ -8,6 +8,7 @@ import type { Trainer, TrainJob } from '@rewind/runner';
 import { ATTR, contextFromNatsHeaders, inSpan } from '@rewind/telemetry';
 import { AckPolicy, type Consumer, type JsMsg, type NatsConnection, nanos } from 'nats';
 import { JobResults } from './job-results.ts';
+import { SerialPullLoop } from './serial-pull-loop.ts';
 import { JOBS_STREAM, TRAINERS_CONSUMER } from './subjects.ts';
 
 /** The trainer for one job, chosen by the job's sweep (e.g. to publish that sweep's `checkpoint.saved`). */
@@ -26,19 +27,19 @@ export interface TrainWorkerOptions {
 }
 
 export class TrainWorker {
-  private stopping = false;
-  private current: { abort: AbortController; done: Promise<void> } | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly loop: SerialPullLoop;
   /** Jobs this worker has taken (for logs and tests). */
   readonly taken: string[] = [];
 
   private constructor(
-    private readonly nc: NatsConnection,
-    private readonly consumer: Consumer,
+    nc: NatsConnection,
+    consumer: Consumer,
     private readonly results: JobResults,
     private readonly trainer: Trainer | TrainerForSweep,
     private readonly options: TrainWorkerOptions,
-  ) {}
+  ) {
+    this.loop = new SerialPullLoop(nc, consumer, { ...options, log: (l) => this.log(l) }, (msg, signal) => this.handle(msg, signal));
+  }
 
   static async open(nc: NatsConnection, trainer: Trainer | TrainerForSweep, options: TrainWorkerOptions): Promise<TrainWorker> {
     const jsm = await nc.jetstreamManager();
@@ -66,31 +67,7 @@ export class TrainWorker {
   }
 
   start(): void {
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping && !this.nc.isClosed()) {
-      let msg: JsMsg | null;
-      try {
-        msg = await this.consumer.next({ expires: 1000 });
-      } catch (err) {
-        if (this.stopping) break;
-        this.log(`pull failed, retrying: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      if (msg === null) continue;
-      if (this.stopping) {
-        msg.nak();
-        break;
-      }
-      const abort = new AbortController();
-      const done = this.handle(msg, abort.signal).catch((err) => this.log(`job handling failed: ${(err as Error).message}`));
-      this.current = { abort, done };
-      await done;
-      this.current = undefined;
-    }
+    this.loop.start();
   }
 
   private async handle(msg: JsMsg, signal: AbortSignal): Promise<void> {
@@ -122,9 +99,9 @@ export class TrainWorker {
     this.taken.push(job.id);
     const delivery = msg.info.redeliveryCount;
     this.log(`took job ${job.id} (delivery ${delivery})`);
-    const heartbeat = setInterval(() => msg.working(), Math.max(100, this.options.ackWaitMs / 3));
     const parent = contextFromNatsHeaders(msg.headers);
-    try {
+    const giveUp = (why: string) => finish({ $case: 'error', value: why });
+    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp }, async () => {
       const result = await inSpan(
         'train.job',
         { parent, attributes: { [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },
@@ -133,40 +110,11 @@ export class TrainWorker {
       await finish({ $case: 'result', value: resultToMessage(result) });
       msg.ack();
       this.log(`finished job ${job.id} (resumed from step ${result.resumedFrom})`);
-    } catch (err) {
-      if (this.nc.isClosed()) {
-        this.log(`lost the NATS connection during job ${job.id}; it will be redelivered`);
-      } else if (signal.aborted) {
-        // Shutting down: hand the job to another trainer now rather than after ack-wait.
-        msg.nak();
-        this.log(`released job ${job.id} on shutdown`);
-      } else if (delivery >= this.options.maxDeliver) {
-        await finish({ $case: 'error', value: (err as Error).message });
-        msg.term();
-        this.log(`job ${job.id} failed for good: ${(err as Error).message}`);
-      } else {
-        msg.nak(1000 * delivery);
-        this.log(`job ${job.id} failed, will retry: ${(err as Error).message}`);
-      }
-    } finally {
-      clearInterval(heartbeat);
-    }
+    });
   }
 
-  /** Stops taking jobs; lets the current one finish for up to `graceMs`, then aborts and naks it. */
-  async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    const current = this.current;
-    if (current) {
-      const finished = await Promise.race([
-        current.done.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), graceMs)),
-      ]);
-      if (!finished) {
-        current.abort.abort(new Error('trainer shutting down'));
-        await current.done;
-      }
-    }
-    await this.loop;
+  /** Stops taking jobs; lets the current one finish for up to `graceMs`, then aborts and releases it. */
+  stop(graceMs: number): Promise<void> {
+    return this.loop.stop(graceMs, 'trainer shutting down');
   }
 }

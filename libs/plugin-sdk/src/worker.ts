@@ -4,7 +4,7 @@
  * naming (sweep, plug-in, version, experiment), and only then is the event acked, so a crash at any
  * point means a redelivery whose result the stream drops as a duplicate.
  */
-import { ALL_EVENTS_FILTER, EVENTS_STREAM, eventKindFilter, NatsEventSink, pluginConsumer } from '@rewind/nats-ports';
+import { ALL_EVENTS_FILTER, EVENTS_STREAM, eventKindFilter, NatsEventSink, pluginConsumer, SerialPullLoop } from '@rewind/nats-ports';
 import { eventFromMessage, SweepEventMessage } from '@rewind/rpc';
 import type { CheckpointStore } from '@rewind/runner';
 import { ATTR, contextFromNatsHeaders, inSpan } from '@rewind/telemetry';
@@ -18,20 +18,20 @@ export interface PluginWorkerOptions {
 }
 
 export class PluginWorker<T extends PluginEventType> {
-  private stopping = false;
-  private current: { abort: AbortController; done: Promise<void> } | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly loop: SerialPullLoop;
 
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly consumer: Consumer,
+    consumer: Consumer,
     private readonly plugin: PluginDefinition<T>,
     private readonly store: CheckpointStore,
     private readonly options: PluginWorkerOptions,
     /** The durable consumer's name and subject filter, for banners and docs. */
     readonly durable: string,
     readonly filter: string,
-  ) {}
+  ) {
+    this.loop = new SerialPullLoop(nc, consumer, { ...options, log: (l) => this.log(l) }, (msg, signal) => this.handle(msg, signal));
+  }
 
   /** Creates the durable consumer on first start (from the stream's beginning); later starts carry on from its ack floor. */
   static async open<T extends PluginEventType>(
@@ -66,38 +66,7 @@ export class PluginWorker<T extends PluginEventType> {
   }
 
   start(): void {
-    this.loop = this.run();
-  }
-
-  /** The consumer's messages until `stop`; a message pulled while stopping goes back at once. */
-  private async *deliveries(): AsyncGenerator<JsMsg> {
-    while (!this.stopping && !this.nc.isClosed()) {
-      let msg: JsMsg | null;
-      try {
-        msg = await this.consumer.next({ expires: 1000 });
-      } catch (err) {
-        if (this.stopping) return;
-        this.log(`pull failed, retrying: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      if (msg === null) continue;
-      if (this.stopping) {
-        msg.nak();
-        return;
-      }
-      yield msg;
-    }
-  }
-
-  private async run(): Promise<void> {
-    for await (const msg of this.deliveries()) {
-      const abort = new AbortController();
-      const done = this.handle(msg, abort.signal).catch((err) => this.log(`event handling failed: ${(err as Error).message}`));
-      this.current = { abort, done };
-      await done;
-      this.current = undefined;
-    }
+    this.loop.start();
   }
 
   /** The event if this plug-in wants it: one of its kinds, and not one of its own results. */
@@ -126,8 +95,7 @@ export class PluginWorker<T extends PluginEventType> {
     const experiment = experimentOf(event);
     const delivery = msg.info.redeliveryCount;
     const { name, version, schema } = this.plugin;
-    const heartbeat = setInterval(() => msg.working(), Math.max(100, this.options.ackWaitMs / 3));
-    try {
+    await this.loop.settle({ msg, signal, label: `event ${msg.seq} (${experiment})` }, async () => {
       const outcome = await inSpan(
         'plugin.analyze',
         {
@@ -159,40 +127,11 @@ export class PluginWorker<T extends PluginEventType> {
       );
       await msg.ackAck();
       this.log(`${(event as DomainEvent).type} ${experiment} (sweep ${sweepId}, event ${msg.seq}, delivery ${delivery}): ${outcome}`);
-    } catch (err) {
-      const why = (err as Error).message;
-      if (this.nc.isClosed()) {
-        this.log(`lost the NATS connection analysing event ${msg.seq}; it will be redelivered`);
-      } else if (signal.aborted) {
-        // Shutting down: hand the event to another replica now rather than after ack-wait.
-        msg.nak();
-        this.log(`released event ${msg.seq} on shutdown`);
-      } else if (delivery >= this.options.maxDeliver) {
-        msg.term();
-        this.log(`gave up on event ${msg.seq} (${experiment}) after ${delivery} attempts: ${why}`);
-      } else {
-        msg.nak(1000 * delivery);
-        this.log(`analysis of event ${msg.seq} (${experiment}) failed, will retry: ${why}`);
-      }
-    } finally {
-      clearInterval(heartbeat);
-    }
+    });
   }
 
-  /** Stops taking events; lets the current analysis finish for up to `graceMs`, then aborts and naks it. */
-  async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    const current = this.current;
-    if (current) {
-      const finished = await Promise.race([
-        current.done.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), graceMs)),
-      ]);
-      if (!finished) {
-        current.abort.abort(new Error('plug-in shutting down'));
-        await current.done;
-      }
-    }
-    await this.loop;
+  /** Stops taking events; lets the current analysis finish for up to `graceMs`, then aborts and releases it. */
+  stop(graceMs: number): Promise<void> {
+    return this.loop.stop(graceMs, 'plug-in shutting down');
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * One message at a time from a durable JetStream pull consumer: the delivery rules trainers and
+ * plug-ins share. While a message is handled, `working()` heartbeats keep JetStream from redelivering
+ * it. A handler that fails has its message released at once on shutdown, retried after a growing
+ * delay, or given up after `maxDeliver` attempts.
+ */
+import type { Consumer, JsMsg, NatsConnection } from 'nats';
+
+export interface SerialPullOptions {
+  /** Without a heartbeat for this long, a message is redelivered. */
+  readonly ackWaitMs: number;
+  /** Deliveries before a message that keeps failing is given up. */
+  readonly maxDeliver: number;
+  readonly log: (line: string) => void;
+}
+
+/** What `settle` needs to know about the message being handled. */
+export interface Handling {
+  readonly msg: JsMsg;
+  readonly signal: AbortSignal;
+  /** Names the message in logs, e.g. "job ticket_…". */
+  readonly label: string;
+  /** Records a message given up for good, before it is terminated. */
+  readonly giveUp?: (why: string) => Promise<unknown>;
+}
+
+export class SerialPullLoop {
+  private stopping = false;
+  private current: { abort: AbortController; done: Promise<void> } | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly consumer: Consumer,
+    private readonly options: SerialPullOptions,
+    private readonly handle: (msg: JsMsg, signal: AbortSignal) => Promise<void>,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** The consumer's messages until `stop`; a message pulled while stopping goes back at once. */
+  private async *deliveries(): AsyncGenerator<JsMsg> {
+    while (!this.stopping && !this.nc.isClosed()) {
+      let msg: JsMsg | null;
+      try {
+        msg = await this.consumer.next({ expires: 1000 });
+      } catch (err) {
+        if (this.stopping) return;
+        this.options.log(`pull failed, retrying: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (msg === null) continue;
+      if (this.stopping) {
+        msg.nak();
+        return;
+      }
+      yield msg;
+    }
+  }
+
+  private async run(): Promise<void> {
+    for await (const msg of this.deliveries()) {
+      const abort = new AbortController();
+      const done = this.handle(msg, abort.signal).catch((err) => this.options.log(`handling failed: ${(err as Error).message}`));
+      this.current = { abort, done };
+      await done;
+      this.current = undefined;
+    }
+  }
+
+  /** Runs `work` with heartbeats; if it throws, settles the message by the rules above. */
+  async settle(handling: Handling, work: () => Promise<void>): Promise<void> {
+    const { msg, signal, label } = handling;
+    const delivery = msg.info.redeliveryCount;
+    const heartbeat = setInterval(() => msg.working(), Math.max(100, this.options.ackWaitMs / 3));
+    try {
+      await work();
+    } catch (err) {
+      const why = (err as Error).message;
+      if (this.nc.isClosed()) {
+        this.options.log(`lost the NATS connection during ${label}; it will be redelivered`);
+      } else if (signal.aborted) {
+        // Shutting down: hand the message to another replica now rather than after ack-wait.
+        msg.nak();
+        this.options.log(`released ${label} on shutdown`);
+      } else if (delivery >= this.options.maxDeliver) {
+        await handling.giveUp?.(why);
+        msg.term();
+        this.options.log(`gave up on ${label} after ${delivery} attempts: ${why}`);
+      } else {
+        msg.nak(1000 * delivery);
+        this.options.log(`${label} failed, will retry: ${why}`);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Stops taking messages; lets the current one finish for up to `graceMs`, then aborts it (it is released). */
+  async stop(graceMs: number, reason: string): Promise<void> {
+    this.stopping = true;
+    const current = this.current;
+    if (current) {
+      const finished = await Promise.race([current.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+      if (!finished) {
+        current.abort.abort(new Error(reason));
+        await current.done;
+      }
+    }
+    await this.loop;
+  }
+}
