@@ -1,13 +1,14 @@
 /**
  * `train`: masked SGD from any TrainState to `endStep`. Everything that varies along the run
- * (learning rate, batch order) is a pure function of the step, and the state carries the rest,
- * so a run resumed from a checkpoint or rewound to W_k continues bit-identically.
+ * (learning rate, batch order, augmentation) is a pure function of the step, and the state carries
+ * the rest, so a run resumed from a checkpoint or rewound to W_k continues bit-identically.
  */
 import type { TrainState } from '@rewind/core';
 import { type Dataset, exampleSize, loadDataset } from '@rewind/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalResult, TrainOutcome, TrainRequest } from './api.ts';
-import { DataOrder, gatherBatch } from './batches.ts';
+import { augmentationFor, augmentBatch } from './augment.ts';
+import { DataOrder, gatherBatch, type HostBatch } from './batches.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from './duration.ts';
 import { evaluateOnDevice } from './evaluate.ts';
@@ -24,6 +25,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
   const model = getModel(req.model.name);
   checkInputShape(model, dataset.inputShape);
   validateRequest(model, req.start, req.mask, req.endStep, dataset.numClasses);
+  const augmentation = augmentationFor(req.dataset, dataset);
 
   const { training } = req;
   const ipe = iterationsPerEpoch(dataset.train.count, training.batchSize);
@@ -57,7 +59,10 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
-      const loss = await trainStep(model, state, dataset, order.indicesAt(step), {
+      const gathered = gatherBatch(dataset.train, order.indicesAt(step), exampleSize(dataset));
+      // Only training batches are augmented; evaluation reads the splits as they are.
+      const batch = augmentation ? augmentBatch(gathered, dataset.inputShape, augmentation, training.dataOrderSeed, step) : gathered;
+      const loss = await trainStep(model, state, dataset, batch, {
         lr: lrAt(schedule, step),
         momentum: training.momentum,
         weightDecay: training.weightDecay,
@@ -78,15 +83,14 @@ async function trainStep(
   model: ModelDefinition,
   state: DeviceState,
   dataset: Dataset,
-  indices: Uint32Array,
+  batch: HostBatch,
   hyper: { lr: number; momentum: number; weightDecay: number },
 ): Promise<number> {
   const [h, w, c] = dataset.inputShape;
-  const batch = gatherBatch(dataset.train, indices, exampleSize(dataset));
   const trainable = state.trainable;
   let updatedBuffers: Record<string, tf.Tensor> | undefined;
   const { value, grads } = tf.tidy(() => {
-    const x = tf.tensor4d(batch.images, [indices.length, h, w, c]);
+    const x = tf.tensor4d(batch.images, [batch.labels.length, h, w, c]);
     const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), dataset.numClasses);
     return tf.variableGrads(() => {
       const out = model.forward(state.params, state.buffers, x, true);
