@@ -41,10 +41,11 @@ export const modelFromMessage = (m: ModelMessage | undefined): ModelHparams => {
   return { name: oneOf(v.name, MODEL_NAMES, 'model'), width: v.width, initSeed: v.initSeed };
 };
 
-export const datasetToMessage = (d: DatasetHparams): DatasetMessage => ({ name: d.name, dir: d.dir, trainSubset: d.trainSubset });
+export const datasetToMessage = (d: DatasetHparams): DatasetMessage => ({ name: d.name, dir: d.dir, trainSubset: d.trainSubset, augment: d.augment === true });
 export const datasetFromMessage = (d: DatasetMessage | undefined): DatasetHparams => {
   const v = required(d, 'dataset hparams');
-  return { name: oneOf(v.name, DATASET_NAMES, 'dataset'), dir: v.dir, trainSubset: v.trainSubset };
+  // Absent, not false, when off: experiment hashes drop absent fields.
+  return { name: oneOf(v.name, DATASET_NAMES, 'dataset'), dir: v.dir, trainSubset: v.trainSubset, ...(v.augment ? { augment: true as const } : {}) };
 };
 
 export const trainingToMessage = (t: TrainingHparams): TrainingMessage => ({ ...t, milestones: [...t.milestones] });

@@ -1,0 +1,12 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { experimentId } from '@rewind/core';
+import { datasetFromMessage, datasetToMessage } from '../src/hparams-convert.ts';
+
+test('dataset hparams survive the wire with augmentation, so cluster experiments keep their hash', () => {
+  const augmented = { name: 'cifar10' as const, dir: '/data', trainSubset: 0, augment: true as const };
+  const plain = { name: 'fashion_mnist' as const, dir: '/data', trainSubset: 100 };
+  assert.deepEqual(datasetFromMessage(datasetToMessage(augmented)), augmented);
+  assert.deepEqual(datasetFromMessage(datasetToMessage(plain)), plain);
+  assert.equal(experimentId('trunk', datasetFromMessage(datasetToMessage(plain))), experimentId('trunk', plain));
+});
