@@ -23,18 +23,19 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `rewind <args>`; `killWhen` may SIGKILL it once its stderr shows some progress. */
-export function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean): Promise<CliResult> {
+/** Runs `rewind <args>`; `killWhen` may send it `signal` once its stderr shows some progress. */
+export function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [REWIND_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1' } });
     let stdout = '';
     let stderr = '';
+    let signalled = false;
     child.stdout.on('data', (d) => {
       stdout += d;
     });
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (killWhen?.(stderr)) child.kill('SIGKILL');
+      if (!signalled && killWhen?.(stderr)) signalled = child.kill(signal);
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));

@@ -53,3 +53,15 @@ test('running a finished sweep again trains nothing and prints the same table', 
   assert.match(shown.stdout, /round\s+weights %\s+k=0it/);
   assert.match(shown.stdout, /\s2\s+64\.\d\d\s/, 'round 2 leaves 0.8² of the prunable weights');
 });
+
+test('Ctrl-C stops a sweep cleanly, and the same command resumes it', async () => {
+  const work = await tempDir('sigint');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC);
+  const out = join(work, 'run');
+  const stopped = await runCli(['run', spec, '--out', out], (stderr) => stderr.includes('[2/13]'), 'SIGINT');
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /stopping; run the same command again to resume/);
+  const resumed = await runCli(['run', spec, '--out', out]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal((await results(out)).rows.length, 13);
+});

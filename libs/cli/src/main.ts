@@ -64,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
     }
   } catch (e) {
+    // Ctrl-C or SIGTERM: finished work is in the ledger, and the interrupted training has its checkpoint.
+    if ((e as Error | undefined)?.name === 'AbortError') return 130;
     if (e instanceof UsageError || e instanceof SpecError || isUserFacing(e)) {
       process.stderr.write(`rewind: ${(e as Error).message}\n`);
       return 2;
@@ -86,5 +88,5 @@ const USER_FACING = new Set([
 /** Errors about the user's input or environment (missing dataset, corrupt checkpoint, unknown flag). */
 function isUserFacing(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
-  return USER_FACING.has(e.name) || ((e as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
+  return USER_FACING.has(e.name) || String((e as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
 }
