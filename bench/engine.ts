@@ -8,7 +8,8 @@
  * Each measurement runs in its own child process (`--worker`), so thread settings and backend
  * state never leak between rows. Steady state: 3 warm-up steps, then as many steps as fit in the
  * time budget. Prints a table of examples/s and the ratio to PyTorch at the same thread count.
- * VGG-16 (seconds per step on one core) runs only when named in --models.
+ * VGG-16 (seconds per step on one core) runs only when named in --models. Ends with the global pruning
+ * threshold time over 25M weights (bench/pruning-threshold.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
       }
     }
   }
+  // Pruning cost at ResNet-50 scale, the other half of an IMP round.
+  const pruning = fileURLToPath(new URL('pruning-threshold.ts', import.meta.url));
+  console.log(execFileSync(process.execPath, ['--import', 'tsx', pruning], { encoding: 'utf8' }).trimEnd());
 }
 
 function report(row: { model: string; backend: string; threads: number; exPerSec?: number; note?: string }, torch: Map<number, number>): void {

@@ -108,6 +108,10 @@ export function loadNativeAddon(path = process.env.REWIND_NATIVE_ADDON || ADDON_
   if (!existsSync(path)) {
     return { error: `addon not built (${path} missing; run \`npm run build -w @rewind/native-kernels\`)` };
   }
+  // Spinning OpenMP threads collapse throughput tenfold when another process shares the cores (two
+  // trainers on a node, a sweep beside the tests); sleeping waits cost little when the cores are free.
+  // libgomp reads this once, when the addon is loaded.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     return { addon: createRequire(import.meta.url)(path) as NativeAddon };
   } catch (error) {
