@@ -2,7 +2,7 @@
  * An Analyzer in this process: loads checkpoints from the store, measures distances with
  * `@rewind/stability`, and evaluates points on the linear path with the engine.
  */
-import { fullMask } from '@rewind/core';
+import { allFinite, fullMask } from '@rewind/core';
 import { loadDataset, type Split } from '@rewind/data';
 import { evaluate } from '@rewind/engine';
 import type { AnalysisJob, AnalysisResult, Analyzer, CheckpointStore } from '@rewind/runner';
@@ -26,6 +26,10 @@ export class LocalAnalyzer implements Analyzer {
       }
       case 'linear_mode': {
         const [first, second] = await Promise.all(job.copyIds.slice(0, 2).map(async (id) => (await this.store.getState(id)).value));
+        // A diverged copy predicts one class everywhere: its flat path would pass for "stable".
+        if (!allFinite(first!.params) || !allFinite(second!.params)) {
+          return { analysis: 'linear_mode', trainBarrier: Number.NaN, testBarrier: Number.NaN, threshold: job.threshold, stable: false, path: [] };
+        }
         const dataset = await loadDataset(job.dataset);
         // The first N examples of each split keep 30+ evaluations per path affordable.
         const trainSample = head(dataset.train, job.pathExamples, dataset.inputShape);

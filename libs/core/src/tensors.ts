@@ -40,3 +40,11 @@ export interface TrainState {
   /** SGD momentum, one per parameter; empty at step 0. */
   readonly momentum: TensorSet;
 }
+
+/** False when training diverged: any NaN or infinity in any tensor. */
+export function allFinite(set: TensorSet): boolean {
+  for (const t of Object.values(set)) {
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return false;
+  }
+  return true;
+}

@@ -67,7 +67,10 @@ export function analysisJobsFor(spec: SweepSpec, denseFinalId: string, layers: r
   return out;
 }
 
-const pct = (x: number) => (100 * x).toFixed(2);
+/** Results pass through JSON, where NaN (a diverged run) becomes null. */
+const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+const pct = (x: number | null) => (finite(x) ? (100 * x).toFixed(2) : 'diverged');
+const fixed = (x: number | null) => (finite(x) ? x.toFixed(3) : 'diverged');
 
 /** Stability against the rewind point: one line per (round, kind, k). */
 export function formatStabilityTable(rows: readonly AnalysisRow[]): string {
@@ -81,7 +84,7 @@ export function formatStabilityTable(rows: readonly AnalysisRow[]): string {
     const pruning = cell('pruning');
     const order = cell('data_order');
     const linear = cell('linear_mode');
-    const dist = (x: AnalysisResult | undefined) => (x && x.analysis !== 'linear_mode' ? `${x.total.l2.toFixed(3)} / ${x.total.l2Normalized.toFixed(3)}` : '');
+    const dist = (x: AnalysisResult | undefined) => (x && x.analysis !== 'linear_mode' ? `${fixed(x.total.l2)} / ${fixed(x.total.l2Normalized)}` : '');
     return [
       String(r.seed),
       String(r.round),
