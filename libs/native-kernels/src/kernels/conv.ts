@@ -25,6 +25,27 @@ import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
 
 type Shape4 = [number, number, number, number];
 
+interface ConvGeometry {
+  readonly strides: number | [number, number];
+  readonly pad: Conv2DAttrs['pad'];
+  readonly dimRoundingMode?: Conv2DAttrs['dimRoundingMode'];
+  readonly dataFormat: Conv2DAttrs['dataFormat'];
+}
+
+/** tfjs' own geometry for a convolution, so output sizes and padding always agree with the cpu kernels. */
+function convInfo(inShape: readonly number[], filterShape: readonly number[], attrs: ConvGeometry, dilations: Conv2DAttrs['dilations'] = 1) {
+  return backend_util.computeConv2DInfo(
+    inShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
 /** The addon's shape arguments, or null when oneDNN's padding arithmetic can't express tfjs' output size. */
 function shapeArgs(info: backend_util.Conv2DInfo): ConvShapeArgs | null {
   const { top, left, bottom, right } = info.padInfo;
@@ -57,16 +78,7 @@ export function conv2dConfig(addon: NativeAddon, backendName: string): KernelCon
   const kernelFunc = (args: KernelArgs<Conv2DInputs, Conv2DAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filter.shape as Shape4,
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      backend_util.convertConv2DDataFormat(attrs.dataFormat),
-    );
+    const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const shape = shapeArgs(info);
     if (!shape || !allF32(backend, x, filter)) return fallback(args as never) as TensorInfo;
     const out = output(backend, info.outShape);
@@ -82,16 +94,7 @@ export function fusedConv2dConfig(addon: NativeAddon, backendName: string): Kern
   const kernelFunc = (args: KernelArgs<FusedConv2DInputs, FusedConv2DAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { x, filter, bias } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo };
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      filter.shape as Shape4,
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      backend_util.convertConv2DDataFormat(attrs.dataFormat),
-    );
+    const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const shape = shapeArgs(info);
     const activationSupported = attrs.activation === undefined || attrs.activation === 'linear' || attrs.activation === 'relu';
     const biasSupported = !bias || (bias.shape.length === 1 && bias.shape[0] === info.outChannels);
@@ -110,16 +113,7 @@ export function conv2dBackpropInputConfig(addon: NativeAddon, backendName: strin
   const kernelFunc = (args: KernelArgs<Conv2DBackpropInputInputs, Conv2DBackpropInputAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const info = backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      filter.shape as Shape4,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      backend_util.convertConv2DDataFormat(attrs.dataFormat),
-    );
+    const info = convInfo(attrs.inputShape, filter.shape, attrs);
     const shape = shapeArgs(info);
     if (!shape || !allF32(backend, dy, filter)) return fallback(args as never) as TensorInfo;
     const out = output(backend, info.inShape);
@@ -134,16 +128,7 @@ export function conv2dBackpropFilterConfig(addon: NativeAddon, backendName: stri
   const kernelFunc = (args: KernelArgs<Conv2DBackpropFilterInputs, Conv2DBackpropFilterAttrs>): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      backend_util.convertConv2DDataFormat(attrs.dataFormat),
-    );
+    const info = convInfo(x.shape, attrs.filterShape, attrs);
     const shape = shapeArgs(info);
     if (!shape || !allF32(backend, x, dy)) return fallback(args as never) as TensorInfo;
     const out = output(backend, [...attrs.filterShape]);
