@@ -276,6 +276,17 @@ void runConv(const ConvShape& s, ConvKind kind, float* src, float* weights, floa
 // The 17 shape integers follow the buffers: n h w c kh kw oc oh ow sh sw padT padL padB padR dh dw.
 constexpr size_t kShapeArgs = 17;
 
+// Runs one convolution; oneDNN errors become JS exceptions.
+napi_value convOrThrow(napi_env env, const ConvShape& s, ConvKind kind, float* src, float* w, float* dst, const float* bias) {
+  try {
+    runConv(s, kind, src, w, dst, bias);
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, e.what());
+    return nullptr;
+  }
+  return undefinedValue(env);
+}
+
 // conv2d(x, filter, bias|null, out, ...shape, relu)
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   Args a(env, info, 4 + kShapeArgs + 1);
@@ -287,13 +298,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   s.relu = a.flag(4 + kShapeArgs);
   s.bias = bias != nullptr;
   if (!a.ok) return nullptr;
-  try {
-    runConv(s, ConvKind::Forward, x, w, y, bias);
-  } catch (const dnnl::error& e) {
-    napi_throw_error(env, nullptr, e.what());
-    return nullptr;
-  }
-  return undefinedValue(env);
+  return convOrThrow(env, s, ConvKind::Forward, x, w, y, bias);
 }
 
 // conv2dBackpropInput(dy, filter, dx, ...shape)
@@ -304,13 +309,7 @@ napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
   float* dx = a.f32(2);
   ConvShape s = readConvShape(a, 3);
   if (!a.ok) return nullptr;
-  try {
-    runConv(s, ConvKind::BackwardData, dx, w, dy, nullptr);
-  } catch (const dnnl::error& e) {
-    napi_throw_error(env, nullptr, e.what());
-    return nullptr;
-  }
-  return undefinedValue(env);
+  return convOrThrow(env, s, ConvKind::BackwardData, dx, w, dy, nullptr);
 }
 
 // conv2dBackpropFilter(x, dy, dw, ...shape)
@@ -321,13 +320,7 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   float* dw = a.f32(2);
   ConvShape s = readConvShape(a, 3);
   if (!a.ok) return nullptr;
-  try {
-    runConv(s, ConvKind::BackwardWeights, x, dw, dy, nullptr);
-  } catch (const dnnl::error& e) {
-    napi_throw_error(env, nullptr, e.what());
-    return nullptr;
-  }
-  return undefinedValue(env);
+  return convOrThrow(env, s, ConvKind::BackwardWeights, x, dw, dy, nullptr);
 }
 
 // ---- Max pooling, NHWC. Ties go to the first window position in row-major order, as in tfjs' cpu
