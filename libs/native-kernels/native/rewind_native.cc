@@ -576,6 +576,17 @@ void channelAffine(const float* x, float* y, int rows, int channels, const float
   }
 }
 
+// y = (x − mean)·scale/√(variance + eps) + offset, per channel; scale and offset may be absent.
+void normalizeChannels(const float* x, float* y, int rows, int C, const float* mean, const float* variance, const float* scale,
+                       const float* offset, float eps) {
+  std::vector<float> mul(C), add(C);
+  for (int c = 0; c < C; ++c) {
+    mul[c] = static_cast<float>((scale ? scale[c] : 1.0) / std::sqrt(static_cast<double>(variance[c]) + eps));
+    add[c] = offset ? offset[c] : 0.0f;
+  }
+  channelAffine(x, y, rows, C, mean, mul.data(), add.data());
+}
+
 // batchNormTrain(x, scale|null, offset|null, y, mean, variance, rows, channels, epsilon): batch
 // statistics (biased variance) and y = (x - mean) / sqrt(variance + eps) * scale + offset.
 napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
@@ -610,15 +621,11 @@ napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
     mu[c] = shift[c] + d;
     var[c] = std::max(0.0, sums[C + c] / rows - d * d);
   }
-  std::vector<float> mul(C), add(C);
   for (int c = 0; c < C; ++c) {
     mean[c] = static_cast<float>(mu[c]);
     variance[c] = static_cast<float>(var[c]);
-    const double m = (scale ? scale[c] : 1.0) / std::sqrt(static_cast<double>(variance[c]) + eps);
-    mul[c] = static_cast<float>(m);
-    add[c] = offset ? offset[c] : 0.0f;
   }
-  channelAffine(x, y, rows, C, mean, mul.data(), add.data());
+  normalizeChannels(x, y, rows, C, mean, variance, scale, offset, eps);
   return undefinedValue(env);
 }
 
@@ -635,13 +642,7 @@ napi_value BatchNormApply(napi_env env, napi_callback_info info) {
   int rows = a.i32(6), channels = a.i32(7);
   float eps = a.num(8);
   if (!a.ok) return nullptr;
-  std::vector<float> mul(channels), add(channels);
-  for (int c = 0; c < channels; ++c) {
-    const double m = (scale ? scale[c] : 1.0) / std::sqrt(static_cast<double>(variance[c]) + eps);
-    mul[c] = static_cast<float>(m);
-    add[c] = offset ? offset[c] : 0.0f;
-  }
-  channelAffine(x, y, rows, channels, mean, mul.data(), add.data());
+  normalizeChannels(x, y, rows, channels, mean, variance, scale, offset, eps);
   return undefinedValue(env);
 }
 
