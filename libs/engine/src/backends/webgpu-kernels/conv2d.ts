@@ -1,0 +1,130 @@
+/**
+ * Conv2D and its two backprops as implicit products over NHWC windows (`GemmProgram`): no im2col
+ * buffer, and the filter gradient's long sum over batch × positions is split across workgroups.
+ */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { CONV_UNIFORMS, type ConvAttrs, convGeometry } from './conv-geometry.ts';
+import type { GemmOperands } from './gemm-program.ts';
+import { gemmFits, runGemm } from './run-gemm.ts';
+
+type Args = { inputs: Record<string, TensorInfo>; backend: WebGPUBackend; attrs: ConvAttrs & Record<string, unknown> };
+
+/** x[n, ih, iw, c] at input position (ih, iw), 0 in the padding. */
+const READ_X = `fn readX(n: i32, ih: i32, iw: i32, c: i32) -> f32 {
+    if (ih < 0 || ih >= uniforms.inH || iw < 0 || iw >= uniforms.inW) { return 0.0; }
+    return x[((n * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + c];
+  }`;
+
+/** y = x ⊛ W: rows are output positions (n, oh, ow), the inner index is (kh, kw, c), columns are output channels. */
+const FORWARD: GemmOperands = {
+  key: 'conv2d',
+  variableNames: ['x', 'W'],
+  uniforms: CONV_UNIFORMS,
+  loadA: `${READ_X}
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 {
+    let ow = row % uniforms.outW;
+    let oh = (row / uniforms.outW) % uniforms.outH;
+    let n = row / (uniforms.outW * uniforms.outH);
+    let c = k % uniforms.inC;
+    let kw = (k / uniforms.inC) % uniforms.filterW;
+    let kh = k / (uniforms.inC * uniforms.filterW);
+    return readX(n, oh * uniforms.strideH - uniforms.padTop + kh, ow * uniforms.strideW - uniforms.padLeft + kw, c);
+  }`,
+  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return W[k * uniforms.outC + col]; }`,
+  aContiguous: 'k',
+  bContiguous: 'col',
+};
+
+/**
+ * dx = dy ⊛ Wᵀ: rows are input positions (n, ih, iw), the inner index is (kh, kw, co), columns are
+ * input channels. Position ih receives from output row oh where oh·stride − pad + kh = ih.
+ */
+const BACKPROP_INPUT: GemmOperands = {
+  key: 'conv2dBackpropInput',
+  variableNames: ['dy', 'W'],
+  uniforms: CONV_UNIFORMS,
+  loadA: `fn loadA(batch: i32, row: i32, k: i32) -> f32 {
+    let iw = row % uniforms.inW;
+    let ih = (row / uniforms.inW) % uniforms.inH;
+    let n = row / (uniforms.inW * uniforms.inH);
+    let co = k % uniforms.outC;
+    let kw = (k / uniforms.outC) % uniforms.filterW;
+    let kh = k / (uniforms.outC * uniforms.filterW);
+    let th = ih + uniforms.padTop - kh;
+    let tw = iw + uniforms.padLeft - kw;
+    if (th < 0 || tw < 0 || th % uniforms.strideH != 0 || tw % uniforms.strideW != 0) { return 0.0; }
+    let oh = th / uniforms.strideH;
+    let ow = tw / uniforms.strideW;
+    if (oh >= uniforms.outH || ow >= uniforms.outW) { return 0.0; }
+    return dy[((n * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + co];
+  }`,
+  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 {
+    let co = k % uniforms.outC;
+    let tap = k / uniforms.outC;
+    return W[(tap * uniforms.inC + col) * uniforms.outC + co];
+  }`,
+  aContiguous: 'k',
+  bContiguous: 'k',
+};
+
+/** dW = Σ over (n, oh, ow) of x-window ⊗ dy: rows are (kh, kw, c), the inner index is (n, oh, ow), columns are output channels. */
+const BACKPROP_FILTER: GemmOperands = {
+  key: 'conv2dBackpropFilter',
+  variableNames: ['x', 'dy'],
+  uniforms: CONV_UNIFORMS,
+  loadA: `${READ_X}
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 {
+    let c = row % uniforms.inC;
+    let kw = (row / uniforms.inC) % uniforms.filterW;
+    let kh = row / (uniforms.inC * uniforms.filterW);
+    let ow = k % uniforms.outW;
+    let oh = (k / uniforms.outW) % uniforms.outH;
+    let n = k / (uniforms.outW * uniforms.outH);
+    return readX(n, oh * uniforms.strideH - uniforms.padTop + kh, ow * uniforms.strideW - uniforms.padLeft + kw, c);
+  }`,
+  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return dy[k * uniforms.outC + col]; }`,
+  aContiguous: 'row',
+  bContiguous: 'col',
+};
+
+export function conv2dKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as Args;
+    const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+    const geometry = convGeometry(x.shape, filter.shape, attrs);
+    if (!geometry) return stock(args);
+    const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = geometry.info;
+    const size = { batch: 1, m: batchSize * outHeight * outWidth, n: outChannels, k: filterHeight * filterWidth * inChannels };
+    if (!gemmFits(size) || size.k === 0) return stock(args);
+    return runGemm(backend, FORWARD, size, [x, filter], geometry.values, [batchSize, outHeight, outWidth, outChannels]);
+  };
+}
+
+export function conv2dBackpropInputKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as Args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const inputShape = attrs.inputShape as number[];
+    const geometry = convGeometry(inputShape, filter.shape, attrs);
+    if (!geometry) return stock(args);
+    const { batchSize, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth } = geometry.info;
+    const size = { batch: 1, m: batchSize * inHeight * inWidth, n: inChannels, k: filterHeight * filterWidth * outChannels };
+    if (!gemmFits(size) || size.k === 0) return stock(args);
+    return runGemm(backend, BACKPROP_INPUT, size, [dy, filter], geometry.values, [...inputShape]);
+  };
+}
+
+export function conv2dBackpropFilterKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as Args;
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const filterShape = attrs.filterShape as number[];
+    const geometry = convGeometry(x.shape, filterShape, attrs);
+    if (!geometry) return stock(args);
+    const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = geometry.info;
+    const size = { batch: 1, m: filterHeight * filterWidth * inChannels, n: outChannels, k: batchSize * outHeight * outWidth };
+    if (!gemmFits(size) || size.k === 0) return stock(args);
+    return runGemm(backend, BACKPROP_FILTER, size, [x, dy], geometry.values, [...filterShape]);
+  };
+}

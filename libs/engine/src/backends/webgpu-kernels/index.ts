@@ -1,0 +1,41 @@
+/**
+ * Rewind's WGSL kernels for tfjs-backend-webgpu, registered over tfjs's own for the ops that
+ * dominate a training step: matMul (with transposes), conv2d and its two backprops (tfjs's filter
+ * gradient is a naive loop per weight that slows as the batch grows), and the fused masked SGD
+ * update. Each falls back to tfjs's kernel for cases it does not handle (NCHW, dilation, int32).
+ * `REWIND_WEBGPU_KERNELS=stock` keeps tfjs's kernels, to compare.
+ */
+import { getKernel, type KernelFunc, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './conv2d.ts';
+import { maskedSgdConfig } from './masked-sgd.ts';
+import { matmulKernel } from './matmul.ts';
+
+const BACKEND = 'webgpu';
+const REPLACED: Readonly<Record<string, (stock: KernelFunc) => KernelFunc>> = {
+  BatchMatMul: matmulKernel,
+  Conv2D: conv2dKernel,
+  Conv2DBackpropInput: conv2dBackpropInputKernel,
+  Conv2DBackpropFilter: conv2dBackpropFilterKernel,
+};
+
+export type WebgpuKernelSet = 'rewind' | 'stock';
+
+export function webgpuKernelSet(value = process.env.REWIND_WEBGPU_KERNELS || 'rewind'): WebgpuKernelSet {
+  if (value === 'rewind' || value === 'stock') return value;
+  throw new Error(`REWIND_WEBGPU_KERNELS must be 'rewind' or 'stock' (got '${value}')`);
+}
+
+let registered = false;
+
+/** Registers the kernels once per process (tfjs's registry is global); call after tfjs-backend-webgpu loads. */
+export function registerRewindWebgpuKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const [name, wrap] of Object.entries(REPLACED)) {
+    const stock = getKernel(name, BACKEND);
+    if (!stock) throw new Error(`tfjs-backend-webgpu has no ${name} kernel to replace`);
+    unregisterKernel(name, BACKEND);
+    registerKernel({ ...stock, kernelFunc: wrap(stock.kernelFunc) });
+  }
+  registerKernel(maskedSgdConfig);
+}

@@ -1,0 +1,39 @@
+/**
+ * Rewind's WGSL kernels (matMul, conv2d and its gradients, masked SGD) against the cpu backend, on
+ * a real WebGPU device: Dawn over lavapipe, Mesa's software Vulkan driver.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runTsx, softwareWebgpuEnv } from '../support/software-webgpu.ts';
+
+const SCRIPT = fileURLToPath(new URL('kernel-parity.ts', import.meta.url));
+
+test('Rewind WGSL kernels match the cpu backend on a software WebGPU adapter', async () => {
+  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1' }));
+  assert.equal(child.code, 0, child.stderr);
+  const lines = child.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  const cases = lines.filter((l) => 'case' in l);
+  assert.equal(cases.length, 15, child.stdout);
+  for (const c of cases) {
+    assert.equal(c.backend, 'webgpu');
+    assert.ok(c.worstRelativeError < 1e-5, `${c.case}: worst relative error ${c.worstRelativeError}`);
+  }
+  // The comparison means something only if Rewind's shaders, not tfjs's, computed the webgpu side.
+  const { rewindShaders } = lines.find((l) => 'rewindShaders' in l);
+  for (const shader of [
+    'rewindGemm-matmul-false-false-k-col',
+    'rewindGemm-matmul-true-true-row-k',
+    'rewindGemm-conv2d-k-col',
+    'rewindGemm-conv2dBackpropInput-k-k',
+    'rewindGemm-conv2dBackpropFilter-row-col',
+    'rewindSplitSum',
+    'rewindSgdMomentum-true',
+    'rewindSgdParam-false',
+  ]) {
+    assert.ok(rewindShaders.includes(shader), `${shader} did not run; ran: ${rewindShaders.join(', ')}`);
+  }
+});
