@@ -12,6 +12,9 @@ packages=(
   nats-server                    # integration tests start their own
   protobuf-compiler              # proto stubs
   chromium                       # report rendering and browser tests
+  libvulkan1 libllvm15           # WebGPU tests on lavapipe (software Vulkan): the Vulkan loader, lavapipe's compiler
+  libelf1 libwayland-client0 libx11-xcb1 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-shm0 libxcb-sync1
+  libxcb-xfixes0 libxshmfence1   # and the rest of its Depends (checked by scripts/fetch-software-vulkan.sh)
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -20,5 +23,7 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+scripts/fetch-software-vulkan.sh   # lavapipe from bookworm-backports, unpacked into .cache (nothing installed)
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
