@@ -42,8 +42,14 @@ async function describe(adapter: GpuAdapter): Promise<AdapterDescription> {
   return { vendor: '', architecture: '', description: '' };
 }
 
-/** tfjs-backend-webgpu registers itself on import only when it sees `navigator.gpu`. */
-function exposeGpu(gpu: GPU): void {
+/**
+ * tfjs-backend-webgpu registers itself on import only when it sees `navigator.gpu`, and its kernels
+ * use the browser's WebGPU globals (GPUBufferUsage, GPUMapMode…), which dawn.node exports instead.
+ */
+function exposeGpu(gpu: GPU, globals: object): void {
+  for (const [name, value] of Object.entries(globals)) {
+    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+  }
   const scope = globalThis as { navigator?: object };
   // Node 21+ has a `navigator`; Node 20 has none, so one is made that carries just `gpu`.
   if (scope.navigator) Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
@@ -52,8 +58,9 @@ function exposeGpu(gpu: GPU): void {
 
 export async function activateWebgpu(use: (backendName: string, detail: string) => Promise<Probe>): Promise<Probe> {
   let create: (options: string[]) => GPU;
+  let globals: object;
   try {
-    ({ create } = await import('webgpu'));
+    ({ create, globals } = await import('webgpu'));
   } catch (error) {
     return { ok: false, why: `webgpu (dawn.node) unavailable (${firstLine(error)})` };
   }
@@ -74,14 +81,17 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   }
   const info = await describe(adapter);
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unnamed adapter';
-  // A software Vulkan device (lavapipe, SwiftShader) is slower than every CPU backend below.
-  if (info.isFallbackAdapter) return { ok: false, why: `only a software WebGPU adapter (${name})` };
+  // A software Vulkan device (lavapipe, SwiftShader) is slower than every CPU backend below; tests that
+  // exercise the real WGSL kernels on one (see scripts/fetch-software-vulkan.sh) ask for it explicitly.
+  const allowSoftware = process.env.REWIND_WEBGPU_ALLOW_SOFTWARE === '1';
+  if (info.isFallbackAdapter && !allowSoftware) return { ok: false, why: `only a software WebGPU adapter (${name})` };
 
-  exposeGpu(gpu);
+  exposeGpu(gpu, globals);
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
   } catch (error) {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu unavailable (${firstLine(error)})` };
   }
-  return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}`);
+  const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
+  return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}`);
 }
