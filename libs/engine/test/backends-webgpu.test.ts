@@ -1,10 +1,12 @@
 /**
  * The webgpu candidate on this machine: its place in the order, and how it steps aside when there
- * is no GPU adapter (no Vulkan loader, no ICD, or the optional packages missing).
+ * is no GPU adapter (no Vulkan loader, no ICD, or the optional packages missing). Then the same
+ * candidate on lavapipe, Mesa's software Vulkan device, in child processes: real Dawn, real WGSL.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, mock, test } from 'node:test';
+import { afterEach, before, describe, mock, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { type ChildResult, runTsx, softwareWebgpuEnv } from '../../../test/support/software-webgpu.ts';
 import { hasNvidiaGpu } from '../src/backends/candidates.ts';
 import { BACKEND_IDS, initBackend } from '../src/backends/index.ts';
 
@@ -49,5 +51,80 @@ describe('webgpu candidate', () => {
       assert.match(outcome, /^backend 'webgpu' was requested but is unavailable: /);
       assert.match(outcome, NO_ADAPTER);
     }
+  });
+});
+
+/** Prints the engine's backend choice, or a short training run's outcome, as one JSON line. */
+const ENGINE_CHILD = new URL('../../../test/support/engine-child.ts', import.meta.url).pathname;
+
+/** The child's JSON line (its last line on stdout), after checking it exited cleanly. */
+function outcomeOf<T>(run: ChildResult): T {
+  assert.equal(run.code, 0, `child failed:\n${run.stderr.slice(-4000)}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/** The one-line reason the auto choice gives for passing over webgpu. */
+const webgpuPassedOver = (reason: string) => /webgpu: ([^;]*)/.exec(reason)?.[1] ?? '';
+
+interface Choice {
+  readonly name: string;
+  readonly reason: string;
+}
+interface Trained {
+  readonly backend: string;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly trainLoss: number;
+}
+
+describe('webgpu candidate on lavapipe (software Vulkan)', () => {
+  // All children start at once (lavapipe is slow, and each child starts Node and Dawn); each test awaits its own.
+  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainCpu', Promise<ChildResult>>;
+  before(() => {
+    const backend = (extra: Record<string, string>) => runTsx(ENGINE_CHILD, ['backend'], softwareWebgpuEnv(extra));
+    // LeNet-300-100 on the synthetic dataset, 40 steps of batch 60: several epochs of a learnable task.
+    const trainOn = (name: string) => runTsx(ENGINE_CHILD, ['train', 'synthetic', '40'], softwareWebgpuEnv({ REWIND_BACKEND: name, REWIND_WEBGPU_ALLOW_SOFTWARE: '1' }));
+    runs = {
+      refused: backend({}),
+      allowed: backend({ REWIND_BACKEND: 'webgpu', REWIND_WEBGPU_ALLOW_SOFTWARE: '1' }),
+      noIcd: backend({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', VK_DRIVER_FILES: '/nonexistent/lvp_icd.json' }),
+      trainWebgpu: trainOn('webgpu'),
+      trainCpu: trainOn('cpu'),
+    };
+  });
+
+  test('auto passes over a software adapter in one line and trains on rewind-native', async () => {
+    const choice = outcomeOf<Choice>(await runs.refused);
+    assert.equal(choice.name, 'rewind-native');
+    assert.match(webgpuPassedOver(choice.reason), /^only a software WebGPU adapter \(mesa \/ software \/ llvmpipe/);
+  });
+
+  test('REWIND_WEBGPU_ALLOW_SOFTWARE=1 with REWIND_BACKEND=webgpu takes the llvmpipe adapter', async () => {
+    const run = await runs.allowed;
+    const choice = outcomeOf<Choice>(run);
+    assert.equal(choice.name, 'webgpu');
+    assert.match(choice.reason, /adapter mesa \/ software \/ llvmpipe/);
+    assert.match(choice.reason, /software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE/);
+    assert.match(run.stderr, /rewind: training backend webgpu \(.*llvmpipe/);
+  });
+
+  test('a VK_DRIVER_FILES naming no file is a one-line fallback, before Dawn starts', async () => {
+    const run = await runs.noIcd;
+    const choice = outcomeOf<Choice>(run);
+    assert.equal(choice.name, 'rewind-native');
+    assert.equal(webgpuPassedOver(choice.reason), 'no Vulkan driver: VK_DRIVER_FILES=/nonexistent/lvp_icd.json names no existing ICD file');
+    // Dawn never ran: none of its or the Vulkan loader's warnings.
+    assert.doesNotMatch(run.stderr, /Warning|loader|vkCreateInstance/i);
+  });
+
+  test('train() on webgpu/lavapipe reaches the loss and accuracy of the same run on cpu', async () => {
+    const [gpu, cpu] = [outcomeOf<Trained>(await runs.trainWebgpu), outcomeOf<Trained>(await runs.trainCpu)];
+    assert.equal(gpu.backend, 'webgpu');
+    assert.equal(cpu.backend, 'cpu');
+    for (const value of [gpu.loss, gpu.trainLoss, gpu.accuracy]) assert.ok(Number.isFinite(value), `webgpu: ${JSON.stringify(gpu)}`);
+    assert.ok(cpu.accuracy > 0.5, `the reference learns: ${JSON.stringify(cpu)}`);
+    assert.ok(Math.abs(gpu.accuracy - cpu.accuracy) <= 0.03, `accuracy: webgpu ${gpu.accuracy} vs cpu ${cpu.accuracy}`);
+    assert.ok(Math.abs(gpu.loss - cpu.loss) <= 0.05 * cpu.loss, `test loss: webgpu ${gpu.loss} vs cpu ${cpu.loss}`);
+    assert.ok(Math.abs(gpu.trainLoss - cpu.trainLoss) <= 0.05 * cpu.trainLoss, `train loss: webgpu ${gpu.trainLoss} vs cpu ${cpu.trainLoss}`);
   });
 });

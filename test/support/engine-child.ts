@@ -1,0 +1,39 @@
+/**
+ * Run in a child process by tests that need a fresh tfjs backend choice (REWIND_BACKEND and the like are
+ * read once per process). Prints one JSON line on stdout:
+ *   backend                       → the engine's BackendChoice
+ *   train <dataset> <steps>       → a short LeNet-300-100 run (batch 60): backend, final test loss and accuracy, train loss
+ */
+import type { DatasetName, ModelHparams } from '@rewind/core';
+import { ensureBackend, getModel, train } from '@rewind/engine';
+
+const [mode, dataset = 'synthetic', steps = '30'] = process.argv.slice(2);
+
+async function trainLenet(name: DatasetName, endStep: number) {
+  const model: ModelHparams = { name: 'mnist_lenet_300_100', width: 1, initSeed: 11 };
+  const inputShape = name === 'synthetic' ? ([16, 16, 3] as const) : ([28, 28, 1] as const);
+  const outcome = await train({
+    model,
+    dataset: { name, dir: '', trainSubset: name === 'synthetic' ? 0 : 6000 },
+    training: {
+      optimizer: 'sgd',
+      lr: 0.05,
+      momentum: 0.9,
+      weightDecay: 0,
+      batchSize: 60,
+      steps: { epochs: 0, iterations: endStep },
+      warmup: { epochs: 0, iterations: 0 },
+      milestones: [],
+      gamma: 0.1,
+      dataOrderSeed: 0,
+      evalEvery: { epochs: 0, iterations: 0 },
+    },
+    start: { step: 0, ...getModel(model.name).init(model, inputShape, 10), momentum: {} },
+    endStep,
+  });
+  const final = outcome.evals.at(-1)!;
+  return { backend: outcome.backend, loss: final.loss, accuracy: final.accuracy, trainLoss: outcome.trainLoss };
+}
+
+const result = mode === 'backend' ? await ensureBackend() : await trainLenet(dataset as DatasetName, Number(steps));
+console.log(JSON.stringify(result));
