@@ -9,8 +9,15 @@ import { runTsx, softwareWebgpuEnv } from '../support/software-webgpu.ts';
 
 const SCRIPT = fileURLToPath(new URL('kernel-parity.ts', import.meta.url));
 
-test('Rewind WGSL kernels match the cpu backend on a software WebGPU adapter', async () => {
-  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1' }));
+// The sizes here pick 4×4 thread blocks; the second run forces the largest (8×8) onto every product.
+for (const block of [undefined, '8x8']) {
+  test(`Rewind WGSL kernels match the cpu backend on a software WebGPU adapter (thread block ${block ?? 'chosen by size'})`, async () => {
+    await checkParity(block);
+  });
+}
+
+async function checkParity(block: string | undefined) {
+  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_GEMM_BLOCK: block }));
   assert.equal(child.code, 0, child.stderr);
   const lines = child.stdout
     .split('\n')
@@ -34,6 +41,7 @@ test('Rewind WGSL kernels match the cpu backend on a software WebGPU adapter', a
     'rewindSgdMomentum-true',
     'rewindSgdParam-false',
   ]) {
-    assert.ok(rewindShaders.includes(shader), `${shader} did not run; ran: ${rewindShaders.join(', ')}`);
+    const ran = rewindShaders.some((s: string) => s === shader || s === `${shader}-${block ?? '4x4'}`);
+    assert.ok(ran, `${shader} did not run; ran: ${rewindShaders.join(', ')}`);
   }
-});
+}

@@ -4,19 +4,29 @@
  * transpose, conv2d (implicit GEMM over NHWC windows) and both conv backprops are such products, so
  * they share the tiling, and none materialises an im2col buffer.
  *
- * A workgroup of 16×16 threads computes a 64×64 tile of C, each thread 4×4 of it, staging 16-deep
- * slices of A and B in workgroup memory. Products whose output is too small to fill the GPU but
+ * A workgroup of 16×16 threads computes a tile of C (64×64 up to 128×128), each thread a 4×4 to 8×8
+ * block of it, staging 16-deep slices of A and B in workgroup memory. Products whose output is too small to fill the GPU but
  * whose inner dimension is long (a conv's filter gradient sums over batch × positions) split that
  * dimension: each split writes a partial tile and `SplitSumProgram` adds the splits in a fixed
  * order, so results are deterministic (no atomics).
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
-export const TILE = 64;
 const DEPTH = 16;
-/** Row stride of the staged slices: 64 + 4 spreads the transposing stores over the banks, keeps vec4 alignment. */
-const STRIDE = TILE + 4;
 const THREADS = 256;
+
+/**
+ * Rows × columns of C each of the 16×16 threads computes; the workgroup's tile is 16 times that.
+ * Larger blocks reuse each staged value more (fewer workgroup-memory reads per multiply-add) but
+ * need more registers and waste more on ragged edges.
+ */
+export interface ThreadBlock {
+  readonly rows: 4 | 8;
+  readonly cols: 4 | 8;
+}
+
+export const tileRows = (block: ThreadBlock) => 16 * block.rows;
+export const tileCols = (block: ThreadBlock) => 16 * block.cols;
 
 /** How an op reads its two operands. */
 export interface GemmOperands {
@@ -47,13 +57,14 @@ const TARGET_WORKGROUPS = 512;
 /** A split below this many inner steps costs more in partial writes than it gains. */
 const MIN_SPLIT_DEPTH = 256;
 
+export const tileCount = ({ batch, m, n }: GemmSize, block: ThreadBlock) => batch * Math.ceil(m / tileRows(block)) * Math.ceil(n / tileCols(block));
+
 /** How many slices the inner dimension is cut into (1: none), and each slice's depth (a multiple of 16). */
-export function splitPlan({ batch, m, n, k }: GemmSize): { splits: number; depth: number } {
-  const tiles = batch * Math.ceil(m / TILE) * Math.ceil(n / TILE);
-  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(k / MIN_SPLIT_DEPTH));
-  if (wanted <= 1) return { splits: 1, depth: Math.ceil(k / DEPTH) * DEPTH };
-  const depth = Math.ceil(k / wanted / DEPTH) * DEPTH;
-  return { splits: Math.ceil(k / depth), depth };
+export function splitPlan(size: GemmSize, block: ThreadBlock): { splits: number; depth: number } {
+  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / tileCount(size, block)), Math.floor(size.k / MIN_SPLIT_DEPTH));
+  if (wanted <= 1) return { splits: 1, depth: Math.ceil(size.k / DEPTH) * DEPTH };
+  const depth = Math.ceil(size.k / wanted / DEPTH) * DEPTH;
+  return { splits: Math.ceil(size.k / depth), depth };
 }
 
 /** Largest grid a dimension may have (WebGPU's default limit). */
@@ -74,6 +85,7 @@ export class GemmProgram implements WebGPUProgram {
    */
   constructor(
     private readonly operands: GemmOperands,
+    private readonly block: ThreadBlock,
     size: GemmSize,
     splits: number,
     outputShape: number[],
@@ -82,14 +94,24 @@ export class GemmProgram implements WebGPUProgram {
     this.uniforms = ['gemmBatch : i32,', 'gemmM : i32,', 'gemmN : i32,', 'gemmK : i32,', 'splitDepth : i32,', 'splits : i32,', ...operands.uniforms].join(' ');
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(size.n / TILE), Math.ceil(size.m / TILE), size.batch * splits];
-    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}`;
+    this.dispatch = [Math.ceil(size.n / tileCols(block)), Math.ceil(size.m / tileRows(block)), size.batch * splits];
+    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${block.rows}x${block.cols}`;
   }
 
   getUserCode(): string {
+    const { rows, cols } = this.block;
+    const bm = tileRows(this.block);
+    const bn = tileCols(this.block);
+    // Row strides of the staged slices, padded by 4 to spread the transposing stores over the banks.
+    const strideA = bm + 4;
+    const strideB = bn + 4;
+    const vecsPerRow = cols / 4;
+    const fmas = Array.from({ length: rows }, (_, i) =>
+      Array.from({ length: vecsPerRow }, (_, j) => `acc[${i * vecsPerRow + j}] = fma(vec4<f32>(a[${i}]), b[${j}], acc[${i * vecsPerRow + j}]);`).join(' '),
+    ).join('\n            ');
     return `
-      var<workgroup> tileA: array<f32, ${DEPTH * STRIDE}>;
-      var<workgroup> tileB: array<f32, ${DEPTH * STRIDE}>;
+      var<workgroup> tileA: array<f32, ${DEPTH * strideA}>;
+      var<workgroup> tileB: array<f32, ${DEPTH * strideB}>;
       ${this.operands.loadA}
       ${this.operands.loadB}
 
@@ -97,50 +119,51 @@ export class GemmProgram implements WebGPUProgram {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
         let t = ty * 16 + tx;
-        let col0 = i32(workgroupId.x) * ${TILE};
-        let row0 = i32(workgroupId.y) * ${TILE};
+        let col0 = i32(workgroupId.x) * ${bn};
+        let row0 = i32(workgroupId.y) * ${bm};
         let z = i32(workgroupId.z);
         let batch = z / uniforms.splits;
         let split = z % uniforms.splits;
         let kStart = split * uniforms.splitDepth;
         let kEnd = min(uniforms.gemmK, kStart + uniforms.splitDepth);
-        var acc: array<vec4<f32>, 4>;
+        var acc: array<vec4<f32>, ${rows * vecsPerRow}>;
+        var a: array<f32, ${rows}>;
+        var b: array<vec4<f32>, ${vecsPerRow}>;
         // The trip count comes from uniforms alone, so the barriers stay in uniform control flow.
         let slices = uniforms.splitDepth / ${DEPTH};
         for (var s = 0; s < slices; s++) {
           let k0 = kStart + s * ${DEPTH};
-          for (var p = 0; p < ${(TILE * DEPTH) / THREADS}; p++) {
-            ${stageA(this.operands.aContiguous)}
-            var a = 0.0;
-            if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { a = loadA(batch, row0 + r, k0 + kk); }
-            tileA[kk * ${STRIDE} + r] = a;
+          for (var p = 0; p < ${rows}; p++) {
+            ${stage(this.operands.aContiguous === 'k', bm)}
+            var v = 0.0;
+            if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = loadA(batch, row0 + r, k0 + kk); }
+            tileA[kk * ${strideA} + r] = v;
           }
-          for (var p = 0; p < ${(TILE * DEPTH) / THREADS}; p++) {
-            ${stageB(this.operands.bContiguous)}
-            var b = 0.0;
-            if (col0 + c < uniforms.gemmN && k0 + kk < kEnd) { b = loadB(batch, k0 + kk, col0 + c); }
-            tileB[kk * ${STRIDE} + c] = b;
+          for (var p = 0; p < ${cols}; p++) {
+            ${stage(this.operands.bContiguous === 'k', bn)}
+            var v = 0.0;
+            if (col0 + r < uniforms.gemmN && k0 + kk < kEnd) { v = loadB(batch, k0 + kk, col0 + r); }
+            tileB[kk * ${strideB} + r] = v;
           }
           workgroupBarrier();
           for (var kk = 0; kk < ${DEPTH}; kk++) {
-            let ai = kk * ${STRIDE} + ty * 4;
-            let bi = kk * ${STRIDE} + tx * 4;
-            let a = vec4<f32>(tileA[ai], tileA[ai + 1], tileA[ai + 2], tileA[ai + 3]);
-            let b = vec4<f32>(tileB[bi], tileB[bi + 1], tileB[bi + 2], tileB[bi + 3]);
-            acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
-            acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
-            acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
-            acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
+            let ai = kk * ${strideA} + ty * ${rows};
+            for (var i = 0; i < ${rows}; i++) { a[i] = tileA[ai + i]; }
+            let bi = kk * ${strideB} + tx * ${cols};
+            for (var j = 0; j < ${vecsPerRow}; j++) {
+              b[j] = vec4<f32>(tileB[bi + 4 * j], tileB[bi + 4 * j + 1], tileB[bi + 4 * j + 2], tileB[bi + 4 * j + 3]);
+            }
+            ${fmas}
           }
           workgroupBarrier();
         }
         let base = (split * uniforms.gemmBatch + batch) * uniforms.gemmM;
-        for (var i = 0; i < 4; i++) {
-          let row = row0 + ty * 4 + i;
+        for (var i = 0; i < ${rows}; i++) {
+          let row = row0 + ty * ${rows} + i;
           if (row < uniforms.gemmM) {
-            for (var j = 0; j < 4; j++) {
-              let col = col0 + tx * 4 + j;
-              if (col < uniforms.gemmN) { result[(base + row) * uniforms.gemmN + col] = acc[i][j]; }
+            for (var j = 0; j < ${cols}; j++) {
+              let col = col0 + tx * ${cols} + j;
+              if (col < uniforms.gemmN) { result[(base + row) * uniforms.gemmN + col] = acc[i * ${vecsPerRow} + j / 4][j % 4]; }
             }
           }
         }
@@ -149,17 +172,14 @@ export class GemmProgram implements WebGPUProgram {
   }
 }
 
-/** Thread t's element of A's slice on pass p: r in 0..63 (row), kk in 0..15 (inner). */
-function stageA(contiguous: 'row' | 'k'): string {
-  return contiguous === 'k'
+/**
+ * Thread t's element of a staged slice on pass p: r indexes the tile's rows of A (or columns of B),
+ * kk the 16 inner steps. Neighbouring threads take neighbouring words of whichever index is contiguous.
+ */
+function stage(innerContiguous: boolean, extent: number): string {
+  return innerContiguous
     ? `let kk = t % ${DEPTH}; let r = t / ${DEPTH} + p * ${THREADS / DEPTH};`
-    : `let r = t % ${TILE}; let kk = t / ${TILE} + p * ${THREADS / TILE};`;
-}
-
-function stageB(contiguous: 'k' | 'col'): string {
-  return contiguous === 'k'
-    ? `let kk = t % ${DEPTH}; let c = t / ${DEPTH} + p * ${THREADS / DEPTH};`
-    : `let c = t % ${TILE}; let kk = t / ${TILE} + p * ${THREADS / TILE};`;
+    : `let r = t % ${extent}; let kk = t / ${extent} + p * ${THREADS / extent};`;
 }
 
 /** Adds the splits of a split product in a fixed order: out[i] = Σ_s partial[s·size + i]. */
