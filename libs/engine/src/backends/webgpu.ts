@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Probe } from './candidates.ts';
+import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
 
@@ -92,6 +93,8 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   } catch (error) {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu unavailable (${firstLine(error)})` };
   }
+  const kernels = webgpuKernelSet();
+  if (kernels === 'rewind') registerRewindWebgpuKernels();
   const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
-  return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}`);
+  return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
 }
