@@ -1,7 +1,9 @@
 /**
- * What bench/gpu.ts and bench/gpu-train-check.ts share: starting the GPU backend (or saying why
- * not and using the best CPU one), and a plain masked-SGD step on the engine's functional models,
- * shaped like the engine's `train` (host batch uploaded each step, loss read back each step).
+ * What bench/gpu.ts, bench/gpu-profile.ts and bench/gpu-train-check.ts share: starting the GPU
+ * backend (or saying why not and using the best CPU one), and a plain masked-SGD step on the
+ * engine's functional models that keeps everything on the device: the batch is uploaded once and
+ * reused, labels are one-hot once, weights, momenta and masks live in device tensors, and a step
+ * reads nothing back. Only the caller decides when to wait for the device (one readback).
  */
 import type { ModelName } from '@rewind/core';
 import { getModel, type InputShape, type ModelDefinition } from '@rewind/engine';
@@ -33,8 +35,11 @@ export interface MaskedSgd {
   readonly model: ModelDefinition;
   readonly params: Record<string, tf.Variable>;
   readonly buffers: Record<string, tf.Tensor>;
-  /** One step on a host batch; resolves to its loss once the device has finished it. */
-  step(images: Float32Array, labels: Int32Array): Promise<number>;
+  /**
+   * One masked-SGD step on a batch already on the device (`y` one-hot). Only queues work: the
+   * returned loss is still on the device, and the caller disposes it (reading it waits for the step).
+   */
+  step(x: tf.Tensor4D, y: tf.Tensor2D): tf.Scalar;
   dispose(): void;
 }
 
@@ -47,7 +52,7 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
   for (const [key, t] of Object.entries(init.buffers)) buffers[key] = tf.tensor(t.data, [...t.shape]);
   // Half of every prunable layer kept, as in an IMP round (masked steps cost the same at any density).
   // Built on the host like the engine's masks, from a multiplicative hash's top bit: a plain i % 2
-  // would cut whole columns, i.e. kill every other unit and class.
+  // would cut whole columns, i.e. kill every other unit and class. Uploaded once, here.
   const slots: SgdSlot[] = Object.entries(params).map(([key, param]) => ({
     param,
     momentum: tf.variable(tf.zerosLike(param), false),
@@ -55,37 +60,83 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
   }));
   for (const { param, mask } of slots) if (mask) param.assign(tf.tidy(() => tf.mul(param, mask)));
   const trainable = Object.values(params);
-  const [h, w, c] = inputShape;
 
   return {
     model,
     params,
     buffers,
-    async step(images, labels) {
-      const { value, grads } = tf.tidy(() => {
-        const x = tf.tensor4d(images, [labels.length, h, w, c]);
-        const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses);
-        return tf.variableGrads(() => {
-          const out = model.forward(params, buffers, x, true);
-          if (out.updatedBuffers) {
-            for (const [key, t] of Object.entries(out.updatedBuffers)) {
-              buffers[key]?.dispose();
-              buffers[key] = tf.keep(t);
-            }
+    step(x, y) {
+      const { value, grads } = tf.variableGrads(() => {
+        const out = model.forward(params, buffers, x, true);
+        if (out.updatedBuffers) {
+          for (const [key, t] of Object.entries(out.updatedBuffers)) {
+            buffers[key]?.dispose();
+            buffers[key] = tf.keep(t);
           }
-          return tf.losses.softmaxCrossEntropy(y, out.logits) as tf.Scalar;
-        }, trainable);
-      });
+        }
+        return tf.losses.softmaxCrossEntropy(y, out.logits) as tf.Scalar;
+      }, trainable);
       const ordered = trainable.map((v) => grads[v.name]!);
       sgdStep(slots, ordered, SGD);
       tf.dispose(ordered);
-      // Async read: the webgpu backend in Node has no synchronous readback (it needs OffscreenCanvas).
-      const [loss] = await value.data();
-      value.dispose();
-      return loss!;
+      return value;
     },
     dispose() {
       tf.dispose([...trainable, ...Object.values(buffers), ...slots.flatMap((s) => (s.mask ? [s.momentum, s.mask] : [s.momentum]))]);
     },
   };
+}
+
+export interface DeviceBatch {
+  readonly x: tf.Tensor4D;
+  /** One-hot labels. */
+  readonly y: tf.Tensor2D;
+}
+
+/** A fixed synthetic batch, uploaded once: throughput does not depend on the pixel values. */
+export function syntheticBatch(batch: number, inputShape: InputShape, numClasses: number): DeviceBatch {
+  const [h, w, c] = inputShape;
+  const images = Float32Array.from({ length: batch * h * w * c }, (_, i) => Math.sin(i));
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % numClasses);
+  return { x: tf.tensor4d(images, [batch, h, w, c]), y: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses) as tf.Tensor2D) };
+}
+
+let probe: tf.Tensor | undefined;
+
+/**
+ * Waits until the device has finished all work queued so far: one small readback of a value the
+ * device computes now. (A freshly uploaded tensor would not do: the webgpu backend reads it from its
+ * host copy at once, and it runs tiny all-host ops on the CPU; 4096 values stay on the GPU.)
+ */
+export async function drain(): Promise<void> {
+  probe ??= tf.keep(tf.fill([4096], 1));
+  const t = tf.tidy(() => tf.add(probe!, 1));
+  await t.data();
+  t.dispose();
+}
+
+export interface Timing {
+  readonly msPerStep: number;
+  /** The last timed step's loss, read once after the clock stopped. */
+  readonly lastLoss: number;
+}
+
+/**
+ * `warmup` then `steps` steps on one device batch. The device is drained before the clock starts;
+ * the timed loop queues steps without reading anything and ends with one readback, of the last loss,
+ * which waits for the device to finish every queued step before the clock stops.
+ */
+export async function timeSteps(trainer: MaskedSgd, batch: DeviceBatch, warmup: number, steps: number): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) trainer.step(batch.x, batch.y).dispose();
+  await drain();
+  const start = performance.now();
+  let loss: tf.Scalar | undefined;
+  for (let i = 0; i < steps; i++) {
+    loss?.dispose();
+    loss = trainer.step(batch.x, batch.y);
+  }
+  const [lastLoss] = loss ? await loss.data() : [Number.NaN];
+  const msPerStep = (performance.now() - start) / steps;
+  loss?.dispose();
+  return { msPerStep, lastLoss: lastLoss! };
 }

@@ -1,7 +1,7 @@
 /**
  * scripts/build-gpu-bundle.sh builds a folder that runs on its own: built outside the repo (so no
  * node_modules can be reached), its run.sh finds the bundled Vulkan loader, sees no GPU driver
- * here, and runs the bench and the Fashion-MNIST check on a CPU backend.
+ * here, and runs the bench, the Fashion-MNIST check and the kernel profile on a CPU backend.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -14,14 +14,22 @@ import { gunzipSync } from 'node:zlib';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/build-gpu-bundle.sh', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'rewind-gpu-bundle-'));
-let run: { status: number | null; stdout: string; stderr: string };
+type Run = { status: number | null; stdout: string; stderr: string };
+let run: Run;
+let profile: Run;
+let compare: Run;
+
+function runSh(...args: string[]): Run {
+  const env = { ...process.env };
+  for (const name of ['VK_DRIVER_FILES', 'REWIND_BACKEND', 'REWIND_WEBGPU_KERNELS', 'REWIND_WEBGPU_ALLOW_SOFTWARE', 'WORKLOADS']) delete env[name];
+  return spawnSync(join(out, 'run.sh'), args, { cwd: tmpdir(), env, encoding: 'utf8' });
+}
 
 before(() => {
   execFileSync(SCRIPT, [out], { stdio: 'pipe' });
-  const env = { ...process.env };
-  delete env.VK_DRIVER_FILES;
-  delete env.REWIND_BACKEND;
-  run = spawnSync(join(out, 'run.sh'), ['--quick'], { cwd: tmpdir(), env, encoding: 'utf8' });
+  run = runSh('--quick');
+  profile = runSh('--quick', '--profile');
+  compare = runSh('--quick', '--compare');
 });
 after(() => rmSync(out, { recursive: true, force: true }));
 
@@ -29,6 +37,7 @@ describe('GPU bundle', () => {
   test('carries Node, dawn.node, the Vulkan loader and a slice of Fashion-MNIST', () => {
     accessSync(join(out, 'bin/node'), constants.X_OK);
     accessSync(join(out, 'app/node_modules/webgpu/dist/linux-x64/dawn.node'));
+    for (const entry of ['gpu.mjs', 'gpu-train-check.mjs', 'gpu-profile.mjs']) accessSync(join(out, 'app', entry));
     accessSync(join(out, 'vulkan/usr/lib/x86_64-linux-gnu/libvulkan.so.1'));
     const labels = gunzipSync(readFileSync(join(out, 'fashion-mnist/train-labels-idx1-ubyte.gz')));
     assert.equal(labels.readUInt32BE(4), 12000);
@@ -40,7 +49,31 @@ describe('GPU bundle', () => {
     // The loader was found (LD_LIBRARY_PATH works); only the NVIDIA ICD is missing on this machine.
     assert.match(run.stdout, /note: no GPU backend here, these are cpu \(CPU\) figures: .*no Vulkan driver: VK_DRIVER_FILES=\/usr\/local\/nvidia/);
     assert.doesNotMatch(run.stdout, /no Vulkan loader/);
-    assert.match(run.stdout, /^lenet-60 +\d+ +/m);
-    assert.match(run.stdout, /train-check PASS: cpu, 60 steps on 12000 examples/);
+    assert.match(run.stdout, /REWIND_WEBGPU_KERNELS=rewind/);
+    assert.match(run.stdout, /^lenet-60 +\d+ +[\d.]+ /m);
+    assert.match(run.stdout, /train-check PASS: cpu, 60 steps on 12000 examples, loss [\d.]+ -> [\d.]+/);
+  });
+
+  test('run.sh --quick --profile prints a kernel table per workload it can train', () => {
+    assert.equal(profile.status, 0, profile.stderr);
+    assert.match(profile.stdout, /^readback \(drain\) [\d.]+ ms; tiny dispatch/m);
+    assert.match(profile.stdout, /^lenet-60 \(batch 60\) on cpu: measured [\d.]+ ms\/step .* launches\/step in \d+ groups; replayed sum [\d.]+ ms\/step/m);
+    assert.match(profile.stdout, /^BatchMatMul +1 +[\d.]+ +[\d.]+ +[\d.]+ +\[60,784\] \[784,300\]$/m);
+    assert.match(profile.stdout, /^conv2-60: skipped \(cpu cannot train convolutions in useful time\)$/m);
+    assert.doesNotMatch(profile.stdout, /replay failed|FAILED/);
+  });
+
+  test('run.sh --quick --compare runs the bench with the stock kernels, then with the Rewind ones', () => {
+    assert.equal(compare.status, 0, compare.stderr);
+    const stock = compare.stdout.indexOf('REWIND_WEBGPU_KERNELS=stock');
+    const rewind = compare.stdout.indexOf('REWIND_WEBGPU_KERNELS=rewind');
+    assert.ok(stock >= 0 && rewind > stock, compare.stdout);
+    assert.equal(compare.stdout.match(/^lenet-60 +\d+ /gm)?.length, 2);
+  });
+
+  test('run.sh rejects an unknown option with its usage', () => {
+    const bad = runSh('--fast');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown option '--fast'[\s\S]*usage: \.\/run\.sh/);
   });
 });
