@@ -3,6 +3,8 @@
  * read once per process). Prints one JSON line on stdout:
  *   backend                       → the engine's BackendChoice
  *   train <dataset> <steps>       → a short LeNet-300-100 run (batch 60): backend, final test loss and accuracy, train loss
+ * mnist and fashion_mnist train on a 6,000-image subset: shorter, and a training split kept on the device
+ * must fit lavapipe's 128 MiB storage-buffer binding limit (the full split is 188 MB).
  */
 import type { DatasetName, ModelHparams } from '@rewind/core';
 import { ensureBackend, getModel, train } from '@rewind/engine';
