@@ -4,6 +4,7 @@
  * Both packages are optional dependencies; without them, or without a GPU adapter, it steps aside.
  */
 import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Probe } from './candidates.ts';
 import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
 
@@ -25,6 +26,18 @@ function findVulkanLoader(): string | undefined {
     const message = firstLine(error);
     return /self-register/.test(message) ? undefined : message;
   }
+}
+
+/**
+ * tfjs submits its recorded dispatches to the GPU queue every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+ * (15); `REWIND_WEBGPU_SUBMIT_BATCH` changes that, to trade submit overhead against queue latency.
+ */
+function setSubmitBatch(): void {
+  const value = process.env.REWIND_WEBGPU_SUBMIT_BATCH;
+  if (!value) return;
+  const dispatches = Number(value);
+  if (!(Number.isInteger(dispatches) && dispatches >= 1)) throw new Error(`REWIND_WEBGPU_SUBMIT_BATCH must be a positive integer (got '${value}')`);
+  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', dispatches);
 }
 
 interface AdapterDescription {
@@ -95,6 +108,7 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   }
   const kernels = webgpuKernelSet();
   if (kernels === 'rewind') registerRewindWebgpuKernels();
+  setSubmitBatch();
   const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
   return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
 }
