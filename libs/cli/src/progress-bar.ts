@@ -20,7 +20,10 @@ export class ProgressBar {
   ) {}
 
   update(patch: Partial<ProgressLine>): void {
-    if (patch.step !== undefined && patch.step < this.state.step) this.stepClock = { step: patch.step, at: performance.now(), rate: 0 };
+    const stepBack = patch.step !== undefined && patch.step < this.state.step;
+    if (stepBack) this.stepClock = { step: patch.step!, at: performance.now(), rate: 0 };
+    // A patch without `loss` keeps the last one, but not across jobs: a new job shows none until it reports one.
+    if (stepBack || (patch.label !== undefined && patch.label !== this.state.label)) this.state.loss = Number.NaN;
     Object.assign(this.state, patch);
     const now = performance.now();
     if (now - this.stepClock.at > 1000) {

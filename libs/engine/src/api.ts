@@ -18,10 +18,22 @@ export interface EvalResult {
   readonly accuracy: number;
 }
 
+/** How many steps at most a progress report's `trainLoss` covers (see TrainProgress). */
+export const LOSS_REPORT_EVERY = 50;
+
+/**
+ * One report per training step, after the step. Training reads nothing back from the device per
+ * step, so most reports carry no loss: `trainLoss` is present only on the reports at steps that are
+ * multiples of LOSS_REPORT_EVERY, at evaluation boundaries and at `endStep`, and is then the mean
+ * training loss over the steps since the previous report that carried one (or since the start of
+ * this call). Watchers show the step on every report and keep the last loss they saw.
+ */
 export interface TrainProgress {
+  /** The step count after this step (absolute: a resumed or rewound run starts past 0). */
   readonly step: number;
   readonly endStep: number;
-  readonly trainLoss: number;
+  /** Mean batch loss over the steps since the previous loss report; absent on the reports between. */
+  readonly trainLoss?: number;
 }
 
 export interface TrainRequest {
@@ -42,6 +54,7 @@ export interface TrainRequest {
   onCheckpoint?(state: TrainState): Promise<void> | void;
   /** Each evaluation as it happens, so a resumable checkpoint can carry the ones before it. */
   onEval?(result: EvalResult): void;
+  /** After every step; see TrainProgress for when it carries the loss. */
   onProgress?(progress: TrainProgress): void;
   readonly signal?: AbortSignal;
 }
@@ -50,7 +63,7 @@ export interface TrainOutcome {
   readonly final: TrainState;
   /** Test-set evaluations, at `evalEvery` and at the end. */
   readonly evals: readonly EvalResult[];
-  /** Mean training loss over the last evaluation interval. */
+  /** Mean training loss over the last evaluation interval: the steps since the last evaluation before `endStep`, or since the start of this call. */
   readonly trainLoss: number;
   /** The tfjs backend that ran it. */
   readonly backend: string;

@@ -1,4 +1,4 @@
-export type { EvalResult, TrainOutcome, TrainProgress, TrainRequest } from './api.ts';
+export { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainProgress, type TrainRequest } from './api.ts';
 export { DataOrder, gatherBatch, type HostBatch } from './batches.ts';
 export { iterationsPerEpoch, toIterations } from './duration.ts';
 export { DEFAULT_EVAL_BATCH, type Evaluation, evaluate, type Weights } from './evaluate.ts';

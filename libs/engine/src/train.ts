@@ -2,13 +2,18 @@
  * `train`: masked SGD from any TrainState to `endStep`. Everything that varies along the run
  * (learning rate, batch order, augmentation) is a pure function of the step, and the state carries
  * the rest, so a run resumed from a checkpoint or rewound to W_k continues bit-identically.
+ *
+ * Nothing is read back per step: the loss is summed on the device and read only when a progress
+ * report carries it (every LOSS_REPORT_EVERY steps, at evaluation boundaries and at the end), so a
+ * GPU's queue never drains mid-run for a number nobody looks at.
  */
 import type { TrainState } from '@rewind/core';
-import { type Dataset, exampleSize, loadDataset } from '@rewind/data';
+import { loadDataset } from '@rewind/data';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalResult, TrainOutcome, TrainRequest } from './api.ts';
-import { augmentationFor, augmentBatch } from './augment.ts';
-import { DataOrder, gatherBatch, type HostBatch } from './batches.ts';
+import { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainRequest } from './api.ts';
+import { augmentationFor } from './augment.ts';
+import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice } from './batch-source.ts';
+import { DataOrder } from './batches.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from './duration.ts';
 import { evaluateOnDevice } from './evaluate.ts';
@@ -36,8 +41,12 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
   const order = new DataOrder(training.dataOrderSeed, dataset.train.count, training.batchSize, ipe);
   const isBoundary = (step: number, every: number) => every > 0 && step > req.start.step && step % every === 0;
 
+  const keepOnDevice = keepsDataOnDevice(backend.name, augmentation !== undefined);
   const state = DeviceState.upload(req.start, req.mask);
+  let batches: BatchSource | undefined;
+  const losses = new DeviceLossSum();
   try {
+    batches = keepOnDevice ? deviceBatches(dataset, order) : hostBatches(dataset, order, augmentation, training.dataOrderSeed);
     const evals: EvalResult[] = [];
     const evaluateAt = async (step: number) => {
       const result = await evaluateOnDevice(model, state.params, state.buffers, dataset.test, dataset.inputShape);
@@ -45,6 +54,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       evals.push(evaluation);
       req.onEval?.(evaluation);
     };
+    // Host sum of the loss windows read since the last evaluation; each window closes at a boundary.
     let intervalLoss = 0;
     let intervalSteps = 0;
     for (let step = req.start.step; ; step++) {
@@ -59,39 +69,79 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
-      const gathered = gatherBatch(dataset.train, order.indicesAt(step), exampleSize(dataset));
-      // Only training batches are augmented; evaluation reads the splits as they are.
-      const batch = augmentation ? augmentBatch(gathered, dataset.inputShape, augmentation, training.dataOrderSeed, step) : gathered;
-      const loss = await trainStep(model, state, dataset, batch, {
+      losses.add(trainStep(model, state, dataset.numClasses, batches, step, {
         lr: lrAt(schedule, step),
         momentum: training.momentum,
         weightDecay: training.weightDecay,
-      });
-      intervalLoss += loss;
-      intervalSteps++;
-      req.onProgress?.({ step: step + 1, endStep: req.endStep, trainLoss: loss });
+      }));
+      const done = step + 1;
+      if (done === req.endStep || done % LOSS_REPORT_EVERY === 0 || isBoundary(done, evalEvery)) {
+        const { sum, steps } = await losses.take();
+        intervalLoss += sum;
+        intervalSteps += steps;
+        req.onProgress?.({ step: done, endStep: req.endStep, trainLoss: sum / steps });
+        // A turn of the event loop, so signals, timers and I/O get in even on a synchronous CPU backend.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        req.onProgress?.({ step: done, endStep: req.endStep });
+      }
     }
     await evaluateAt(req.endStep);
     const final: TrainState = await state.toHost(req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
+    losses.dispose();
+    batches?.dispose();
     state.dispose();
   }
 }
 
-async function trainStep(
+/**
+ * The sum of a run of per-step losses, kept on the device as a float32 scalar. Adding queues one
+ * device op; only `take` reads back. The sum starts from an exact 0, so its value depends only on
+ * the losses added since the last `take`, in order, and is deterministic.
+ */
+class DeviceLossSum {
+  private sum: tf.Scalar = tf.scalar(0);
+  private steps = 0;
+
+  /** Takes ownership of `loss`. */
+  add(loss: tf.Scalar): void {
+    const next = tf.add(this.sum, loss) as tf.Scalar;
+    tf.dispose([this.sum, loss]);
+    this.sum = next;
+    this.steps++;
+  }
+
+  /** Reads the sum and the number of losses in it, and starts again from 0. */
+  async take(): Promise<{ sum: number; steps: number }> {
+    const [sum] = await this.sum.data();
+    const taken = { sum: sum!, steps: this.steps };
+    this.sum.dispose();
+    this.sum = tf.scalar(0);
+    this.steps = 0;
+    return taken;
+  }
+
+  dispose(): void {
+    this.sum.dispose();
+  }
+}
+
+/** One masked SGD step on the batch at `step`; returns the batch's mean loss, still on the device. */
+function trainStep(
   model: ModelDefinition,
   state: DeviceState,
-  dataset: Dataset,
-  batch: HostBatch,
+  numClasses: number,
+  batches: BatchSource,
+  step: number,
   hyper: { lr: number; momentum: number; weightDecay: number },
-): Promise<number> {
-  const [h, w, c] = dataset.inputShape;
+): tf.Scalar {
   const trainable = state.trainable;
   let updatedBuffers: Record<string, tf.Tensor> | undefined;
   const { value, grads } = tf.tidy(() => {
-    const x = tf.tensor4d(batch.images, [batch.labels.length, h, w, c]);
-    const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), dataset.numClasses);
+    const { x, labels } = batches.batchAt(step);
+    const y = tf.oneHot(labels, numClasses);
     return tf.variableGrads(() => {
       const out = model.forward(state.params, state.buffers, x, true);
       // Running statistics leave the gradient scope alive; replaceBuffers disposes them.
@@ -107,7 +157,5 @@ async function trainStep(
   tf.dispose(ordered);
   if (updatedBuffers) state.replaceBuffers(updatedBuffers);
   state.markStepped();
-  const [loss] = await value.data();
-  value.dispose();
-  return loss!;
+  return value;
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { permutation, rngFor } from '@rewind/core';
-import { DataOrder, gatherBatch } from '@rewind/engine';
+import { loadDataset } from '@rewind/data';
+import { DataOrder, ensureBackend, gatherBatch, iterationsPerEpoch } from '@rewind/engine';
+import * as tf from '@tensorflow/tfjs-core';
+import { deviceBatches, hostBatches, keepsDataOnDevice } from '../src/batch-source.ts';
 
 test('each epoch is a seeded permutation cut into full batches', () => {
   const order = new DataOrder(5, 100, 30, 3);
@@ -30,4 +33,35 @@ test('gatherBatch copies the chosen examples and labels in index order', () => {
   const batch = gatherBatch(split, [2, 0], 4);
   assert.deepEqual([...batch.images], [8, 9, 10, 11, 0, 1, 2, 3]);
   assert.deepEqual([...batch.labels], [9, 7]);
+});
+
+test('the split stays on the device on GPU backends without augmentation, or as REWIND_DEVICE_DATA says', () => {
+  assert.equal(keepsDataOnDevice('webgpu', false, undefined), true);
+  assert.equal(keepsDataOnDevice('tensorflow-gpu', false, 'auto'), true);
+  assert.equal(keepsDataOnDevice('rewind-native', false, undefined), false);
+  assert.equal(keepsDataOnDevice('rewind-native', false, 'on'), true);
+  assert.equal(keepsDataOnDevice('webgpu', false, 'off'), false);
+  assert.equal(keepsDataOnDevice('webgpu', true, 'on'), false);
+  assert.throws(() => keepsDataOnDevice('cpu', false, 'yes'), /allowed values are auto, on, off/);
+});
+
+test('batches gathered on the device equal the host batches', async () => {
+  await ensureBackend();
+  const dataset = await loadDataset({ name: 'synthetic', dir: '', trainSubset: 0 });
+  const order = new DataOrder(4, dataset.train.count, 32, iterationsPerEpoch(dataset.train.count, 32));
+  const host = hostBatches(dataset, order, undefined, 4);
+  const device = deviceBatches(dataset, order);
+  try {
+    for (const step of [0, 7, 16, 33]) {
+      const a = host.batchAt(step);
+      const b = device.batchAt(step);
+      assert.deepEqual(b.x.shape, a.x.shape);
+      assert.deepEqual(await b.x.data(), await a.x.data());
+      assert.deepEqual(await b.labels.data(), await a.labels.data());
+      tf.dispose([a.x, a.labels, b.x, b.labels]);
+    }
+  } finally {
+    host.dispose();
+    device.dispose();
+  }
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrainState } from '@rewind/core';
-import { type EvalResult, getModel, train } from '@rewind/engine';
+import { type EvalResult, getModel, LOSS_REPORT_EVERY, type TrainProgress, type TrainRequest, train } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { halfMask, its, modelHp, request, TRAINING } from './requests.ts';
 
@@ -69,13 +69,13 @@ test('snapshots are the state before the step: W_0 is the (masked) init, and rew
 test('evaluations come every evalEvery and at the end, also through onEval; trainLoss covers the last interval', async () => {
   const training = { ...TRAINING, evalEvery: its(10) };
   const seen: EvalResult[] = [];
-  const losses: number[] = [];
+  const reports: TrainProgress[] = [];
   const outcome = await train(
     request(lenet, {
       training,
       endStep: 25,
       onEval: (e) => void seen.push(e),
-      onProgress: (p) => void losses.push(p.trainLoss),
+      onProgress: (p) => void reports.push(p),
     }),
   );
   assert.deepEqual(
@@ -83,13 +83,64 @@ test('evaluations come every evalEvery and at the end, also through onEval; trai
     [10, 20, 25],
   );
   assert.deepEqual(seen, outcome.evals);
-  assert.equal(losses.length, 25);
-  const lastInterval = losses.slice(20);
-  assert.ok(Math.abs(outcome.trainLoss - lastInterval.reduce((a, b) => a + b) / 5) < 1e-6);
+  // A report after every step; the loss only at the evaluation boundaries and the end.
+  assert.deepEqual(
+    reports.map((p) => p.step),
+    Array.from({ length: 25 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    reports.filter((p) => p.trainLoss !== undefined).map((p) => p.step),
+    [10, 20, 25],
+  );
+  assert.equal(outcome.trainLoss, reports.at(-1)!.trainLoss);
   for (const e of outcome.evals) {
     assert.ok(e.accuracy >= 0 && e.accuracy <= 1);
     assert.ok(e.loss > 0);
   }
+});
+
+test('the loss is reported every 50 steps as the mean since the last report, the same on every run', async () => {
+  assert.equal(LOSS_REPORT_EVERY, 50);
+  const run = async () => {
+    const reports: TrainProgress[] = [];
+    const outcome = await train(request(lenet, { endStep: 120, onProgress: (p) => void reports.push(p) }));
+    return { outcome, losses: reports.filter((p) => p.trainLoss !== undefined) };
+  };
+  const first = await run();
+  assert.deepEqual(
+    first.losses.map((p) => p.step),
+    [50, 100, 120],
+  );
+  for (const p of first.losses) assert.ok(Number.isFinite(p.trainLoss) && p.trainLoss! > 0);
+  // No evaluation before the end: the interval is the whole run, the windows' step-weighted mean.
+  const [a, b, c] = first.losses.map((p) => p.trainLoss!);
+  assert.ok(Math.abs(first.outcome.trainLoss - (50 * a! + 50 * b! + 20 * c!) / 120) < 1e-6);
+  const second = await run();
+  assert.deepEqual(second.losses, first.losses);
+  assert.equal(second.outcome.trainLoss, first.outcome.trainLoss);
+});
+
+test('a split kept on the device trains bit-identically to host batches, resumed or not', async () => {
+  const mask = halfMask(request(lenet).start, PRUNED);
+  const withData = async (setting: string, overrides: Partial<TrainRequest>) => {
+    process.env.REWIND_DEVICE_DATA = setting;
+    try {
+      return await train(request(lenet, { mask, ...overrides }));
+    } finally {
+      delete process.env.REWIND_DEVICE_DATA;
+    }
+  };
+  const checkpoints: TrainState[] = [];
+  const host = await withData('off', {});
+  const device = await withData('on', { checkpointEvery: 15, onCheckpoint: (s) => void checkpoints.push(s) });
+  assert.deepEqual(device.final, host.final);
+  assert.deepEqual(device.evals, host.evals);
+  assert.equal(device.trainLoss, host.trainLoss);
+  const resumed = await withData('on', { start: checkpoints[1]! });
+  assert.deepEqual(resumed.final, host.final);
+  const before = tf.memory().numTensors;
+  await assert.rejects(withData('sometimes', {}), /REWIND_DEVICE_DATA: unknown value "sometimes"/);
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test('tensor count stays flat over many steps and returns to where it was', async () => {

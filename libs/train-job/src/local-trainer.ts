@@ -8,12 +8,13 @@ import { loadDataset } from '@rewind/data';
 import { type EvalResult, getModel, train } from '@rewind/engine';
 import type { CheckpointStore, Lineage, Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
 
-/** Progress of one job, for progress bars and traces. */
+/** Progress of one job after each step, for progress bars and traces (the engine's TrainProgress). */
 export interface JobProgress {
   readonly job: TrainJob;
   readonly step: number;
   readonly endStep: number;
-  readonly trainLoss: number;
+  /** Present only every LOSS_REPORT_EVERY steps, at evaluations and at the end: see TrainProgress. */
+  readonly trainLoss?: number;
 }
 
 export interface LocalTrainerOptions {

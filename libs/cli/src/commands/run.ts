@@ -49,7 +49,9 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
           bar.finished(e.label);
         }
       },
-      onProgress: (p) => bar.update({ label: jobLabel(p.job), step: p.step, endStep: p.endStep, loss: p.trainLoss }),
+      // Most steps report no loss (the engine reads it back only now and then); the bar keeps the last one.
+      onProgress: (p) =>
+        bar.update({ label: jobLabel(p.job), step: p.step, endStep: p.endStep, ...(p.trainLoss === undefined ? {} : { loss: p.trainLoss }) }),
     });
     const { rows, plan, analyses } = await runSweep(spec, ports, abort.signal);
     bar.close();
