@@ -9,6 +9,7 @@ import type { ModelName } from '@rewind/core';
 import { getModel, type InputShape, type ModelDefinition } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../libs/engine/src/backends/index.ts';
+import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
 import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
 
 export const SGD = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
@@ -74,7 +75,7 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
             buffers[key] = tf.keep(t);
           }
         }
-        return tf.losses.softmaxCrossEntropy(y, out.logits) as tf.Scalar;
+        return meanSoftmaxCrossEntropy(y, out.logits);
       }, trainable);
       const ordered = trainable.map((v) => grads[v.name]!);
       sgdStep(slots, ordered, SGD);

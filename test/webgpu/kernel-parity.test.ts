@@ -24,7 +24,7 @@ async function checkParity(block: string | undefined) {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l));
   const cases = lines.filter((l) => 'case' in l);
-  assert.equal(cases.length, 15, child.stdout);
+  assert.equal(cases.length, 18, child.stdout);
   for (const c of cases) {
     assert.equal(c.backend, 'webgpu');
     assert.ok(c.worstRelativeError < 1e-5, `${c.case}: worst relative error ${c.worstRelativeError}`);
@@ -40,6 +40,8 @@ async function checkParity(block: string | undefined) {
     'rewindSplitSum',
     'rewindSgdMomentum-true',
     'rewindSgdParam-false',
+    'rewindSoftmaxXent',
+    'rewindSoftmaxXentGrad',
   ]) {
     const ran = rewindShaders.some((s: string) => s === shader || s === `${shader}-${block ?? '4x4'}`);
     assert.ok(ran, `${shader} did not run; ran: ${rewindShaders.join(', ')}`);

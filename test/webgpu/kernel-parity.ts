@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '../../libs/engine/src/gradients.ts';
 import { MASKED_SGD_KERNEL } from '@rewind/native-kernels';
 import { initBackend } from '../../libs/engine/src/backends/index.ts';
+import { meanSoftmaxCrossEntropy } from '../../libs/engine/src/loss.ts';
 
 type Case = { readonly name: string; readonly inputs: number[][]; run(...xs: tf.Tensor[]): tf.Tensor[] };
 
@@ -57,6 +58,28 @@ const sgd = (shape: number[], masked: boolean): Case => ({
   },
 });
 
+/** The mean loss and its gradient with respect to the logits, against soft (non one-hot) labels too. */
+const crossEntropy = (rows: number, classes: number): Case => ({
+  name: `softmax cross-entropy ${rows}x${classes}`,
+  inputs: [[rows, classes], [rows, classes]],
+  run: (logits, raw) => {
+    const labels = tf.softmax(tf.mul(raw!, 3));
+    const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => meanSoftmaxCrossEntropy(labels, tf.mul(x, 4)))([logits!]);
+    return [value, ...grads];
+  },
+});
+
+/** As training calls it: int32 one-hot labels from tf.oneHot. */
+const oneHotCrossEntropy = (rows: number, classes: number): Case => ({
+  name: `softmax cross-entropy ${rows}x${classes}, int32 one-hot labels`,
+  inputs: [[rows, classes]],
+  run: (logits) => {
+    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: rows }, (_, i) => (i * 7) % classes), 'int32'), classes);
+    const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => meanSoftmaxCrossEntropy(labels, x))([logits!]);
+    return [value, ...grads];
+  },
+});
+
 const CASES: Case[] = [
   matmul(5, 7, 3, false, false),
   matmul(70, 33, 130, false, true),
@@ -73,6 +96,9 @@ const CASES: Case[] = [
   conv([16, 16, 16, 8], [3, 3, 8, 16], 1, 1),
   sgd([37, 11], true),
   sgd([5], false),
+  crossEntropy(7, 10),
+  oneHotCrossEntropy(64, 10),
+  crossEntropy(300, 3),
 ];
 
 async function runAll(): Promise<Float32Array[][]> {

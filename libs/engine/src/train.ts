@@ -12,11 +12,13 @@ import { loadDataset } from '@rewind/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainRequest } from './api.ts';
 import { augmentationFor } from './augment.ts';
+import { throwIfBackendFailed } from './backends/device-errors.ts';
 import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice } from './batch-source.ts';
 import { DataOrder } from './batches.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from './duration.ts';
 import { evaluateOnDevice } from './evaluate.ts';
+import { meanSoftmaxCrossEntropy } from './loss.ts';
 import type { ModelDefinition } from './models/model.ts';
 import { checkInputShape, getModel } from './models/registry.ts';
 import { sgdStep } from './optimizer.ts';
@@ -50,6 +52,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
     const evals: EvalResult[] = [];
     const evaluateAt = async (step: number) => {
       const result = await evaluateOnDevice(model, state.params, state.buffers, dataset.test, dataset.inputShape);
+      throwIfBackendFailed();
       const evaluation: EvalResult = { step, ...result };
       evals.push(evaluation);
       req.onEval?.(evaluation);
@@ -64,8 +67,8 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
         intervalLoss = 0;
         intervalSteps = 0;
       }
-      if (snapshotAt.has(step)) await req.onSnapshot?.(await state.toHost(step));
-      if (step < req.endStep && isBoundary(step, checkpointEvery)) await req.onCheckpoint?.(await state.toHost(step));
+      if (snapshotAt.has(step)) await req.onSnapshot?.(await readState(state, step));
+      if (step < req.endStep && isBoundary(step, checkpointEvery)) await req.onCheckpoint?.(await readState(state, step));
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
@@ -77,6 +80,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       const done = step + 1;
       if (done === req.endStep || done % LOSS_REPORT_EVERY === 0 || isBoundary(done, evalEvery)) {
         const { sum, steps } = await losses.take();
+        throwIfBackendFailed();
         intervalLoss += sum;
         intervalSteps += steps;
         req.onProgress?.({ step: done, endStep: req.endStep, trainLoss: sum / steps });
@@ -87,13 +91,20 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       }
     }
     await evaluateAt(req.endStep);
-    const final: TrainState = await state.toHost(req.endStep);
+    const final = await readState(state, req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
     losses.dispose();
     batches?.dispose();
     state.dispose();
   }
+}
+
+/** The state on the host, refused if the device reported an error: a checkpoint must not keep garbage. */
+async function readState(state: DeviceState, step: number): Promise<TrainState> {
+  const host = await state.toHost(step);
+  throwIfBackendFailed();
+  return host;
 }
 
 /**
@@ -149,7 +160,7 @@ function trainStep(
         updatedBuffers = out.updatedBuffers;
         for (const t of Object.values(updatedBuffers)) tf.keep(t);
       }
-      return tf.losses.softmaxCrossEntropy(y, out.logits) as tf.Scalar;
+      return meanSoftmaxCrossEntropy(y, out.logits);
     }, trainable);
   });
   const ordered = trainable.map((v) => grads[v.name]!);

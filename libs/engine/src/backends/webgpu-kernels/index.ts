@@ -1,14 +1,16 @@
 /**
  * Rewind's WGSL kernels for tfjs-backend-webgpu, registered over tfjs's own for the ops that
  * dominate a training step: matMul (with transposes), conv2d and its two backprops (tfjs's filter
- * gradient is a naive loop per weight that slows as the batch grows), and the fused masked SGD
- * update. Each falls back to tfjs's kernel for cases it does not handle (NCHW, dilation, int32).
+ * gradient is a naive loop per weight that slows as the batch grows), the fused masked SGD
+ * update, and the mean softmax cross-entropy with its gradient. Each replaced kernel falls back to
+ * tfjs's for cases it does not handle (NCHW, dilation, int32).
  * `REWIND_WEBGPU_KERNELS=stock` keeps tfjs's kernels, to compare.
  */
 import { getKernel, type KernelFunc, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './conv2d.ts';
 import { maskedSgdConfig } from './masked-sgd.ts';
 import { matmulKernel } from './matmul.ts';
+import { softmaxXentConfigs } from './softmax-xent.ts';
 
 const BACKEND = 'webgpu';
 const REPLACED: Readonly<Record<string, (stock: KernelFunc) => KernelFunc>> = {
@@ -38,4 +40,5 @@ export function registerRewindWebgpuKernels(): void {
     registerKernel({ ...stock, kernelFunc: wrap(stock.kernelFunc) });
   }
   registerKernel(maskedSgdConfig);
+  softmaxXentConfigs.forEach(registerKernel);
 }
