@@ -3,11 +3,13 @@
  * read once per process). Prints one JSON line on stdout:
  *   backend                       → the engine's BackendChoice
  *   train <dataset> <steps>       → a short LeNet-300-100 run (batch 60): backend, final test loss and accuracy, train loss
+ *   train-after-gpu-error         → the same on synthetic data after the device reported an invalid shader: the error's name and message
  * mnist and fashion_mnist train on a 6,000-image subset: shorter, and a training split kept on the device
  * must fit lavapipe's 128 MiB storage-buffer binding limit (the full split is 188 MB).
  */
 import type { DatasetName, ModelHparams } from '@rewind/core';
 import { ensureBackend, getModel, train } from '@rewind/engine';
+import * as tf from '@tensorflow/tfjs-core';
 
 const [mode, dataset = 'synthetic', steps = '30'] = process.argv.slice(2);
 
@@ -37,5 +39,17 @@ async function trainLenet(name: DatasetName, endStep: number) {
   return { backend: outcome.backend, loss: final.loss, accuracy: final.accuracy, trainLoss: outcome.trainLoss };
 }
 
-const result = mode === 'backend' ? await ensureBackend() : await trainLenet(dataset as DatasetName, Number(steps));
+/** Compiles an invalid shader on the backend's device, as a broken kernel would, then trains. */
+async function trainAfterGpuError() {
+  await ensureBackend();
+  (tf.backend() as unknown as { device: GPUDevice }).device.createShaderModule({ code: 'fn broken( {' });
+  try {
+    return await trainLenet('synthetic', 5);
+  } catch (error) {
+    return { error: (error as Error).name, message: (error as Error).message };
+  }
+}
+
+const result =
+  mode === 'backend' ? await ensureBackend() : mode === 'train-after-gpu-error' ? await trainAfterGpuError() : await trainLenet(dataset as DatasetName, Number(steps));
 console.log(JSON.stringify(result));

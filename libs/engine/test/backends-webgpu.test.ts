@@ -79,7 +79,7 @@ interface Trained {
 
 describe('webgpu candidate on lavapipe (software Vulkan)', () => {
   // All children start at once (lavapipe is slow, and each child starts Node and Dawn); each test awaits its own.
-  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainCpu', Promise<ChildResult>>;
+  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainCpu' | 'gpuError', Promise<ChildResult>>;
   before(() => {
     const backend = (extra: Record<string, string>) => runTsx(ENGINE_CHILD, ['backend'], softwareWebgpuEnv(extra));
     // LeNet-300-100 on the synthetic dataset, 40 steps of batch 60: several epochs of a learnable task.
@@ -90,6 +90,7 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
       noIcd: backend({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', VK_DRIVER_FILES: '/nonexistent/lvp_icd.json' }),
       trainWebgpu: trainOn('webgpu'),
       trainCpu: trainOn('cpu'),
+      gpuError: runTsx(ENGINE_CHILD, ['train-after-gpu-error'], softwareWebgpuEnv({ REWIND_BACKEND: 'webgpu', REWIND_WEBGPU_ALLOW_SOFTWARE: '1' })),
     };
   });
 
@@ -115,6 +116,12 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
     assert.equal(webgpuPassedOver(choice.reason), 'no Vulkan driver: VK_DRIVER_FILES=/nonexistent/lvp_icd.json names no existing ICD file');
     // Dawn never ran: none of its or the Vulkan loader's warnings.
     assert.doesNotMatch(run.stderr, /Warning|loader|vkCreateInstance/i);
+  });
+
+  test('a GPU error reported by the device fails training instead of yielding garbage', async () => {
+    const outcome = outcomeOf<{ error?: string; message?: string }>(await runs.gpuError);
+    assert.equal(outcome.error, 'BackendFailedError', JSON.stringify(outcome));
+    assert.match(outcome.message!, /the training backend reported a GPU error, so results computed since are invalid \(webgpu: .*WGSL/);
   });
 
   test('train() on webgpu/lavapipe reaches the loss and accuracy of the same run on cpu', async () => {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Probe } from './candidates.ts';
+import { watchDeviceErrors } from './device-errors.ts';
 import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
@@ -110,5 +111,7 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   if (kernels === 'rewind') registerRewindWebgpuKernels();
   setSubmitBatch();
   const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
-  return use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
+  const probe = await use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
+  if (probe.ok) watchDeviceErrors((tf.backend() as unknown as { device: EventTarget }).device, 'webgpu');
+  return probe;
 }
