@@ -1,18 +1,43 @@
 #!/usr/bin/env bash
 # Builds a self-contained folder for a GPU machine that has the NVIDIA driver and python3 with
 # PyTorch CUDA but no Node and no package registry: Node, the GPU bench, kernel profile and training
-# check as JS files (esbuild, shared code in one chunk), dawn.node, the Vulkan loader (Debian
-# libvulkan1), a slice of Fashion-MNIST, and run.sh. Copy the folder over and run `./run.sh` there
-# (`./run.sh --help` for its modes, `./run.sh --quick` for a smoke run).
+# check as JS files (esbuild, shared code in one chunk), dawn.node, the Vulkan loader and the GL
+# vendor-neutral dispatch libraries (Debian libvulkan1 and libglvnd: libglvnd0 libgl1 libglx0 libegl1
+# libopengl0 libgles2, in gpu-libs/), a slice of Fashion-MNIST, and run.sh. Copy the folder over and
+# run `./run.sh` there (`./run.sh --help` for its modes, `./run.sh --quick` for a smoke run).
 #
-#   scripts/build-gpu-bundle.sh [OUT]        (default .gpu-bundle/)
+#   scripts/build-gpu-bundle.sh [--archive] [OUT]     (default .gpu-bundle/)
+#
+# --archive also writes OUT.tar.xz (xz -T0 -4, about 36 MB for the ~130 MB folder; 30-90 s on
+# two cores; GPU_BUNDLE_XZ_LEVEL changes the level). Where the GPU machine has no xz,
+#   python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" bundle.tar.xz DIR
+# unpacks it (the folder's contents go straight into DIR; then run DIR/run.sh).
+#
+# The NVIDIA Vulkan driver (ICD) is libGLX_nvidia.so.0, which needs libGLdispatch.so.0 and the other
+# libglvnd libraries; without them the loader says "Could not get 'vkCreateInstance' via
+# 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0" and Dawn finds no adapter. run.sh puts
+# gpu-libs/ first on LD_LIBRARY_PATH, which is where the driver library finds them.
 #
 # Needs: `npm install` done (webgpu and tfjs-backend-webgpu are optional deps of @rewind/engine),
-# apt-get (for `apt-get download libvulkan1`), and /usr/share/datasets/fashion-mnist.
+# apt-get (for `apt-get download`), xz for --archive, and /usr/share/datasets/fashion-mnist.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT=$(mkdir -p "${1:-$ROOT/.gpu-bundle}" && cd "${1:-$ROOT/.gpu-bundle}" && pwd)
+ARCHIVE=
+DEST=
+for arg in "$@"; do
+  case $arg in
+    --archive) ARCHIVE=1 ;;
+    -h | --help) sed -n '2,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+    -*) echo "build-gpu-bundle: unknown option '$arg' (usage: $0 [--archive] [OUT])" >&2; exit 2 ;;
+    *) [[ -z $DEST ]] || { echo "build-gpu-bundle: one OUT folder only" >&2; exit 2; }; DEST=$arg ;;
+  esac
+done
+OUT=$(mkdir -p "${DEST:-$ROOT/.gpu-bundle}" && cd "${DEST:-$ROOT/.gpu-bundle}" && pwd)
+# The Vulkan loader, and libglvnd for the NVIDIA ICD: libGLX_nvidia.so.0 links libGLdispatch.so.0 and
+# libGLX.so.0. These six libglvnd packages, unpacked on an H100 machine (driver 580) where the loader
+# had found the ICD but could not load it, made Dawn find the adapter.
+GPU_DEBS=(libvulkan1 libglvnd0 libgl1 libglx0 libegl1 libopengl0 libgles2)
 FASHION=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 NODE=$(node -p process.execPath)
 WEBGPU="$ROOT/node_modules/webgpu"
@@ -20,11 +45,12 @@ WEBGPU="$ROOT/node_modules/webgpu"
 TRAIN_EXAMPLES=12000
 TEST_EXAMPLES=2000
 
+[[ -z $ARCHIVE ]] || command -v xz >/dev/null || { echo "build-gpu-bundle: --archive needs xz (apt-get install xz-utils)" >&2; exit 1; }
 for need in "$WEBGPU/dist/linux-x64/dawn.node" "$ROOT/node_modules/@tensorflow/tfjs-backend-webgpu/package.json" "$ROOT/node_modules/.bin/esbuild"; do
   [[ -e $need ]] || { echo "build-gpu-bundle: $need missing; run npm install at the repo root (optional deps included)" >&2; exit 1; }
 done
 
-rm -rf "${OUT:?}"/{bin,app,vulkan,fashion-mnist,run.sh}
+rm -rf "${OUT:?}"/{bin,app,vulkan,gpu-libs,fashion-mnist,run.sh}
 mkdir -p "$OUT/bin" "$OUT/app/node_modules/webgpu/dist/linux-x64" "$OUT/fashion-mnist"
 
 cp "$NODE" "$OUT/bin/node"
@@ -42,8 +68,11 @@ cp "$ROOT/bench/torch_cuda.py" "$ROOT/bench/torch_baseline.py" "$OUT/app/"
 
 DEBS=$(mktemp -d)
 trap 'rm -rf "$DEBS"' EXIT
-(cd "$DEBS" && apt-get download libvulkan1:amd64 2>/dev/null)
-dpkg -x "$DEBS"/libvulkan1_*.deb "$OUT/vulkan"
+(cd "$DEBS" && apt-get download -q "${GPU_DEBS[@]/%/:amd64}" >/dev/null 2>&1) || {
+  echo "build-gpu-bundle: apt-get download ${GPU_DEBS[*]} failed (run apt-get update?)" >&2
+  exit 1
+}
+for deb in "${GPU_DEBS[@]}"; do dpkg -x "$DEBS/${deb}"_*_amd64.deb "$OUT/gpu-libs"; done
 
 # The first N examples of each split, as gzipped IDX with the count in the header rewritten.
 "$NODE" --input-type=module - "$FASHION" "$OUT/fashion-mnist" "$TRAIN_EXAMPLES" "$TEST_EXAMPLES" <<'JS'
@@ -79,6 +108,9 @@ usage: ./run.sh [--quick] [--profile | --compare | --all]
 env: WORKLOADS=lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128 (bench and profile; default all,
      --quick: lenet-60,conv2-60); VK_DRIVER_FILES: the NVIDIA Vulkan ICD file (default: the first
      of the usual places that exists); PYTHON: the interpreter with PyTorch CUDA (default python3).
+Shipped as bundle.tar.xz (scripts/build-gpu-bundle.sh --archive)? Where xz is missing, python3 unpacks it:
+  python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" bundle.tar.xz DIR
+then run DIR/run.sh. If the GPU is not used, run.sh prints a hint (Vulkan driver, libglvnd, VK_DRIVER_FILES).
 EOF
 }
 set -eu
@@ -95,7 +127,10 @@ for arg in "$@"; do
   esac
 done
 HERE=$(cd "$(dirname "$0")" && pwd)
-export LD_LIBRARY_PATH="$HERE/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# The Vulkan loader and libglvnd: the NVIDIA ICD (libGLX_nvidia.so.0, named in VK_DRIVER_FILES's json)
+# finds libGLdispatch.so.0 and libGLX.so.0 through this path.
+LIBS="$HERE/gpu-libs/usr/lib/x86_64-linux-gnu"
+export LD_LIBRARY_PATH="$LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ -z "${VK_DRIVER_FILES:-}" ]; then
   VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
@@ -104,7 +139,7 @@ if [ -z "${VK_DRIVER_FILES:-}" ]; then
 fi
 export VK_DRIVER_FILES
 GPU=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true)
-echo "run.sh: mode $MODE${QUICK:+ (quick)}; VK_DRIVER_FILES=$VK_DRIVER_FILES; GPU ${GPU:-none seen by nvidia-smi}"
+echo "run.sh: mode $MODE${QUICK:+ (quick)}; VK_DRIVER_FILES=$VK_DRIVER_FILES; libs $LIBS; GPU ${GPU:-none seen by nvidia-smi}"
 if [ -n "$QUICK" ]; then
   W=${WORKLOADS:-lenet-60,conv2-60}
   BENCH="--steps 2 --warmup 1"
@@ -118,14 +153,24 @@ else
 fi
 NODE="$HERE/bin/node"
 STATUS=0
-# Runs one part (a name, then the command); a failure is reported and remembered, and the other parts still run.
+HINTED=
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rewind-run.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+# Runs one part (a name, then the command); a failure is reported and remembered, and the other parts
+# still run. Its stdout is also kept, to see the bench's "note: no GPU backend here ..." fallback line.
 part() {
   name=$1
   shift
-  if "$@"; then :; else
-    rc=$?
+  { if "$@"; then rc=0; else rc=$?; fi; echo "$rc" >"$TMP/rc"; } | tee "$TMP/out"
+  rc=$(cat "$TMP/rc")
+  if [ "$rc" != 0 ]; then
     echo "run.sh: $name failed (exit $rc)" >&2
     STATUS=1
+  fi
+  if [ -z "$HINTED" ] && grep -q '^note: no GPU backend here' "$TMP/out"; then
+    HINTED=1
+    echo "run.sh: hint: no GPU adapter. VK_DRIVER_FILES must name the driver's nvidia_icd.json (in a container: NVIDIA_DRIVER_CAPABILITIES with graphics), whose libGLX_nvidia.so.0 needs libglvnd (libGLdispatch.so.0, libGLX.so.0; bundled in gpu-libs/, on LD_LIBRARY_PATH); VK_LOADER_DEBUG=error,warn,driver shows the loader's reason" >&2
   fi
 }
 # The kernel set goes in the environment for the whole process as well as in --kernels.
@@ -149,3 +194,11 @@ exit $STATUS
 SH
 chmod +x "$OUT/run.sh"
 echo "build-gpu-bundle: $OUT ($(du -sh "$OUT" | cut -f1))"
+
+if [[ -n $ARCHIVE ]]; then
+  # The folder's contents at the top of the archive, so that extracting into DIR gives DIR/run.sh.
+  tar -C "$OUT" -cf - . | xz -T0 "-${GPU_BUNDLE_XZ_LEVEL:-4}" >"$OUT.tar.xz.part"
+  mv "$OUT.tar.xz.part" "$OUT.tar.xz"
+  echo "build-gpu-bundle: $OUT.tar.xz ($(du -h "$OUT.tar.xz" | cut -f1)); unpack with tar -xJf, or without xz:"
+  echo "  python3 -c \"import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])\" $(basename "$OUT").tar.xz DIR"
+fi

@@ -1,11 +1,13 @@
 /**
  * scripts/build-gpu-bundle.sh builds a folder that runs on its own: built outside the repo (so no
- * node_modules can be reached), its run.sh finds the bundled Vulkan loader, sees no GPU driver
- * here, and runs the bench, the Fashion-MNIST check and the kernel profile on a CPU backend.
+ * node_modules can be reached), its run.sh finds the bundled Vulkan loader and libglvnd, sees no GPU
+ * driver here (and says what a GPU machine needs), and runs the bench, the Fashion-MNIST check and
+ * the kernel profile on a CPU backend. --archive's OUT.tar.xz unpacks with python3's tarfile alone
+ * (built at xz level 0 here, to stay fast).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +16,12 @@ import { gunzipSync } from 'node:zlib';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/build-gpu-bundle.sh', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'rewind-gpu-bundle-'));
+const unpacked = mkdtempSync(join(tmpdir(), 'rewind-gpu-bundle-unpacked-'));
+const LIBS = join(out, 'gpu-libs/usr/lib/x86_64-linux-gnu');
+// The Vulkan loader, then libglvnd, which the NVIDIA ICD libGLX_nvidia.so.0 needs.
+const GPU_LIBS = ['libvulkan.so.1', 'libGLdispatch.so.0', 'libGLX.so.0', 'libGL.so.1', 'libEGL.so.1', 'libOpenGL.so.0', 'libGLESv2.so.2'];
+const HINT = /^run\.sh: hint: no GPU adapter\. VK_DRIVER_FILES .*graphics.*libGLX_nvidia\.so\.0 needs libglvnd \(libGLdispatch\.so\.0/gm;
+const hasPython = spawnSync('python3', ['--version']).status === 0;
 type Run = { status: number | null; stdout: string; stderr: string };
 let run: Run;
 let profile: Run;
@@ -26,26 +34,44 @@ function runSh(...args: string[]): Run {
 }
 
 before(() => {
-  execFileSync(SCRIPT, [out], { stdio: 'pipe' });
+  execFileSync(SCRIPT, ['--archive', out], { stdio: 'pipe', env: { ...process.env, GPU_BUNDLE_XZ_LEVEL: '0' } });
   run = runSh('--quick');
   profile = runSh('--quick', '--profile');
   compare = runSh('--quick', '--compare');
 });
-after(() => rmSync(out, { recursive: true, force: true }));
+after(() => {
+  for (const path of [out, `${out}.tar.xz`, unpacked]) rmSync(path, { recursive: true, force: true });
+});
+
+function listTree(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(prefix, entry.name);
+    return entry.isDirectory() ? [`${path}/`, ...listTree(dir, path)] : [path];
+  });
+}
 
 describe('GPU bundle', () => {
-  test('carries Node, dawn.node, the Vulkan loader and a slice of Fashion-MNIST', () => {
+  test('carries Node, dawn.node, the Vulkan loader, libglvnd and a slice of Fashion-MNIST', () => {
     accessSync(join(out, 'bin/node'), constants.X_OK);
     accessSync(join(out, 'app/node_modules/webgpu/dist/linux-x64/dawn.node'));
     for (const entry of ['gpu.mjs', 'gpu-train-check.mjs', 'gpu-profile.mjs']) accessSync(join(out, 'app', entry));
-    accessSync(join(out, 'vulkan/usr/lib/x86_64-linux-gnu/libvulkan.so.1'));
+    for (const lib of GPU_LIBS) accessSync(join(LIBS, lib));
     const labels = gunzipSync(readFileSync(join(out, 'fashion-mnist/train-labels-idx1-ubyte.gz')));
     assert.equal(labels.readUInt32BE(4), 12000);
     assert.equal(labels.length, 8 + 12000);
   });
 
+  test('a library on run.sh\'s LD_LIBRARY_PATH finds the bundled libGLdispatch, as libGLX_nvidia.so.0 must', (t) => {
+    assert.match(run.stdout, new RegExp(`^run\\.sh: mode bench \\(quick\\); VK_DRIVER_FILES=\\S+; libs ${LIBS}; GPU `, 'm'));
+    const ldd = spawnSync('ldd', [join(LIBS, 'libGLX.so.0')], { env: { ...process.env, LD_LIBRARY_PATH: LIBS }, encoding: 'utf8' });
+    if (ldd.error) return t.skip('no ldd here');
+    assert.match(ldd.stdout, new RegExp(`libGLdispatch\\.so\\.0 => ${LIBS}/libGLdispatch\\.so\\.0`));
+  });
+
   test('run.sh --quick finds the bundled Vulkan loader, falls back without a driver, and trains', () => {
     assert.equal(run.status, 0, run.stderr);
+    // One hint for the whole run, though the bench and the check both fell back.
+    assert.equal(run.stderr.match(HINT)?.length, 1, run.stderr);
     // The loader was found (LD_LIBRARY_PATH works); only the NVIDIA ICD is missing on this machine.
     assert.match(run.stdout, /note: no GPU backend here, these are cpu \(CPU\) figures: .*no Vulkan driver: VK_DRIVER_FILES=\/usr\/local\/nvidia/);
     assert.doesNotMatch(run.stdout, /no Vulkan loader/);
@@ -69,6 +95,20 @@ describe('GPU bundle', () => {
     const rewind = compare.stdout.indexOf('REWIND_WEBGPU_KERNELS=rewind');
     assert.ok(stock >= 0 && rewind > stock, compare.stdout);
     assert.equal(compare.stdout.match(/^lenet-60 +\d+ /gm)?.length, 2);
+    assert.equal(compare.stderr.match(HINT)?.length, 1, compare.stderr);
+  });
+
+  test('--archive writes OUT.tar.xz, which python3\'s tarfile unpacks to the same tree', (t) => {
+    if (!hasPython) return t.skip('no python3 here');
+    const unpack = 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])';
+    execFileSync('python3', ['-c', unpack, `${out}.tar.xz`, unpacked], { stdio: 'pipe' });
+    assert.deepEqual(listTree(unpacked).sort(), listTree(out).sort());
+    accessSync(join(unpacked, 'run.sh'), constants.X_OK);
+    accessSync(join(unpacked, 'bin/node'), constants.X_OK);
+    assert.ok(lstatSync(join(unpacked, 'gpu-libs/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0')).isSymbolicLink());
+    const help = spawnSync(join(unpacked, 'run.sh'), ['--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.ok(help.stdout.includes(`python3 -c "${unpack}" bundle.tar.xz DIR`), help.stdout);
   });
 
   test('run.sh rejects an unknown option with its usage', () => {
