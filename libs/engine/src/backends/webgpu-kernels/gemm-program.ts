@@ -4,8 +4,9 @@
  * transpose, conv2d (implicit GEMM over NHWC windows) and both conv backprops are such products, so
  * they share the tiling, and none materialises an im2col buffer.
  *
- * A workgroup of 16×16 threads computes a tile of C (64×64 up to 128×128), each thread a 4×4 to 8×8
- * block of it, staging 16-deep slices of A and B in workgroup memory. Products whose output is too small to fill the GPU but
+ * A workgroup of 256 threads computes a tile of C (64×64 up to 128×128, or 256×16 for the few
+ * output channels of a narrow conv), each thread a 4×4 to 8×8 block of it, staging 16-deep slices
+ * of A and B in workgroup memory. Products whose output is too small to fill the GPU but
  * whose inner dimension is long (a conv's filter gradient sums over batch × positions) split that
  * dimension: each split writes a partial tile and `SplitSumProgram` adds the splits in a fixed
  * order, so results are deterministic (no atomics).
@@ -16,17 +17,20 @@ const DEPTH = 16;
 const THREADS = 256;
 
 /**
- * Rows × columns of C each of the 16×16 threads computes; the workgroup's tile is 16 times that.
- * Larger blocks reuse each staged value more (fewer workgroup-memory reads per multiply-add) but
- * need more registers and waste more on ragged edges.
+ * Rows × columns of C each thread computes, and how the 256 threads are laid out over the tile
+ * (threadRows × threadCols). Larger blocks reuse each staged value more (fewer workgroup-memory
+ * reads per multiply-add) but need more registers and waste more on ragged edges; fewer thread
+ * columns fit products with few columns (a conv with 16 output channels).
  */
 export interface ThreadBlock {
   readonly rows: 4 | 8;
   readonly cols: 4 | 8;
+  readonly threadCols: 4 | 8 | 16;
 }
 
-export const tileRows = (block: ThreadBlock) => 16 * block.rows;
-export const tileCols = (block: ThreadBlock) => 16 * block.cols;
+const threadRows = (block: ThreadBlock) => THREADS / block.threadCols;
+export const tileRows = (block: ThreadBlock) => threadRows(block) * block.rows;
+export const tileCols = (block: ThreadBlock) => block.threadCols * block.cols;
 
 /** How an op reads its two operands. */
 export interface GemmOperands {
@@ -57,6 +61,9 @@ const TARGET_WORKGROUPS = 512;
 /** A split below this many inner steps costs more in partial writes than it gains. */
 const MIN_SPLIT_DEPTH = 256;
 
+/** `RxC` for a 16×16 thread layout, `RxC/T` for T thread columns. */
+export const blockName = (block: ThreadBlock) => `${block.rows}x${block.cols}${block.threadCols === 16 ? '' : `/${block.threadCols}`}`;
+
 export const tileCount = ({ batch, m, n }: GemmSize, block: ThreadBlock) => batch * Math.ceil(m / tileRows(block)) * Math.ceil(n / tileCols(block));
 
 /** How many slices the inner dimension is cut into (1: none), and each slice's depth (a multiple of 16). */
@@ -77,7 +84,7 @@ export class GemmProgram implements WebGPUProgram {
   shaderKey: string;
   readonly dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [16, 16, 1];
+  readonly workgroupSize: [number, number, number];
 
   /**
    * `outputShape` is [splits · batch · M · N] flattened when split, else the op's own output shape
@@ -94,8 +101,9 @@ export class GemmProgram implements WebGPUProgram {
     this.uniforms = ['gemmBatch : i32,', 'gemmM : i32,', 'gemmN : i32,', 'gemmK : i32,', 'splitDepth : i32,', 'splits : i32,', ...operands.uniforms].join(' ');
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
+    this.workgroupSize = [block.threadCols, threadRows(block), 1];
     this.dispatch = [Math.ceil(size.n / tileCols(block)), Math.ceil(size.m / tileRows(block)), size.batch * splits];
-    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${block.rows}x${block.cols}`;
+    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${blockName(block)}`;
   }
 
   getUserCode(): string {
@@ -118,7 +126,7 @@ export class GemmProgram implements WebGPUProgram {
       fn main(index: i32) {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
-        let t = ty * 16 + tx;
+        let t = ty * ${this.block.threadCols} + tx;
         let col0 = i32(workgroupId.x) * ${bn};
         let row0 = i32(workgroupId.y) * ${bm};
         let z = i32(workgroupId.z);
@@ -133,13 +141,13 @@ export class GemmProgram implements WebGPUProgram {
         let slices = uniforms.splitDepth / ${DEPTH};
         for (var s = 0; s < slices; s++) {
           let k0 = kStart + s * ${DEPTH};
-          for (var p = 0; p < ${rows}; p++) {
+          for (var p = 0; p < ${(bm * DEPTH) / THREADS}; p++) {
             ${stage(this.operands.aContiguous === 'k', bm)}
             var v = 0.0;
             if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = loadA(batch, row0 + r, k0 + kk); }
             tileA[kk * ${strideA} + r] = v;
           }
-          for (var p = 0; p < ${cols}; p++) {
+          for (var p = 0; p < ${(bn * DEPTH) / THREADS}; p++) {
             ${stage(this.operands.bContiguous === 'k', bn)}
             var v = 0.0;
             if (col0 + r < uniforms.gemmN && k0 + kk < kEnd) { v = loadB(batch, k0 + kk, col0 + r); }

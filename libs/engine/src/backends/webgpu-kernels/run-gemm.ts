@@ -14,25 +14,31 @@ import {
   tileRows,
 } from './gemm-program.ts';
 
-const SMALL: ThreadBlock = { rows: 4, cols: 4 };
+const SMALL: ThreadBlock = { rows: 4, cols: 4, threadCols: 16 };
 /** Enough 64×64 tiles that bigger ones still fill the GPU. */
 const BIG_BLOCK_MIN_TILES = 1024;
 
-/** `REWIND_WEBGPU_GEMM_BLOCK=RxC` (4x4, 8x4, 4x8, 8x8) fixes the block, for tuning on a new GPU. */
+/** `REWIND_WEBGPU_GEMM_BLOCK=RxC` (4x4, 8x4, 4x8, 8x8; 16×16 threads) fixes the block, for tuning on a new GPU. */
 function fixedBlock(): ThreadBlock | undefined {
   const value = process.env.REWIND_WEBGPU_GEMM_BLOCK;
   if (!value) return undefined;
   const match = /^([48])x([48])$/.exec(value);
   if (!match) throw new Error(`REWIND_WEBGPU_GEMM_BLOCK must be RxC with R and C each 4 or 8 (got '${value}')`);
-  return { rows: Number(match[1]) as 4 | 8, cols: Number(match[2]) as 4 | 8 };
+  return { rows: Number(match[1]) as 4 | 8, cols: Number(match[2]) as 4 | 8, threadCols: 16 };
 }
 
-/** Big blocks where the product has tiles to spare (they reuse staged values twice as much), else 4×4. */
+/**
+ * Few columns (≤ 32: a conv's first stages) get tall, narrow tiles so no thread computes padding;
+ * otherwise big blocks where the product has tiles to spare (they reuse staged values twice as
+ * much), else 4×4.
+ */
 export function chooseBlock(size: GemmSize): ThreadBlock {
   const fixed = fixedBlock();
   if (fixed) return fixed;
+  if (size.n <= 16) return { rows: 4, cols: 4, threadCols: 4 };
+  if (size.n <= 32) return { rows: 4, cols: 4, threadCols: 8 };
   if (tileCount(size, SMALL) < BIG_BLOCK_MIN_TILES) return SMALL;
-  return { rows: size.m >= 128 ? 8 : 4, cols: size.n >= 128 ? 8 : 4 };
+  return { rows: size.m >= 128 ? 8 : 4, cols: size.n >= 128 ? 8 : 4, threadCols: 16 };
 }
 
 /** Whether the grid fits WebGPU's per-dimension limit; callers fall back to tfjs's kernel when not. */
