@@ -118,6 +118,11 @@ export async function drain(): Promise<void> {
 
 export interface Timing {
   readonly msPerStep: number;
+  /**
+   * Host time to queue a step (the loop before its final readback). Close to msPerStep: the host
+   * (JS, tfjs, dawn.node) is the bottleneck; well below it: the GPU is.
+   */
+  readonly enqueueMsPerStep: number;
   /** The last timed step's loss, read once after the clock stopped. */
   readonly lastLoss: number;
 }
@@ -136,8 +141,9 @@ export async function timeSteps(trainer: MaskedSgd, batch: DeviceBatch, warmup: 
     loss?.dispose();
     loss = trainer.step(batch.x, batch.y);
   }
+  const enqueueMsPerStep = (performance.now() - start) / steps;
   const [lastLoss] = loss ? await loss.data() : [Number.NaN];
   const msPerStep = (performance.now() - start) / steps;
   loss?.dispose();
-  return { msPerStep, lastLoss: lastLoss! };
+  return { msPerStep, enqueueMsPerStep, lastLoss: lastLoss! };
 }

@@ -52,7 +52,7 @@ console.log(
 );
 if (started.note) console.log(`note: ${started.note}`);
 console.log(
-  `${'workload'.padEnd(14)} ${'tfjs ex/s'.padStart(10)} ${'tfjs ms'.padStart(9)} ${'torch ex/s'.padStart(11)} ${'torch ms'.padStart(9)}  ${'tfjs/torch'.padStart(10)}  torch device`,
+  `${'workload'.padEnd(14)} ${'tfjs ex/s'.padStart(10)} ${'tfjs ms'.padStart(9)} ${'queue ms'.padStart(9)} ${'torch ex/s'.padStart(11)} ${'torch ms'.padStart(9)}  ${'tfjs/torch'.padStart(10)}  torch device`,
 );
 
 let torchSettings: TorchResult | undefined;
@@ -61,7 +61,7 @@ for (const w of chosen) {
   const torch = args['skip-torch'] ? { why: 'skipped (--skip-torch)' } : runTorch(w);
   if ('exPerSec' in torch) torchSettings ??= torch;
   const skipped = skipReason(started.backend, w);
-  let tfjs: { exPerSec: number; msPerStep: number; lastLoss: number } | { error: string } | undefined;
+  let tfjs: { exPerSec: number; msPerStep: number; enqueueMsPerStep: number; lastLoss: number } | { error: string } | undefined;
   if (!skipped) {
     try {
       tfjs = await runTfjs(w);
@@ -76,6 +76,7 @@ for (const w of chosen) {
     w.id.padEnd(14),
     (ok ? ok.exPerSec.toFixed(0) : '-').padStart(10),
     (ok ? ok.msPerStep.toFixed(2) : '-').padStart(9),
+    (ok ? ok.enqueueMsPerStep.toFixed(2) : '-').padStart(9),
     ('exPerSec' in torch ? torch.exPerSec.toFixed(0) : '-').padStart(11),
     ('msPerStep' in torch ? torch.msPerStep.toFixed(2) : '-').padStart(9),
   ];
@@ -94,12 +95,12 @@ if (torchSettings) {
 }
 if (failed) process.exitCode = 1;
 
-async function runTfjs(w: Workload): Promise<{ exPerSec: number; msPerStep: number; lastLoss: number }> {
+async function runTfjs(w: Workload): Promise<{ exPerSec: number; msPerStep: number; enqueueMsPerStep: number; lastLoss: number }> {
   const trainer = maskedSgd(w.model, w.inputShape, 10);
   const batch = syntheticBatch(w.batch, w.inputShape, 10);
   try {
-    const { msPerStep, lastLoss } = await timeSteps(trainer, batch, warmup, steps);
-    return { exPerSec: (w.batch * 1000) / msPerStep, msPerStep, lastLoss };
+    const { msPerStep, enqueueMsPerStep, lastLoss } = await timeSteps(trainer, batch, warmup, steps);
+    return { exPerSec: (w.batch * 1000) / msPerStep, msPerStep, enqueueMsPerStep, lastLoss };
   } finally {
     trainer.dispose();
     batch.x.dispose();
