@@ -102,7 +102,11 @@ describe('PluginWorker against a real nats-server', () => {
     first.start();
     await until(async () => (await results(sweep)).length === 2);
     await first.stop(1000);
-    assert.deepEqual(seen, ['e1#1', 'e2#1', 'e2#2'], 'e2 retried after its failure; the built-in analysis and its own results skipped');
+    // e2 is retried after its failure, within maxDeliver; under load a pull that expires just as the
+    // server sends can spend a delivery, so the retry may be the third. Other kinds are skipped.
+    assert.equal(seen.length, 3, `seen: ${seen.join(', ')}`);
+    assert.deepEqual(seen.slice(0, 2), ['e1#1', 'e2#1'], 'the built-in analysis and its own results skipped');
+    assert.match(seen[2]!, /^e2#[23]$/, 'e2 retried after its failure');
 
     // A restarted plug-in carries on from its durable consumer's ack floor.
     await sink.emit(ticket('e3'));
