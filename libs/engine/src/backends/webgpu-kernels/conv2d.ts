@@ -10,10 +10,22 @@ import { gemmFits, runGemm } from './run-gemm.ts';
 
 type Args = { inputs: Record<string, TensorInfo>; backend: WebGPUBackend; attrs: ConvAttrs & Record<string, unknown> };
 
-/** x[n, ih, iw, c] at input position (ih, iw), 0 in the padding. */
-const READ_X = `fn readX(n: i32, ih: i32, iw: i32, c: i32) -> f32 {
+/**
+ * WGSL shared by the products that read x through the filter's window: an output position's flat
+ * index as (n, oh, ow), a filter tap's as (kh, kw, c), and the x value under that tap, 0 in the padding.
+ */
+const X_WINDOW = `
+  fn outputPosition(i: i32) -> vec3<i32> {
+    return vec3<i32>(i / (uniforms.outW * uniforms.outH), (i / uniforms.outW) % uniforms.outH, i % uniforms.outW);
+  }
+  fn filterTap(i: i32) -> vec3<i32> {
+    return vec3<i32>(i / (uniforms.inC * uniforms.filterW), (i / uniforms.inC) % uniforms.filterW, i % uniforms.inC);
+  }
+  fn windowX(position: vec3<i32>, tap: vec3<i32>) -> f32 {
+    let ih = position.y * uniforms.strideH - uniforms.padTop + tap.x;
+    let iw = position.z * uniforms.strideW - uniforms.padLeft + tap.y;
     if (ih < 0 || ih >= uniforms.inH || iw < 0 || iw >= uniforms.inW) { return 0.0; }
-    return x[((n * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + c];
+    return x[((position.x * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + tap.z];
   }`;
 
 /** y = x ⊛ W: rows are output positions (n, oh, ow), the inner index is (kh, kw, c), columns are output channels. */
@@ -21,16 +33,8 @@ const FORWARD: GemmOperands = {
   key: 'conv2d',
   variableNames: ['x', 'W'],
   uniforms: CONV_UNIFORMS,
-  loadA: `${READ_X}
-  fn loadA(batch: i32, row: i32, k: i32) -> f32 {
-    let ow = row % uniforms.outW;
-    let oh = (row / uniforms.outW) % uniforms.outH;
-    let n = row / (uniforms.outW * uniforms.outH);
-    let c = k % uniforms.inC;
-    let kw = (k / uniforms.inC) % uniforms.filterW;
-    let kh = k / (uniforms.inC * uniforms.filterW);
-    return readX(n, oh * uniforms.strideH - uniforms.padTop + kh, ow * uniforms.strideW - uniforms.padLeft + kw, c);
-  }`,
+  loadA: `${X_WINDOW}
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return windowX(outputPosition(row), filterTap(k)); }`,
   loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return W[k * uniforms.outC + col]; }`,
   aContiguous: 'k',
   bContiguous: 'col',
@@ -73,16 +77,8 @@ const BACKPROP_FILTER: GemmOperands = {
   key: 'conv2dBackpropFilter',
   variableNames: ['x', 'dy'],
   uniforms: CONV_UNIFORMS,
-  loadA: `${READ_X}
-  fn loadA(batch: i32, row: i32, k: i32) -> f32 {
-    let c = row % uniforms.inC;
-    let kw = (row / uniforms.inC) % uniforms.filterW;
-    let kh = row / (uniforms.inC * uniforms.filterW);
-    let ow = k % uniforms.outW;
-    let oh = (k / uniforms.outW) % uniforms.outH;
-    let n = k / (uniforms.outW * uniforms.outH);
-    return readX(n, oh * uniforms.strideH - uniforms.padTop + kh, ow * uniforms.strideW - uniforms.padLeft + kw, c);
-  }`,
+  loadA: `${X_WINDOW}
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return windowX(outputPosition(k), filterTap(row)); }`,
   loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return dy[k * uniforms.outC + col]; }`,
   aContiguous: 'row',
   bContiguous: 'col',
