@@ -38,8 +38,8 @@ async function checkParity(block: string | undefined) {
     'rewindGemm-conv2dBackpropInput-k-k',
     'rewindGemm-conv2dBackpropFilter-row-col',
     'rewindSplitSum',
-    'rewindSgdMomentum-true',
-    'rewindSgdParam-false',
+    'rewindSgd-momentum-true',
+    'rewindSgd-param-false',
     'rewindSoftmaxXent',
     'rewindSoftmaxXentGrad',
   ]) {

@@ -9,56 +9,42 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 
 const THREADS = 256;
 
-abstract class ElementwiseProgram implements WebGPUProgram {
-  abstract readonly variableNames: string[];
+/** The two passes: their inputs (Mask appended when masked) and the new value at `index`. */
+const PASSES = {
+  momentum: {
+    inputs: ['P', 'G', 'Buf'],
+    value: (masked: boolean) => `fma(uniforms.mu, Buf[index], ${masked ? '(G[index] + uniforms.wd * P[index]) * Mask[index]' : 'G[index] + uniforms.wd * P[index]'})`,
+  },
+  param: {
+    inputs: ['P', 'Buf'],
+    value: (masked: boolean) => (masked ? '(P[index] - uniforms.lr * Buf[index]) * Mask[index]' : 'P[index] - uniforms.lr * Buf[index]'),
+  },
+} as const;
+
+class SgdPassProgram implements WebGPUProgram {
+  readonly variableNames: string[];
   readonly uniforms = 'lr : f32, mu : f32, wd : f32,';
   readonly outputShape: number[];
-  abstract shaderKey: string;
+  shaderKey: string;
   readonly dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
   readonly size = true;
 
-  constructor(shape: readonly number[]) {
+  constructor(
+    shape: readonly number[],
+    private readonly pass: keyof typeof PASSES,
+    private readonly masked: boolean,
+  ) {
+    this.variableNames = [...PASSES[pass].inputs, ...(masked ? ['Mask'] : [])];
+    this.shaderKey = `rewindSgd-${pass}-${masked}`;
     this.outputShape = [...shape];
     this.dispatchLayout = { x: this.outputShape.map((_, i) => i) };
     this.dispatch = [Math.ceil(this.outputShape.reduce((a, b) => a * b, 1) / THREADS), 1, 1];
   }
 
-  abstract getUserCode(): string;
-}
-
-class MomentumProgram extends ElementwiseProgram {
-  readonly variableNames: string[];
-  shaderKey: string;
-  constructor(
-    shape: readonly number[],
-    private readonly masked: boolean,
-  ) {
-    super(shape);
-    this.variableNames = masked ? ['P', 'G', 'Buf', 'Mask'] : ['P', 'G', 'Buf'];
-    this.shaderKey = `rewindSgdMomentum-${masked}`;
-  }
   getUserCode(): string {
-    const g = this.masked ? '(G[index] + uniforms.wd * P[index]) * Mask[index]' : 'G[index] + uniforms.wd * P[index]';
-    return `fn main(index: i32) { if (index < uniforms.size) { result[index] = fma(uniforms.mu, Buf[index], ${g}); } }`;
-  }
-}
-
-class ParamProgram extends ElementwiseProgram {
-  readonly variableNames: string[];
-  shaderKey: string;
-  constructor(
-    shape: readonly number[],
-    private readonly masked: boolean,
-  ) {
-    super(shape);
-    this.variableNames = masked ? ['P', 'Buf', 'Mask'] : ['P', 'Buf'];
-    this.shaderKey = `rewindSgdParam-${masked}`;
-  }
-  getUserCode(): string {
-    const next = 'P[index] - uniforms.lr * Buf[index]';
-    return `fn main(index: i32) { if (index < uniforms.size) { result[index] = ${this.masked ? `(${next}) * Mask[index]` : next}; } }`;
+    return `fn main(index: i32) { if (index < uniforms.size) { result[index] = ${PASSES[this.pass].value(this.masked)}; } }`;
   }
 }
 
@@ -69,8 +55,8 @@ const maskedSgd: KernelFunc = (args) => {
   const { param, grad, momentum, mask } = inputs;
   const uniforms = [attrs.lr, attrs.momentum, attrs.weightDecay].map((v) => ({ type: 'float32', data: [v] }));
   const masked = mask !== undefined;
-  const buf = backend.runWebGPUProgram(new MomentumProgram(param.shape, masked), masked ? [param, grad, momentum, mask] : [param, grad, momentum], 'float32', uniforms);
-  const next = backend.runWebGPUProgram(new ParamProgram(param.shape, masked), masked ? [param, buf, mask] : [param, buf], 'float32', uniforms);
+  const buf = backend.runWebGPUProgram(new SgdPassProgram(param.shape, 'momentum', masked), masked ? [param, grad, momentum, mask] : [param, grad, momentum], 'float32', uniforms);
+  const next = backend.runWebGPUProgram(new SgdPassProgram(param.shape, 'param', masked), masked ? [param, buf, mask] : [param, buf], 'float32', uniforms);
   return [next, buf];
 };
 
