@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { DatasetHparams, ModelHparams, TrainingHparams } from '@rewind/core';
-import { freePort, type LocalServer, startNatsServer } from '@rewind/dev-cluster';
+import { freePort, } from '@rewind/dev-cluster';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
-import type { NatsConnection } from 'nats';
 import {
   connectNats,
-  declareJetStream,
   KvLedger,
   NatsEventSink,
   NatsTrainer,
@@ -19,6 +14,7 @@ import {
   TrainJobFailedError,
   TrainWorker,
 } from '../src/index.ts';
+import { useJetStream } from '../../../test/support/jetstream-fixture.ts';
 
 const model: ModelHparams = { name: 'mnist_lenet_300_100', width: 1, initSeed: 0 };
 const dataset: DatasetHparams = { name: 'synthetic', dir: '', trainSubset: 0 };
@@ -72,29 +68,14 @@ const until = (signal: AbortSignal | undefined) =>
   new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
 
 describe('NATS ports against a real nats-server', () => {
-  let dir: string;
-  let nats: LocalServer;
-  let nc: NatsConnection;
+  const js = useJetStream('rewind-nats-');
   const quiet = () => {};
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rewind-nats-'));
-    nats = await startNatsServer(join(dir, 'js'));
-    nc = await connectNats(nats.url, { name: 'test' });
-    await declareJetStream(nc);
-  });
-
-  after(async () => {
-    await nc?.close();
-    await nats?.child.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('keeps ledger entries across connections, whatever the key', async () => {
-    const ledger = await KvLedger.open(nc);
+    const ledger = await KvLedger.open(js.nc);
     assert.equal(await ledger.get('never-written'), undefined);
     await ledger.put('trunk_ab:cd e/ü', { row: 1 });
-    const other = await connectNats(nats.url, { name: 'other' });
+    const other = await connectNats(js.url, { name: 'other' });
     assert.deepEqual(await (await KvLedger.open(other)).get('trunk_ab:cd e/ü'), { row: 1 });
     await other.close();
     assert.notEqual(safeKey('a:b'), safeKey('a=3ab'));
@@ -102,9 +83,9 @@ describe('NATS ports against a real nats-server', () => {
 
   it('runs a job on a worker and returns its result; a resubmitted job is not run again', async () => {
     const inner = new RecordingTrainer(async (job) => resultOf(job));
-    const worker = await TrainWorker.open(nc, inner, { name: 'w1', ackWaitMs: 5000, maxDeliver: 3, log: quiet });
+    const worker = await TrainWorker.open(js.nc, inner, { name: 'w1', ackWaitMs: 5000, maxDeliver: 3, log: quiet });
     worker.start();
-    const trainer = await NatsTrainer.open(nc, 'sweep1');
+    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
     const job = jobOf('job-a');
     assert.deepEqual(await trainer.train(job), resultOf(job));
     assert.deepEqual(await trainer.train(job), resultOf(job));
@@ -118,12 +99,12 @@ describe('NATS ports against a real nats-server', () => {
       return resultOf(job);
     });
     const other = new RecordingTrainer(async (job) => resultOf(job));
-    const w1 = await TrainWorker.open(nc, slow, { name: 'slow', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
+    const w1 = await TrainWorker.open(js.nc, slow, { name: 'slow', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
     w1.start();
-    const trainer = await NatsTrainer.open(nc, 'sweep1');
+    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
     const pending = trainer.train(jobOf('job-long'));
     while (slow.calls.length === 0) await new Promise((r) => setTimeout(r, 50));
-    const w2 = await TrainWorker.open(nc, other, { name: 'other', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
+    const w2 = await TrainWorker.open(js.nc, other, { name: 'other', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
     w2.start();
     await pending;
     assert.deepEqual(slow.calls, ['job-long']);
@@ -132,18 +113,18 @@ describe('NATS ports against a real nats-server', () => {
   });
 
   it('redelivers the job of a trainer that vanished without acking, exactly once in the results', async () => {
-    const doomedConn = await connectNats(nats.url, { name: 'doomed' });
+    const doomedConn = await connectNats(js.url, { name: 'doomed' });
     const hang = new RecordingTrainer((_job, signal) => until(signal));
     const doomed = await TrainWorker.open(doomedConn, hang, { name: 'doomed', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
     doomed.start();
-    const trainer = await NatsTrainer.open(nc, 'sweep1');
+    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
     const pending = trainer.train(jobOf('job-orphan'));
     while (hang.calls.length === 0) await new Promise((r) => setTimeout(r, 50));
     // The trainer's process dies: its connection goes, no nak, no ack, heartbeats stop.
     await doomedConn.close();
     await doomed.stop(0);
     const rescuer = new RecordingTrainer(async (job) => resultOf(job, 5));
-    const w2 = await TrainWorker.open(nc, rescuer, { name: 'rescuer', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
+    const w2 = await TrainWorker.open(js.nc, rescuer, { name: 'rescuer', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
     w2.start();
     const result = await pending;
     assert.equal(result.resumedFrom, 5);
@@ -153,13 +134,13 @@ describe('NATS ports against a real nats-server', () => {
 
   it('hands a job back on graceful shutdown so another trainer takes it at once', async () => {
     const hang = new RecordingTrainer((_job, signal) => until(signal));
-    const w1 = await TrainWorker.open(nc, hang, { name: 'leaving', ackWaitMs: 60_000, maxDeliver: 3, log: quiet });
+    const w1 = await TrainWorker.open(js.nc, hang, { name: 'leaving', ackWaitMs: 60_000, maxDeliver: 3, log: quiet });
     w1.start();
-    const trainer = await NatsTrainer.open(nc, 'sweep1');
+    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
     const pending = trainer.train(jobOf('job-handback'));
     while (hang.calls.length === 0) await new Promise((r) => setTimeout(r, 50));
     await w1.stop(100);
-    const w2 = await TrainWorker.open(nc, new RecordingTrainer(async (job) => resultOf(job)), {
+    const w2 = await TrainWorker.open(js.nc, new RecordingTrainer(async (job) => resultOf(job)), {
       name: 'staying',
       ackWaitMs: 60_000,
       maxDeliver: 3,
@@ -174,9 +155,9 @@ describe('NATS ports against a real nats-server', () => {
     const failing = new RecordingTrainer(async () => {
       throw new Error('dataset "nowhere" not found');
     });
-    const w = await TrainWorker.open(nc, failing, { name: 'w', ackWaitMs: 5000, maxDeliver: 1, log: quiet });
+    const w = await TrainWorker.open(js.nc, failing, { name: 'w', ackWaitMs: 5000, maxDeliver: 1, log: quiet });
     w.start();
-    const trainer = await NatsTrainer.open(nc, 'sweep1');
+    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
     await assert.rejects(trainer.train(jobOf('job-bad')), (err: Error) => {
       assert.ok(err instanceof TrainJobFailedError);
       assert.match(err.message, /job-bad failed on w: dataset "nowhere" not found/);
@@ -186,26 +167,26 @@ describe('NATS ports against a real nats-server', () => {
   });
 
   it('stores events durably, drops re-emitted ones, and replays them in order', async () => {
-    const sink = new NatsEventSink(nc, 'sweep-ev');
+    const sink = new NatsEventSink(js.nc, 'sweep-ev');
     await sink.emit({ type: 'progress', done: 1, total: 2, label: 'trunk' });
     await sink.emit({ type: 'ticket.found', experiment: 'e1', maskId: 'm1', rewindId: 'r1', finalId: 'f1' });
     await sink.emit({ type: 'ticket.found', experiment: 'e1', maskId: 'm1', rewindId: 'r1', finalId: 'f1' });
     await sink.emit({ type: 'round.completed', experiment: 'e1', row: { accuracy: 0.5 } });
     const all = [];
-    for await (const e of replayEvents(nc, 'sweep-ev', { follow: false })) all.push(e);
+    for await (const e of replayEvents(js.nc, 'sweep-ev', { follow: false })) all.push(e);
     assert.deepEqual(
       all.map((e) => e.event?.$case),
       ['progress', 'ticketFound', 'roundCompleted'],
     );
     assert.ok(all[0]!.sequence < all[1]!.sequence);
     const rest = [];
-    for await (const e of replayEvents(nc, 'sweep-ev', { follow: false, afterSequence: all[0]!.sequence })) rest.push(e);
+    for await (const e of replayEvents(js.nc, 'sweep-ev', { follow: false, afterSequence: all[0]!.sequence })) rest.push(e);
     assert.equal(rest.length, 2);
 
     // Following: live events arrive until the sweep finishes.
     const followed: string[] = [];
     const follower = (async () => {
-      for await (const e of replayEvents(nc, 'sweep-ev', { follow: true, afterSequence: all[2]!.sequence })) {
+      for await (const e of replayEvents(js.nc, 'sweep-ev', { follow: true, afterSequence: all[2]!.sequence })) {
         followed.push(e.event!.$case);
       }
     })();

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type LocalServer, startNatsServer } from '@rewind/dev-cluster';
-import { connectNats, declareJetStream, EVENTS_STREAM, NatsEventSink, pluginConsumer, replayEvents } from '@rewind/nats-ports';
+import { describe, it } from 'node:test';
+import { EVENTS_STREAM, NatsEventSink, pluginConsumer, replayEvents } from '@rewind/nats-ports';
 import { ConfigError } from '@rewind/rpc';
 import { LocalDirStore } from '@rewind/runner';
-import type { NatsConnection } from 'nats';
 import { type DomainEvent, definePlugin, PluginDefinitionError, PluginWorker, readPluginConfig } from '../src/index.ts';
+import { useJetStream } from '../../../test/support/jetstream-fixture.ts';
 
 describe('definePlugin and readPluginConfig', () => {
   it('rejects a bad definition, naming every problem', () => {
@@ -38,30 +35,15 @@ describe('definePlugin and readPluginConfig', () => {
 });
 
 describe('PluginWorker against a real nats-server', () => {
-  let dir: string;
-  let nats: LocalServer;
-  let nc: NatsConnection;
+  const js = useJetStream('rewind-plugin-');
   const quiet = () => {};
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rewind-plugin-'));
-    nats = await startNatsServer(join(dir, 'js'));
-    nc = await connectNats(nats.url, { name: 'test' });
-    await declareJetStream(nc);
-  });
-
-  after(async () => {
-    await nc?.close();
-    await nats?.child.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   const ticket = (experiment: string) => ({ type: 'ticket.found', experiment, maskId: `m-${experiment}`, rewindId: 'w-k', finalId: `f-${experiment}` }) as const;
 
   /** The plug-in's results in the sweep's stream, in order. */
   const results = async (sweepId: string) => {
     const out = [];
-    for await (const e of replayEvents(nc, sweepId, { kind: 'analysis_completed', follow: false })) {
+    for await (const e of replayEvents(js.nc, sweepId, { kind: 'analysis_completed', follow: false })) {
       if (e.event?.$case === 'analysisCompleted' && e.event.value.plugin) out.push(e.event.value);
     }
     return out;
@@ -73,7 +55,7 @@ describe('PluginWorker against a real nats-server', () => {
 
   it('analyses each wanted event once: retries failures, skips other kinds and its own results, carries on after a restart, and a replay publishes nothing twice', async () => {
     const sweep = 'sweep-plugin';
-    const sink = new NatsEventSink(nc, sweep);
+    const sink = new NatsEventSink(js.nc, sweep);
     const seen: string[] = [];
     let failOnce = true;
     const plugin = definePlugin({
@@ -91,8 +73,8 @@ describe('PluginWorker against a real nats-server', () => {
         return { result: { finalId: event.finalId, sequence: ctx.sequence }, summary: `counted ${event.experiment}` };
       },
     });
-    const store = new LocalDirStore(join(dir, 'store'));
-    const open = () => PluginWorker.open(nc, plugin, store, { ackWaitMs: 5000, maxDeliver: 3, log: quiet });
+    const store = new LocalDirStore(join(js.dir, 'store'));
+    const open = () => PluginWorker.open(js.nc, plugin, store, { ackWaitMs: 5000, maxDeliver: 3, log: quiet });
 
     await sink.emit({ type: 'progress', done: 1, total: 3, label: 'trunk' });
     await sink.emit(ticket('e1'));
@@ -117,7 +99,7 @@ describe('PluginWorker against a real nats-server', () => {
     assert.deepEqual(seen.slice(3), ['e3#1']);
 
     // Losing the consumer replays everything; the stream drops every result as already published.
-    await (await nc.jetstreamManager()).consumers.delete(EVENTS_STREAM, pluginConsumer('counter', '1.0.0'));
+    await (await js.nc.jetstreamManager()).consumers.delete(EVENTS_STREAM, pluginConsumer('counter', '1.0.0'));
     const replay = await open();
     replay.start();
     await until(async () => seen.length === 7);
