@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../libs/engine/src/backends/index.ts';
 import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
 import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
+import { StepRunner } from '../libs/engine/src/step-replay.ts';
 
 export const SGD = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
 
@@ -41,6 +42,8 @@ export interface MaskedSgd {
    * returned loss is still on the device, and the caller disposes it (reading it waits for the step).
    */
   step(x: tf.Tensor4D, y: tf.Tensor2D): tf.Scalar;
+  /** Whether steps are replayed from a recording (StepRunner) rather than run through tfjs each time. */
+  readonly replays: boolean;
   dispose(): void;
 }
 
@@ -62,27 +65,34 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
   for (const { param, mask } of slots) if (mask) param.assign(tf.tidy(() => tf.mul(param, mask)));
   const trainable = Object.values(params);
 
+  const body = ([x, y]: readonly tf.Tensor[]): tf.Tensor[] => {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.forward(params, buffers, x as tf.Tensor4D, true);
+      if (out.updatedBuffers) {
+        for (const [key, t] of Object.entries(out.updatedBuffers)) {
+          buffers[key]?.dispose();
+          buffers[key] = tf.keep(t);
+        }
+      }
+      return meanSoftmaxCrossEntropy(y as tf.Tensor2D, out.logits);
+    }, trainable);
+    const ordered = trainable.map((v) => grads[v.name]!);
+    sgdStep(slots, ordered, SGD);
+    tf.dispose(ordered);
+    return [value];
+  };
+  const runner = new StepRunner(() => [...slots.flatMap((s) => (s.mask ? [s.param, s.momentum, s.mask] : [s.param, s.momentum])), ...Object.values(buffers)]);
+
   return {
     model,
     params,
     buffers,
+    replays: runner.replays,
     step(x, y) {
-      const { value, grads } = tf.variableGrads(() => {
-        const out = model.forward(params, buffers, x, true);
-        if (out.updatedBuffers) {
-          for (const [key, t] of Object.entries(out.updatedBuffers)) {
-            buffers[key]?.dispose();
-            buffers[key] = tf.keep(t);
-          }
-        }
-        return meanSoftmaxCrossEntropy(y, out.logits);
-      }, trainable);
-      const ordered = trainable.map((v) => grads[v.name]!);
-      sgdStep(slots, ordered, SGD);
-      tf.dispose(ordered);
-      return value;
+      return runner.run(`${x.shape}`, [x, y], body)[0] as tf.Scalar;
     },
     dispose() {
+      runner.dispose();
       tf.dispose([...trainable, ...Object.values(buffers), ...slots.flatMap((s) => (s.mask ? [s.momentum, s.mask] : [s.momentum]))]);
     },
   };

@@ -2,11 +2,13 @@
  * Run in a child process by tests that need a fresh tfjs backend choice (REWIND_BACKEND and the like are
  * read once per process). Prints one JSON line on stdout:
  *   backend                       → the engine's BackendChoice
- *   train <dataset> <steps>       → a short LeNet-300-100 run (batch 60): backend, final test loss and accuracy, train loss
+ *   train <dataset> <steps>       → a short LeNet-300-100 run (batch 60): backend, final test loss and accuracy, train loss,
+ *                                   and a SHA-256 of the final weights
  *   train-after-gpu-error         → the same on synthetic data after the device reported an invalid shader: the error's name and message
  * mnist and fashion_mnist train on a 6,000-image subset: shorter, and a training split kept on the device
  * must fit lavapipe's 128 MiB storage-buffer binding limit (the full split is 188 MB).
  */
+import { createHash } from 'node:crypto';
 import type { DatasetName, ModelHparams } from '@rewind/core';
 import { ensureBackend, getModel, train } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,7 +38,9 @@ async function trainLenet(name: DatasetName, endStep: number) {
     endStep,
   });
   const final = outcome.evals.at(-1)!;
-  return { backend: outcome.backend, loss: final.loss, accuracy: final.accuracy, trainLoss: outcome.trainLoss };
+  const weights = createHash('sha256');
+  for (const [name, t] of Object.entries(outcome.final.params).sort(([a], [b]) => (a < b ? -1 : 1))) weights.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return { backend: outcome.backend, loss: final.loss, accuracy: final.accuracy, trainLoss: outcome.trainLoss, weightsHash: weights.digest('hex') };
 }
 
 /** Compiles an invalid shader on the backend's device, as a broken kernel would, then trains. */

@@ -47,6 +47,11 @@ export class DeviceState {
     return Object.values(this.params);
   }
 
+  /** Every tensor of the state, in a fixed order: what a step reads and updates in place. */
+  tensors(): tf.Tensor[] {
+    return [...Object.values(this.params), ...Object.values(this.momentum), ...Object.values(this.buffers), ...Object.values(this.masks)];
+  }
+
   /** Takes ownership of `updated` (new running statistics) and disposes it after copying. */
   replaceBuffers(updated: Record<string, tf.Tensor>): void {
     for (const [name, t] of Object.entries(updated)) {
@@ -72,12 +77,7 @@ export class DeviceState {
   }
 
   dispose(): void {
-    tf.dispose([
-      ...Object.values(this.params),
-      ...Object.values(this.momentum),
-      ...Object.values(this.buffers),
-      ...Object.values(this.masks),
-    ]);
+    tf.dispose(this.tensors());
   }
 }
 

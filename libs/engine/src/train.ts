@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainRequest } from './api.ts';
 import { augmentationFor } from './augment.ts';
 import { throwIfBackendFailed } from './backends/device-errors.ts';
-import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice } from './batch-source.ts';
+import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice, type TensorBatch } from './batch-source.ts';
 import { DataOrder } from './batches.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from './duration.ts';
@@ -21,9 +21,10 @@ import { evaluateOnDevice } from './evaluate.ts';
 import { meanSoftmaxCrossEntropy } from './loss.ts';
 import type { ModelDefinition } from './models/model.ts';
 import { checkInputShape, getModel } from './models/registry.ts';
-import { sgdStep } from './optimizer.ts';
+import { type SgdStep, sgdStep } from './optimizer.ts';
 import { ensureBackend } from './runtime.ts';
 import { lrAt, scheduleFor } from './schedule.ts';
+import { StepRunner } from './step-replay.ts';
 import { validateRequest } from './validate.ts';
 
 export async function train(req: TrainRequest): Promise<TrainOutcome> {
@@ -45,6 +46,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
 
   const keepOnDevice = keepsDataOnDevice(backend.name, augmentation !== undefined);
   const state = DeviceState.upload(req.start, req.mask);
+  const steps = new StepRunner(() => state.tensors());
   let batches: BatchSource | undefined;
   const losses = new DeviceLossSum();
   try {
@@ -72,7 +74,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
-      losses.add(trainStep(model, state, dataset.numClasses, batches, step, {
+      losses.add(trainStep(model, state, steps, dataset.numClasses, batches.batchAt(step), {
         lr: lrAt(schedule, step),
         momentum: training.momentum,
         weightDecay: training.weightDecay,
@@ -94,6 +96,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
     const final = await readState(state, req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
+    steps.dispose();
     losses.dispose();
     batches?.dispose();
     state.dispose();
@@ -139,19 +142,34 @@ class DeviceLossSum {
   }
 }
 
-/** One masked SGD step on the batch at `step`; returns the batch's mean loss, still on the device. */
+/**
+ * One masked SGD step on `batch` (disposed here); returns the batch's mean loss, still on the
+ * device. Through `steps`, a GPU replays it from a recording once it has seen its kind twice.
+ */
 function trainStep(
   model: ModelDefinition,
   state: DeviceState,
+  steps: StepRunner,
   numClasses: number,
-  batches: BatchSource,
-  step: number,
-  hyper: { lr: number; momentum: number; weightDecay: number },
+  batch: TensorBatch,
+  hyper: SgdStep,
 ): tf.Scalar {
+  // The kind: what the recorded GPU work depends on besides the batch and the state's values.
+  const kind = `${hyper.lr} ${hyper.momentum} ${hyper.weightDecay} ${batch.x.shape}`;
+  try {
+    const [loss] = steps.run(kind, [batch.x, batch.labels], ([x, labels]) => [lossAndUpdate(model, state, numClasses, x as tf.Tensor4D, labels as tf.Tensor1D, hyper)]);
+    state.markStepped();
+    return loss as tf.Scalar;
+  } finally {
+    tf.dispose([batch.x, batch.labels]);
+  }
+}
+
+/** Forward, backward and the masked SGD update of the state, in place; returns the mean loss. */
+function lossAndUpdate(model: ModelDefinition, state: DeviceState, numClasses: number, x: tf.Tensor4D, labels: tf.Tensor1D, hyper: SgdStep): tf.Scalar {
   const trainable = state.trainable;
   let updatedBuffers: Record<string, tf.Tensor> | undefined;
   const { value, grads } = tf.tidy(() => {
-    const { x, labels } = batches.batchAt(step);
     const y = tf.oneHot(labels, numClasses);
     return tf.variableGrads(() => {
       const out = model.forward(state.params, state.buffers, x, true);
@@ -167,6 +185,5 @@ function trainStep(
   sgdStep(state.slots(), ordered, hyper);
   tf.dispose(ordered);
   if (updatedBuffers) state.replaceBuffers(updatedBuffers);
-  state.markStepped();
   return value;
 }

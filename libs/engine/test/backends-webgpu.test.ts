@@ -75,20 +75,23 @@ interface Trained {
   readonly loss: number;
   readonly accuracy: number;
   readonly trainLoss: number;
+  readonly weightsHash: string;
 }
 
 describe('webgpu candidate on lavapipe (software Vulkan)', () => {
   // All children start at once (lavapipe is slow, and each child starts Node and Dawn); each test awaits its own.
-  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainCpu' | 'gpuError', Promise<ChildResult>>;
+  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainWebgpuUnreplayed' | 'trainCpu' | 'gpuError', Promise<ChildResult>>;
   before(() => {
     const backend = (extra: Record<string, string>) => runTsx(ENGINE_CHILD, ['backend'], softwareWebgpuEnv(extra));
     // LeNet-300-100 on the synthetic dataset, 40 steps of batch 60: several epochs of a learnable task.
-    const trainOn = (name: string) => runTsx(ENGINE_CHILD, ['train', 'synthetic', '40'], softwareWebgpuEnv({ REWIND_BACKEND: name, REWIND_WEBGPU_ALLOW_SOFTWARE: '1' }));
+    const trainOn = (name: string, extra: Record<string, string> = {}) =>
+      runTsx(ENGINE_CHILD, ['train', 'synthetic', '40'], softwareWebgpuEnv({ REWIND_BACKEND: name, REWIND_WEBGPU_ALLOW_SOFTWARE: '1', ...extra }));
     runs = {
       refused: backend({}),
       allowed: backend({ REWIND_BACKEND: 'webgpu', REWIND_WEBGPU_ALLOW_SOFTWARE: '1' }),
       noIcd: backend({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', VK_DRIVER_FILES: '/nonexistent/lvp_icd.json' }),
       trainWebgpu: trainOn('webgpu'),
+      trainWebgpuUnreplayed: trainOn('webgpu', { REWIND_STEP_REPLAY: 'off' }),
       trainCpu: trainOn('cpu'),
       gpuError: runTsx(ENGINE_CHILD, ['train-after-gpu-error'], softwareWebgpuEnv({ REWIND_BACKEND: 'webgpu', REWIND_WEBGPU_ALLOW_SOFTWARE: '1' })),
     };
@@ -133,5 +136,14 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
     assert.ok(Math.abs(gpu.accuracy - cpu.accuracy) <= 0.03, `accuracy: webgpu ${gpu.accuracy} vs cpu ${cpu.accuracy}`);
     assert.ok(Math.abs(gpu.loss - cpu.loss) <= 0.05 * cpu.loss, `test loss: webgpu ${gpu.loss} vs cpu ${cpu.loss}`);
     assert.ok(Math.abs(gpu.trainLoss - cpu.trainLoss) <= 0.05 * cpu.trainLoss, `train loss: webgpu ${gpu.trainLoss} vs cpu ${cpu.trainLoss}`);
+  });
+
+  test('train() on webgpu replays its steps from a recording, with the same weights as running each through tfjs', async () => {
+    const replayedRun = await runs.trainWebgpu;
+    const [replayed, unreplayed] = [outcomeOf<Trained>(replayedRun), outcomeOf<Trained>(await runs.trainWebgpuUnreplayed)];
+    assert.match(replayedRun.stderr, /rewind: training steps are replayed from a recording on webgpu/);
+    assert.equal(replayed.weightsHash, unreplayed.weightsHash);
+    assert.equal(replayed.trainLoss, unreplayed.trainLoss);
+    assert.equal(replayed.loss, unreplayed.loss);
   });
 });

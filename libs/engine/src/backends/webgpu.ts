@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerStepRecorder } from '../step-replay.ts';
 import type { Probe } from './candidates.ts';
 import { watchDeviceErrors } from './device-errors.ts';
+import { webgpuStepRecorder } from './webgpu-replay/recorder.ts';
 import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
@@ -112,6 +114,10 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   setSubmitBatch();
   const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
   const probe = await use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
-  if (probe.ok) watchDeviceErrors((tf.backend() as unknown as { device: EventTarget }).device, 'webgpu');
+  if (!probe.ok) return probe;
+  watchDeviceErrors((tf.backend() as unknown as { device: EventTarget }).device, 'webgpu');
+  const recorder = webgpuStepRecorder(tf.backend());
+  if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
+  else registerStepRecorder('webgpu', recorder);
   return probe;
 }

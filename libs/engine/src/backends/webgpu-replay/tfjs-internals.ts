@@ -1,0 +1,58 @@
+/**
+ * The part of tfjs-backend-webgpu's WebGPUBackend that step recording needs and tfjs does not
+ * publish: its queue, command encoder, buffer pool and tensor storage. The package is pinned
+ * (package.json), and `webgpuInternals` checks the shape at start, so a tfjs upgrade that moves
+ * these turns replay off with a reason instead of corrupting a run.
+ */
+import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
+
+export interface TensorData {
+  values: ArrayLike<number> | null;
+  readonly dtype: DataType;
+  readonly shape: number[];
+  resource?: GPUBuffer | GPUTexture | GPUExternalTexture | null;
+}
+
+export interface BufferPool {
+  releaseBuffer(buffer: GPUBuffer, reuse?: boolean): void;
+}
+
+export interface WebgpuInternals {
+  device: GPUDevice;
+  readonly queue: GPUQueue;
+  readonly bufferManager: BufferPool;
+  readonly tensorMap: { get(dataId: object): TensorData | undefined };
+  commandEncoder: GPUCommandEncoder | null;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  uploadToGPU(dataId: object): void;
+  getBufferData(buffer: GPUBuffer): Promise<ArrayBuffer>;
+  makeTensorInfo(shape: number[], dtype: DataType): TensorInfo;
+}
+
+const METHODS = ['ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue', 'uploadToGPU', 'getBufferData', 'makeTensorInfo'] as const;
+
+/** The backend seen through its internals, or why it cannot be. */
+export function webgpuInternals(backend: unknown): WebgpuInternals | string {
+  const b = backend as Partial<Record<string, unknown>>;
+  const missing: string[] = METHODS.filter((name) => typeof b[name] !== 'function');
+  if (typeof (b.bufferManager as BufferPool | undefined)?.releaseBuffer !== 'function') missing.push('bufferManager.releaseBuffer');
+  if (typeof (b.tensorMap as { get?: unknown } | undefined)?.get !== 'function') missing.push('tensorMap.get');
+  if (!b.device || !b.queue || !('commandEncoder' in b)) missing.push('device, queue or commandEncoder');
+  return missing.length ? `tfjs-backend-webgpu lacks ${missing.join(', ')} (another version than the pinned one?)` : (backend as WebgpuInternals);
+}
+
+/** Sends whatever tfjs has recorded but not submitted, so work queued after it runs after it. */
+export function flush(b: WebgpuInternals): void {
+  b.endComputePassEncoder();
+  if (b.commandEncoder) b.submitQueue();
+}
+
+/** The GPU buffer behind a tensor, uploading it first if its values are still on the host. */
+export function bufferOf(b: WebgpuInternals, dataId: object): GPUBuffer {
+  b.uploadToGPU(dataId);
+  const resource = b.tensorMap.get(dataId)?.resource;
+  if (!(resource instanceof GPUBuffer)) throw new Error('tensor is not held in a GPU buffer (a texture?)');
+  return resource;
+}

@@ -1,0 +1,119 @@
+/**
+ * Training steps replayed from a recording. A step of the same shape and hyperparameters queues the
+ * same GPU work every time; only the batch and the state's values change. On a backend that can
+ * record (webgpu registers one), the second step of a kind runs through tfjs once more while its
+ * commands are recorded, and later ones are encoded straight from the recording: no autograd
+ * tape, no per-op bookkeeping, one submit. That host work is what bounds small GPU steps.
+ * The replay runs the very same kernels on the same buffers in the same order, so results are
+ * bit-identical to running through tfjs. `REWIND_STEP_REPLAY=off` runs every step through tfjs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A step's work: tensors in, tensors out; it may update the state in place (variables, buffers). */
+export type StepBody = (inputs: readonly tf.Tensor[]) => tf.Tensor[];
+
+export interface Recording {
+  /** What one replay queues, for the log: "68 dispatches, 6 copies". */
+  readonly summary: string;
+  /** The step again on `inputs`; undefined when the recording no longer applies (the state was replaced). */
+  replay(inputs: readonly tf.Tensor[]): tf.Tensor[] | undefined;
+  dispose(): void;
+}
+
+/** What running a step while recording it gave: its outputs, and the recording or why there is none. */
+export type Recorded = { readonly outputs: tf.Tensor[] } & ({ readonly recording: Recording } | { readonly refused: string });
+
+/** Runs `body` once for real and records it. `state` lists every tensor that outlives a step. */
+export type StepRecorder = (inputs: readonly tf.Tensor[], state: () => readonly tf.Tensor[], body: StepBody) => Recorded;
+
+const recorders = new Map<string, StepRecorder>();
+/** Once per process: a sweep trains many times. */
+let announced = false;
+
+/** Called by a backend when it starts; the engine never names a backend here. */
+export function registerStepRecorder(backendName: string, recorder: StepRecorder): void {
+  recorders.set(backendName, recorder);
+}
+
+export function stepReplaySetting(value = process.env.REWIND_STEP_REPLAY || 'on'): 'on' | 'off' {
+  if (value === 'on' || value === 'off') return value;
+  throw new Error(`REWIND_STEP_REPLAY must be 'on' or 'off' (got '${value}')`);
+}
+
+/** Step kinds remembered at once: a run alternates between at most two (a learning-rate change, a last short batch). */
+const KINDS_KEPT = 4;
+
+interface Kind {
+  recording?: Recording;
+  refused?: string;
+}
+
+export class StepRunner {
+  private readonly recorder: StepRecorder | undefined;
+  /** In least-recently-used order. */
+  private readonly kinds = new Map<string, Kind>();
+  private readonly warned = new Set<string>();
+
+  /** `state` lists the tensors that outlive a step (parameters, momenta, masks, running statistics). */
+  constructor(private readonly state: () => readonly tf.Tensor[]) {
+    this.recorder = stepReplaySetting() === 'on' ? recorders.get(tf.getBackend()) : undefined;
+  }
+
+  /** Whether steps can be replayed on this backend at all. */
+  get replays(): boolean {
+    return this.recorder !== undefined;
+  }
+
+  /**
+   * Runs `body` on `inputs`. `kind` names everything the step's GPU work depends on besides the
+   * inputs' values and the state: the hyperparameters passed as kernel attributes, the shapes.
+   * The caller owns the returned tensors and its inputs, as with a plain call.
+   */
+  run(kind: string, inputs: readonly tf.Tensor[], body: StepBody): tf.Tensor[] {
+    if (!this.recorder) return body(inputs);
+    const known = this.kinds.get(kind);
+    if (known) this.kinds.delete(kind);
+    if (known?.recording) {
+      const outputs = known.recording.replay(inputs);
+      if (outputs) {
+        this.kinds.set(kind, known);
+        return outputs;
+      }
+      known.recording.dispose();
+    }
+    // A kind seen once is recorded the second time: a kind used only once (a warm-up step) never is.
+    if (!known || known.recording || known.refused) {
+      this.remember(kind, known?.refused ? { refused: known.refused } : {});
+      return body(inputs);
+    }
+    const recorded = this.recorder(inputs, this.state, body);
+    if ('recording' in recorded) {
+      this.remember(kind, { recording: recorded.recording });
+      if (!announced) {
+        announced = true;
+        console.error(`rewind: training steps are replayed from a recording on ${tf.getBackend()} (${recorded.recording.summary} per step)`);
+      }
+    } else {
+      this.remember(kind, { refused: recorded.refused });
+      if (!this.warned.has(recorded.refused)) {
+        this.warned.add(recorded.refused);
+        console.warn(`rewind: training steps run through tfjs, not replayed (${recorded.refused})`);
+      }
+    }
+    return recorded.outputs;
+  }
+
+  dispose(): void {
+    for (const { recording } of this.kinds.values()) recording?.dispose();
+    this.kinds.clear();
+  }
+
+  private remember(kind: string, entry: Kind): void {
+    this.kinds.set(kind, entry);
+    for (const [oldest, { recording }] of this.kinds) {
+      if (this.kinds.size <= KINDS_KEPT) break;
+      recording?.dispose();
+      this.kinds.delete(oldest);
+    }
+  }
+}
