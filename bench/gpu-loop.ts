@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../libs/engine/src/backends/index.ts';
 import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
 import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
-import { StepRunner } from '../libs/engine/src/step-replay.ts';
+import { StepRunner, stepReplaySetting } from '../libs/engine/src/step-replay.ts';
 
 export const SGD = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
 
@@ -47,7 +47,8 @@ export interface MaskedSgd {
   dispose(): void;
 }
 
-export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: number, initSeed = 0): MaskedSgd {
+/** `replay`: whether steps are replayed from a recording (default: REWIND_STEP_REPLAY, else on). */
+export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: number, initSeed = 0, replay = stepReplaySetting()): MaskedSgd {
   const model = getModel(name);
   const init = model.init({ name, width: 1, initSeed }, inputShape, numClasses);
   const params: Record<string, tf.Variable> = {};
@@ -81,7 +82,7 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
     tf.dispose(ordered);
     return [value];
   };
-  const runner = new StepRunner(() => [...slots.flatMap((s) => (s.mask ? [s.param, s.momentum, s.mask] : [s.param, s.momentum])), ...Object.values(buffers)]);
+  const runner = new StepRunner(() => [...slots.flatMap((s) => (s.mask ? [s.param, s.momentum, s.mask] : [s.param, s.momentum])), ...Object.values(buffers)], replay);
 
   return {
     model,

@@ -38,6 +38,7 @@ const chosen = chooseWorkloads(args.workloads);
 const kernels = applyKernels(args.kernels);
 // Imported only now: the engine and its backends load with REWIND_WEBGPU_KERNELS already set.
 const { drain, maskedSgd, startBackend, syntheticBatch, timeSteps } = await import('./gpu-loop.ts');
+type Timing = Awaited<ReturnType<typeof timeSteps>>;
 
 /** One group of identical launches in the recorded step. */
 interface Group {
@@ -90,12 +91,26 @@ for (const w of chosen) {
 if (failed) process.exitCode = 1;
 
 async function profile(w: Workload): Promise<void> {
-  const trainer = maskedSgd(w.model, w.inputShape, 10);
   const batch = syntheticBatch(w.batch, w.inputShape, 10);
   let groups: Group[] = [];
   try {
-    const { msPerStep } = await timeSteps(trainer, batch, warmup, steps);
-    groups = record(() => trainer.step(batch.x, batch.y).dispose());
+    // Steps through tfjs: timed, then one recorded kernel by kernel. Then the same model replaying its steps.
+    // One at a time: tfjs variable names are global.
+    const trainer = maskedSgd(w.model, w.inputShape, 10, 0, 'off');
+    let throughTfjs: Timing;
+    try {
+      throughTfjs = await timeSteps(trainer, batch, warmup, steps);
+      groups = record(() => trainer.step(batch.x, batch.y).dispose());
+    } finally {
+      trainer.dispose();
+    }
+    const replaying = maskedSgd(w.model, w.inputShape, 10, 0, 'on');
+    let replayed: Timing | undefined;
+    try {
+      if (replaying.replays) replayed = await timeSteps(replaying, batch, Math.max(warmup, 2), steps);
+    } finally {
+      replaying.dispose();
+    }
     await drain();
     for (const g of groups) {
       try {
@@ -104,10 +119,9 @@ async function profile(w: Workload): Promise<void> {
         g.error = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 80);
       }
     }
-    report(w, msPerStep, groups);
+    report(w, throughTfjs, replayed, groups);
   } finally {
     for (const g of groups) tf.dispose(Object.values(g.inputs).filter((t): t is tf.Tensor => t != null));
-    trainer.dispose();
     tf.dispose([batch.x, batch.y]);
   }
 }
@@ -197,7 +211,7 @@ async function medianMs(times: number, run: () => Promise<void>): Promise<number
   return samples.sort((a, b) => a - b)[Math.floor(times / 2)]!;
 }
 
-function report(w: Workload, measuredMs: number, groups: readonly Group[]): void {
+function report(w: Workload, throughTfjs: Timing, replayed: Timing | undefined, groups: readonly Group[]): void {
   const total = (g: Group) => (g.msPerLaunch ?? 0) * g.launches;
   const launches = groups.reduce((s, g) => s + g.launches, 0);
   const sum = groups.reduce((s, g) => s + total(g), 0);
@@ -210,9 +224,11 @@ function report(w: Workload, measuredMs: number, groups: readonly Group[]): void
     seen.set(`${g.kernel} ${g.shapes}`, n);
     names.set(g, n > 1 ? `${g.kernel}#${n}` : g.kernel);
   }
+  const timing = (t: Timing) => `${t.msPerStep.toFixed(3)} ms/step (${((w.batch * 1000) / t.msPerStep).toFixed(0)} ex/s, queued in ${t.enqueueMsPerStep.toFixed(3)} ms)`;
   console.log(
-    `\n${w.id} (batch ${w.batch}) on ${label}: measured ${measuredMs.toFixed(3)} ms/step (${((w.batch * 1000) / measuredMs).toFixed(0)} ex/s); ` +
-      `${launches} launches/step in ${groups.length} groups; replayed sum ${sum.toFixed(3)} ms/step; ` +
+    `\n${w.id} (batch ${w.batch}) on ${label}: steps through tfjs ${timing(throughTfjs)}; ` +
+      `replayed from a recording ${replayed ? timing(replayed) : '- (no step recorder on this backend)'}; ` +
+      `${launches} launches/step in ${groups.length} groups; re-launched one group at a time they sum to ${sum.toFixed(3)} ms/step; ` +
       `${launches} x tiny dispatch = ${(launches * tinyMs).toFixed(3)} ms`,
   );
   console.log(`${'kernel'.padEnd(28)} ${'n'.padStart(3)} ${'ms/launch'.padStart(10)} ${'ms/step'.padStart(9)} ${'%'.padStart(5)}  input shapes`);

@@ -4,11 +4,13 @@
  * sides keep batch, weights and masks on the device, read nothing back per step, and stop the
  * clock only after the device has finished (one readback / `cuda.synchronize()`).
  *
- *   tsx bench/gpu.ts [--steps 50] [--warmup 5] [--workloads lenet-60,conv2-512] [--kernels stock|rewind] [--skip-torch]
+ *   tsx bench/gpu.ts [--steps 50] [--warmup 5] [--workloads lenet-60,conv2-512] [--kernels stock|rewind] [--replay on|off] [--skip-torch]
  *
  * --kernels sets REWIND_WEBGPU_KERNELS before the backend starts (default: that variable, else
  * `rewind`): `stock` is tfjs-backend-webgpu alone, `rewind` adds Rewind's WGSL kernels. tfjs kernels
  * are registered once per process, so comparing the two takes two runs (the bundle's `run.sh --compare`).
+ * --replay (default: REWIND_STEP_REPLAY, else `on`) replays each step from a recording after the
+ * second (libs/engine/src/step-replay.ts); `off` runs every step's ops through tfjs.
  * Without a GPU it runs on the best CPU backend (and PyTorch on the CPU) and says so, so the path
  * can be checked anywhere. `PYTHON` names the interpreter that has PyTorch (default `python3`).
  */
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     workloads: { type: 'string', default: ALL_WORKLOADS },
     kernels: { type: 'string', default: defaultKernels() },
+    replay: { type: 'string', default: process.env.REWIND_STEP_REPLAY || 'on' },
     'skip-torch': { type: 'boolean', default: false },
   },
 });
@@ -32,6 +35,8 @@ const chosen = chooseWorkloads(args.workloads);
 const kernels = applyKernels(args.kernels);
 // Imported only now: the engine and its backends load with REWIND_WEBGPU_KERNELS already set.
 const { maskedSgd, startBackend, syntheticBatch, timeSteps } = await import('./gpu-loop.ts');
+const { stepReplaySetting } = await import('../libs/engine/src/step-replay.ts');
+const replay = stepReplaySetting(args.replay);
 
 interface TorchResult {
   readonly exPerSec: number;
@@ -48,7 +53,7 @@ interface TorchResult {
 const started = await startBackend();
 const label = backendLabel(started.backend, kernels);
 console.log(
-  `bench:gpu — tfjs ${started.backend} (REWIND_WEBGPU_KERNELS=${kernels}) vs PyTorch; ${warmup} warm-up + ${steps} timed steps per row`,
+  `bench:gpu — tfjs ${started.backend} (REWIND_WEBGPU_KERNELS=${kernels}, step replay ${replay}) vs PyTorch; ${warmup} warm-up + ${steps} timed steps per row`,
 );
 if (started.note) console.log(`note: ${started.note}`);
 console.log(
@@ -96,7 +101,7 @@ if (torchSettings) {
 if (failed) process.exitCode = 1;
 
 async function runTfjs(w: Workload): Promise<{ exPerSec: number; msPerStep: number; enqueueMsPerStep: number; lastLoss: number }> {
-  const trainer = maskedSgd(w.model, w.inputShape, 10);
+  const trainer = maskedSgd(w.model, w.inputShape, 10, 0, replay);
   const batch = syntheticBatch(w.batch, w.inputShape, 10);
   try {
     const { msPerStep, enqueueMsPerStep, lastLoss } = await timeSteps(trainer, batch, warmup, steps);

@@ -100,9 +100,11 @@ cat > "$OUT/run.sh" <<'SH'
 usage() {
   cat <<'EOF'
 usage: ./run.sh [--quick] [--profile | --compare | --all]
-  (none)     bench with Rewind's WGSL kernels (vs PyTorch), then the Fashion-MNIST training check
-  --profile  per-kernel profile of one training step per workload (Rewind's kernels)
-  --compare  bench with tfjs's stock kernels (no PyTorch), then with Rewind's (vs PyTorch)
+  (none)     bench with Rewind's WGSL kernels and step replay (vs PyTorch), then the Fashion-MNIST training check
+  --profile  per-kernel profile of one training step per workload (Rewind's kernels), with the step
+             time through tfjs and replayed
+  --compare  bench with tfjs's stock kernels, then Rewind's, each step through tfjs (no PyTorch),
+             then Rewind's kernels with step replay (vs PyTorch)
   --all      --compare, then the training check, then --profile
   --quick    a few steps and two small workloads: checks the path (also on a CPU machine)
 env: WORKLOADS=lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128 (bench and profile; default all,
@@ -184,11 +186,12 @@ bench() {
 check() { part train-check env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-train-check.mjs" $CHECK --data "$HERE/fashion-mnist"; }
 # shellcheck disable=SC2086
 profile() { part profile env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-profile.mjs" $PROFILE --workloads "$W" --kernels rewind; }
+compare() { bench stock --skip-torch --replay off; bench rewind --skip-torch --replay off; bench rewind --replay on; }
 case $MODE in
-  bench) bench rewind; check ;;
+  bench) bench rewind --replay on; check ;;
   profile) profile ;;
-  compare) bench stock --skip-torch; bench rewind ;;
-  all) bench stock --skip-torch; bench rewind; check; profile ;;
+  compare) compare ;;
+  all) compare; check; profile ;;
 esac
 exit $STATUS
 SH

@@ -2,8 +2,9 @@
  * scripts/build-gpu-bundle.sh builds a folder that runs on its own: built outside the repo (so no
  * node_modules can be reached), its run.sh finds the bundled Vulkan loader and libglvnd, sees no GPU
  * driver here (and says what a GPU machine needs), and runs the bench, the Fashion-MNIST check and
- * the kernel profile on a CPU backend. --archive's OUT.tar.xz unpacks with python3's tarfile alone
- * (built at xz level 0 here, to stay fast).
+ * the kernel profile on a CPU backend. Pointed at lavapipe (Mesa's software Vulkan driver), the same
+ * folder trains on webgpu with its steps replayed from a recording. --archive's OUT.tar.xz unpacks
+ * with python3's tarfile alone (built at xz level 0 here, to stay fast).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { softwareWebgpuEnv } from '../support/software-webgpu.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/build-gpu-bundle.sh', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'rewind-gpu-bundle-'));
@@ -26,10 +28,11 @@ type Run = { status: number | null; stdout: string; stderr: string };
 let run: Run;
 let profile: Run;
 let compare: Run;
+let onLavapipe: Run;
 
 function runSh(...args: string[]): Run {
   const env = { ...process.env };
-  for (const name of ['VK_DRIVER_FILES', 'REWIND_BACKEND', 'REWIND_WEBGPU_KERNELS', 'REWIND_WEBGPU_ALLOW_SOFTWARE', 'WORKLOADS']) delete env[name];
+  for (const name of ['VK_DRIVER_FILES', 'REWIND_BACKEND', 'REWIND_WEBGPU_KERNELS', 'REWIND_WEBGPU_ALLOW_SOFTWARE', 'REWIND_STEP_REPLAY', 'WORKLOADS']) delete env[name];
   return spawnSync(join(out, 'run.sh'), args, { cwd: tmpdir(), env, encoding: 'utf8' });
 }
 
@@ -38,6 +41,9 @@ before(() => {
   run = runSh('--quick');
   profile = runSh('--quick', '--profile');
   compare = runSh('--quick', '--compare');
+  // LeNet only: a convolution step takes seconds on the software device.
+  const lavapipe = softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', WORKLOADS: 'lenet-60' });
+  onLavapipe = spawnSync(join(out, 'run.sh'), ['--quick'], { cwd: tmpdir(), env: lavapipe, encoding: 'utf8' });
 });
 after(() => {
   for (const path of [out, `${out}.tar.xz`, unpacked]) rmSync(path, { recursive: true, force: true });
@@ -83,19 +89,31 @@ describe('GPU bundle', () => {
   test('run.sh --quick --profile prints a kernel table per workload it can train', () => {
     assert.equal(profile.status, 0, profile.stderr);
     assert.match(profile.stdout, /^readback \(drain\) [\d.]+ ms; tiny dispatch/m);
-    assert.match(profile.stdout, /^lenet-60 \(batch 60\) on cpu: measured [\d.]+ ms\/step .* launches\/step in \d+ groups; replayed sum [\d.]+ ms\/step/m);
+    // No step recorder on the CPU: only the time through tfjs.
+    assert.match(
+      profile.stdout,
+      /^lenet-60 \(batch 60\) on cpu: steps through tfjs [\d.]+ ms\/step .*; replayed from a recording - \(no step recorder on this backend\); \d+ launches\/step in \d+ groups; re-launched one group at a time they sum to [\d.]+ ms\/step/m,
+    );
     assert.match(profile.stdout, /^BatchMatMul +1 +[\d.]+ +[\d.]+ +[\d.]+ +\[60,784\] \[784,300\]$/m);
     assert.match(profile.stdout, /^conv2-60: skipped \(cpu cannot train convolutions in useful time\)$/m);
     assert.doesNotMatch(profile.stdout, /replay failed|FAILED/);
   });
 
-  test('run.sh --quick --compare runs the bench with the stock kernels, then with the Rewind ones', () => {
+  test('run.sh --quick --compare runs the bench with the stock kernels, then the Rewind ones, then with step replay', () => {
     assert.equal(compare.status, 0, compare.stderr);
-    const stock = compare.stdout.indexOf('REWIND_WEBGPU_KERNELS=stock');
-    const rewind = compare.stdout.indexOf('REWIND_WEBGPU_KERNELS=rewind');
-    assert.ok(stock >= 0 && rewind > stock, compare.stdout);
-    assert.equal(compare.stdout.match(/^lenet-60 +\d+ /gm)?.length, 2);
+    const headers = [...compare.stdout.matchAll(/^bench:gpu — .*\(REWIND_WEBGPU_KERNELS=(\w+), step replay (\w+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(headers, ['stock off', 'rewind off', 'rewind on'], compare.stdout);
+    assert.equal(compare.stdout.match(/^lenet-60 +\d+ /gm)?.length, 3);
     assert.equal(compare.stderr.match(HINT)?.length, 1, compare.stderr);
+  });
+
+  test('on a Vulkan device (lavapipe here) the bundle trains on webgpu and replays its steps', () => {
+    assert.equal(onLavapipe.status, 0, onLavapipe.stderr);
+    assert.match(onLavapipe.stdout, /^bench:gpu — tfjs webgpu \(REWIND_WEBGPU_KERNELS=rewind, step replay on\)/m);
+    assert.match(onLavapipe.stdout, /^lenet-60 +\d+ +[\d.]+ /m);
+    assert.match(onLavapipe.stderr, /rewind: training steps are replayed from a recording on webgpu \(\d+ dispatches/);
+    assert.match(onLavapipe.stdout, /train-check PASS: webgpu\/rewind, 60 steps on 12000 examples/);
+    assert.doesNotMatch(onLavapipe.stderr, HINT);
   });
 
   test('--archive writes OUT.tar.xz, which python3\'s tarfile unpacks to the same tree', (t) => {

@@ -55,8 +55,11 @@ export class StepRunner {
   private readonly warned = new Set<string>();
 
   /** `state` lists the tensors that outlive a step (parameters, momenta, masks, running statistics). */
-  constructor(private readonly state: () => readonly tf.Tensor[]) {
-    this.recorder = stepReplaySetting() === 'on' ? recorders.get(tf.getBackend()) : undefined;
+  constructor(
+    private readonly state: () => readonly tf.Tensor[],
+    setting = stepReplaySetting(),
+  ) {
+    this.recorder = setting === 'on' ? recorders.get(tf.getBackend()) : undefined;
   }
 
   /** Whether steps can be replayed on this backend at all. */
