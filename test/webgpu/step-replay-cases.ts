@@ -46,17 +46,22 @@ function stepOf(m: Model, lr: number, extra?: (intermediate: tf.Tensor) => void)
 }
 
 /** Runs `steps` steps through a fresh runner (replay on or off) and returns the per-step losses and final weights. */
-async function run(replay: 'on' | 'off', steps: number, options: { extra?: (t: tf.Tensor) => void; replaceStateAt?: number } = {}) {
+async function run(
+  replay: 'on' | 'off',
+  steps: number,
+  options: { extra?: (t: tf.Tensor) => void; replaceStateAt?: number; lrAt?: (step: number) => number } = {},
+) {
   process.env.REWIND_STEP_REPLAY = replay;
   const m = makeModel();
   const runner = new StepRunner(() => [m.w, m.momentum, m.mask]);
   let bodyCalls = 0;
-  const body = stepOf(m, 0.1, options.extra);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
     if (step === options.replaceStateAt) m.w.assign(tf.mul(m.w, 2));
     const [x, labels] = [batchAt(step), labelsAt(step)];
-    const [loss] = runner.run('lr 0.1', [x, labels], (inputs) => {
+    const lr = options.lrAt?.(step) ?? 0.1;
+    const body = stepOf(m, lr, options.extra);
+    const [loss] = runner.run(`lr ${lr}`, [x, labels], (inputs) => {
       bodyCalls++;
       return body(inputs);
     });
@@ -87,6 +92,12 @@ console.log(JSON.stringify({ case: 'replay', plain, replayed, before, after }));
 const afterReplacement = await run('on', 8, { replaceStateAt: 4 });
 const plainReplacement = await run('off', 8, { replaceStateAt: 4 });
 console.log(JSON.stringify({ case: 'state replaced', replayed: afterReplacement, plain: plainReplacement }));
+
+// The learning rate steps down twice: three kinds, each recorded on its second step.
+const lrAt = (step: number) => (step < 4 ? 0.1 : step < 8 ? 0.05 : 0.01);
+const memoryBeforeKinds = memory();
+const kinds = { replayed: await run('on', 12, { lrAt }), plain: await run('off', 12, { lrAt }) };
+console.log(JSON.stringify({ case: 'kinds', ...kinds, before: memoryBeforeKinds, after: memory() }));
 
 let leaked: tf.Tensor | undefined;
 const stray = await run('on', 4, {

@@ -53,6 +53,15 @@ describe('step replay on a software WebGPU adapter', () => {
     assert.equal(replayed.bodyCalls, 4);
   });
 
+  test('a new kind of step (the learning rate stepped down) is recorded in turn, and the old recording let go', () => {
+    const { plain, replayed, before: start, after } = cases.kinds as { plain: Run; replayed: Run; before: object; after: object };
+    assert.deepEqual(replayed.losses, plain.losses);
+    assert.deepEqual(replayed.weights, plain.weights);
+    // Two body runs per kind (plain, then recorded), three kinds.
+    assert.equal(replayed.bodyCalls, 6);
+    assert.deepEqual(after, start);
+  });
+
   for (const [name, reason] of [
     ['stray buffer', 'the step uses 1 device buffer(s) that are neither state, input nor output'],
     ['read back', 'the step reads device data back'],

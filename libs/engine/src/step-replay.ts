@@ -40,7 +40,11 @@ export function stepReplaySetting(value = process.env.REWIND_STEP_REPLAY || 'on'
   throw new Error(`REWIND_STEP_REPLAY must be 'on' or 'off' (got '${value}')`);
 }
 
-/** Step kinds remembered at once: a run alternates between at most two (a learning-rate change, a last short batch). */
+/**
+ * Step kinds remembered (as seen once, recorded or refused). Only the newest recording is kept: each
+ * holds about a step's worth of GPU buffers, and a run moves from kind to kind (the learning rate
+ * steps down) without coming back.
+ */
 const KINDS_KEPT = 4;
 
 interface Kind {
@@ -91,6 +95,10 @@ export class StepRunner {
     }
     const recorded = this.recorder(inputs, this.state, body);
     if ('recording' in recorded) {
+      for (const other of this.kinds.values()) {
+        other.recording?.dispose();
+        delete other.recording;
+      }
       this.remember(kind, { recording: recorded.recording });
       if (!announced) {
         announced = true;

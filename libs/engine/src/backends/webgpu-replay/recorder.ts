@@ -106,10 +106,30 @@ function install(b: WebgpuInternals, log: CommandLog, held: Set<GPUBuffer>): () 
     log.unrepeatable ??= 'the step reads device data back';
     return getBufferData.call(b, buffer);
   };
+  // A buffer the step freed is reused later in the same step, as tfjs's pool would, but only if it
+  // was taken for a kernel's result and is taken again for one: a replay recomputes those, while
+  // uploaded constants, uniforms and the state's old buffers must keep their contents.
+  const forResults = new Set<GPUBuffer>();
+  const reusable = new Map<string, GPUBuffer[]>();
+  const keyOf = (size: number, usage: number) => `${size}_${usage}`;
+  const acquireBuffer = pool.acquireBuffer;
+  ownPool.acquireBuffer = (size: number, usage: GPUBufferUsageFlags, mappedAtCreation = false, reuse = true) => {
+    const forResult = !mappedAtCreation && reuse && (usage & GPUBufferUsage.STORAGE) !== 0 && (usage & GPUBufferUsage.UNIFORM) === 0;
+    const freed = forResult ? reusable.get(keyOf(size, usage))?.pop() : undefined;
+    if (freed) held.delete(freed);
+    const buffer = freed ?? acquireBuffer.call(pool, size, usage, mappedAtCreation, reuse);
+    if (forResult) forResults.add(buffer);
+    return buffer;
+  };
   const releaseBuffer = pool.releaseBuffer;
   ownPool.releaseBuffer = (buffer: GPUBuffer, reuse?: boolean) => {
-    if (log.buffers.has(buffer)) held.add(buffer);
-    else releaseBuffer.call(pool, buffer, reuse);
+    if (!log.buffers.has(buffer)) return releaseBuffer.call(pool, buffer, reuse);
+    held.add(buffer);
+    if (!forResults.has(buffer)) return;
+    const key = keyOf(buffer.size, buffer.usage);
+    const free = reusable.get(key);
+    if (free) free.push(buffer);
+    else reusable.set(key, [buffer]);
   };
   b.device = new Proxy(device, {
     get(target, property) {
@@ -128,6 +148,7 @@ function install(b: WebgpuInternals, log: CommandLog, held: Set<GPUBuffer>): () 
     b.device = device;
     delete own.ensureCommandEncoderReady;
     delete own.getBufferData;
+    delete ownPool.acquireBuffer;
     delete ownPool.releaseBuffer;
   };
 }

@@ -14,6 +14,7 @@ export interface TensorData {
 }
 
 export interface BufferPool {
+  acquireBuffer(size: number, usage: GPUBufferUsageFlags, mappedAtCreation?: boolean, reuse?: boolean): GPUBuffer;
   releaseBuffer(buffer: GPUBuffer, reuse?: boolean): void;
 }
 
@@ -37,7 +38,8 @@ const METHODS = ['ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQu
 export function webgpuInternals(backend: unknown): WebgpuInternals | string {
   const b = backend as Partial<Record<string, unknown>>;
   const missing: string[] = METHODS.filter((name) => typeof b[name] !== 'function');
-  if (typeof (b.bufferManager as BufferPool | undefined)?.releaseBuffer !== 'function') missing.push('bufferManager.releaseBuffer');
+  const pool = b.bufferManager as Partial<BufferPool> | undefined;
+  if (typeof pool?.acquireBuffer !== 'function' || typeof pool.releaseBuffer !== 'function') missing.push('bufferManager.acquireBuffer/releaseBuffer');
   if (typeof (b.tensorMap as { get?: unknown } | undefined)?.get !== 'function') missing.push('tensorMap.get');
   if (!b.device || !b.queue || !('commandEncoder' in b)) missing.push('device, queue or commandEncoder');
   return missing.length ? `tfjs-backend-webgpu lacks ${missing.join(', ')} (another version than the pinned one?)` : (backend as WebgpuInternals);
