@@ -34,15 +34,7 @@ export function recordingEncoder(real: GPUCommandEncoder, log: CommandLog): GPUC
       return real.finish(descriptor);
     },
   };
-  return new Proxy(real, {
-    get(target, property) {
-      if (property in wrapper) return wrapper[property as keyof typeof wrapper];
-      const value = Reflect.get(target, property);
-      if (typeof value !== 'function') return value;
-      log.unrepeatable ??= `tfjs called GPUCommandEncoder.${String(property)}`;
-      return value.bind(target);
-    },
-  });
+  return withOverrides(real, wrapper, 'GPUCommandEncoder', log);
 }
 
 function recordingPass(real: GPUComputePassEncoder, log: CommandLog): GPUComputePassEncoder {
@@ -67,12 +59,17 @@ function recordingPass(real: GPUComputePassEncoder, log: CommandLog): GPUCompute
       real.end();
     },
   };
+  return withOverrides(real, wrapper, 'GPUComputePassEncoder', log);
+}
+
+/** `real` with `overrides`' methods in place of its own; any other method it is asked for marks the log unrepeatable. */
+function withOverrides<T extends object>(real: T, overrides: object, typeName: string, log: CommandLog): T {
   return new Proxy(real, {
     get(target, property) {
-      if (property in wrapper) return wrapper[property as keyof typeof wrapper];
+      if (property in overrides) return overrides[property as keyof typeof overrides];
       const value = Reflect.get(target, property);
       if (typeof value !== 'function') return value;
-      log.unrepeatable ??= `tfjs called GPUComputePassEncoder.${String(property)}`;
+      log.unrepeatable ??= `tfjs called ${typeName}.${String(property)}`;
       return value.bind(target);
     },
   });
