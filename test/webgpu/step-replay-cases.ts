@@ -11,8 +11,16 @@ import { StepRunner } from '../../libs/engine/src/step-replay.ts';
 
 await initBackend('webgpu');
 
-const batchAt = (step: number) => tf.tensor2d(Float32Array.from({ length: 4 * 8 }, (_, i) => Math.sin(step * 31 + i)), [4, 8]);
-const labelsAt = (step: number) => tf.tensor1d([step % 3, 1, 2, 0], 'int32');
+// 256 rows: tfjs's webgpu backend computes ops on inputs this large on the device, not on the host.
+const ROWS = 256;
+const batchAt = (step: number) => tf.tensor2d(Float32Array.from({ length: ROWS * 8 }, (_, i) => Math.sin(step * 31 + i)), [ROWS, 8]);
+const labelsAt = (step: number) => tf.tensor1d(Int32Array.from({ length: ROWS }, (_, i) => (step + i) % 3), 'int32');
+/** Where a step's batch lives: uploaded from the host by the replay, or already on the device (copied). */
+const onDevice = (x: tf.Tensor) => {
+  const y = tf.mul(x, 1);
+  x.dispose();
+  return y;
+};
 
 interface Model {
   readonly w: tf.Variable;
@@ -49,7 +57,7 @@ function stepOf(m: Model, lr: number, extra?: (intermediate: tf.Tensor) => void)
 async function run(
   replay: 'on' | 'off',
   steps: number,
-  options: { extra?: (t: tf.Tensor) => void; replaceStateAt?: number; lrAt?: (step: number) => number } = {},
+  options: { extra?: (t: tf.Tensor) => void; replaceStateAt?: number; lrAt?: (step: number) => number; deviceBatches?: boolean } = {},
 ) {
   process.env.REWIND_STEP_REPLAY = replay;
   const m = makeModel();
@@ -58,7 +66,7 @@ async function run(
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
     if (step === options.replaceStateAt) m.w.assign(tf.mul(m.w, 2));
-    const [x, labels] = [batchAt(step), labelsAt(step)];
+    const [x, labels] = options.deviceBatches ? [onDevice(batchAt(step)), labelsAt(step)] : [batchAt(step), labelsAt(step)];
     const lr = options.lrAt?.(step) ?? 0.1;
     const body = stepOf(m, lr, options.extra);
     const [loss] = runner.run(`lr ${lr}`, [x, labels], (inputs) => {
@@ -88,6 +96,9 @@ const plain = await run('off', 6);
 const replayed = await run('on', 6);
 const after = memory();
 console.log(JSON.stringify({ case: 'replay', plain, replayed, before, after }));
+
+const fromDevice = { replayed: await run('on', 6, { deviceBatches: true }), plain: await run('off', 6, { deviceBatches: true }) };
+console.log(JSON.stringify({ case: 'device batches', ...fromDevice }));
 
 const afterReplacement = await run('on', 8, { replaceStateAt: 4 });
 const plainReplacement = await run('off', 8, { replaceStateAt: 4 });

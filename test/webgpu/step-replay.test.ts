@@ -40,6 +40,13 @@ describe('step replay on a software WebGPU adapter', () => {
     assert.match(child.stderr, /rewind: training steps are replayed from a recording on webgpu \(\d+ dispatches and \d+ buffer copies in one submit per step\)/);
   });
 
+  test('a batch already on the device is copied in as the step input, with the same results', () => {
+    const { plain, replayed } = cases['device batches'] as { plain: Run; replayed: Run };
+    assert.deepEqual(replayed.losses, plain.losses);
+    assert.deepEqual(replayed.weights, plain.weights);
+    assert.equal(replayed.bodyCalls, 2);
+  });
+
   test('a disposed runner leaves no tensor and no GPU buffer behind', () => {
     const { before: start, after } = cases.replay as { before: object; after: object };
     assert.deepEqual(after, start);

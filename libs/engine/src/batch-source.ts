@@ -3,6 +3,10 @@
  * augments) on the host and uploads each batch; the device source uploads the training split once
  * and gathers every batch on the device, which saves a GPU an upload per step. Both give the same
  * values for the same indices, so which one runs never changes a result.
+ *
+ * A source splits a batch in two: the step's inputs, which vary (the host batch, or the indices),
+ * and the ops that make the batch from them, which run inside the step, so a recorded step
+ * (step-replay.ts) replays the device gather too.
  */
 import { type AugmentationRecipe, type Dataset, exampleSize } from '@rewind/data';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,8 +21,12 @@ export interface TensorBatch {
 }
 
 export interface BatchSource {
-  /** The batch taken at `step`; the caller owns (and usually tidies) the tensors. */
-  batchAt(step: number): TensorBatch;
+  /** What the step at `step` takes in; the caller owns (and disposes) the tensors. */
+  inputsAt(step: number): tf.Tensor[];
+  /** The batch from `inputsAt`'s tensors, as device ops (run inside the step; tidy the results). */
+  batchOf(inputs: readonly tf.Tensor[]): TensorBatch;
+  /** Tensors every batch is drawn from, alive until `dispose`: read-only state of each step. */
+  readonly resident: readonly tf.Tensor[];
   dispose(): void;
 }
 
@@ -42,13 +50,15 @@ export function hostBatches(dataset: Dataset, order: DataOrder, augmentation: Au
   const [h, w, c] = dataset.inputShape;
   const length = exampleSize(dataset);
   return {
-    batchAt(step) {
+    inputsAt(step) {
       const gathered = gatherBatch(dataset.train, order.indicesAt(step), length);
       // Only training batches are augmented; evaluation reads the splits as they are.
       const batch = augmentation ? augmentBatch(gathered, dataset.inputShape, augmentation, seed, step) : gathered;
       const count = batch.labels.length;
-      return { x: tf.tensor4d(batch.images, [count, h, w, c]), labels: tf.tensor1d(batch.labels, 'int32') };
+      return [tf.tensor4d(batch.images, [count, h, w, c]), tf.tensor1d(batch.labels, 'int32')];
     },
+    batchOf: ([x, labels]) => ({ x: x as tf.Tensor4D, labels: labels as tf.Tensor1D }),
+    resident: [],
     dispose() {},
   };
 }
@@ -60,12 +70,9 @@ export function deviceBatches(dataset: Dataset, order: DataOrder): BatchSource {
   const images = tf.tensor4d(train.images.subarray(0, train.count * h * w * c), [train.count, h, w, c]);
   const labels = tf.tensor1d(Int32Array.from(train.labels.subarray(0, train.count)), 'int32');
   return {
-    batchAt(step) {
-      return tf.tidy(() => {
-        const indices = tf.tensor1d(Int32Array.from(order.indicesAt(step)), 'int32');
-        return { x: tf.gather(images, indices) as tf.Tensor4D, labels: tf.gather(labels, indices) as tf.Tensor1D };
-      });
-    },
+    inputsAt: (step) => [tf.tensor1d(Int32Array.from(order.indicesAt(step)), 'int32')],
+    batchOf: ([indices]) => ({ x: tf.gather(images, indices!) as tf.Tensor4D, labels: tf.gather(labels, indices!) as tf.Tensor1D }),
+    resident: [images, labels],
     dispose() {
       tf.dispose([images, labels]);
     },

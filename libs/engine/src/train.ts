@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainRequest } from './api.ts';
 import { augmentationFor } from './augment.ts';
 import { throwIfBackendFailed } from './backends/device-errors.ts';
-import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice, type TensorBatch } from './batch-source.ts';
+import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice } from './batch-source.ts';
 import { DataOrder } from './batches.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from './duration.ts';
@@ -46,11 +46,13 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
 
   const keepOnDevice = keepsDataOnDevice(backend.name, augmentation !== undefined);
   const state = DeviceState.upload(req.start, req.mask);
-  const steps = new StepRunner(() => state.tensors());
   let batches: BatchSource | undefined;
   const losses = new DeviceLossSum();
+  let steps: StepRunner | undefined;
   try {
-    batches = keepOnDevice ? deviceBatches(dataset, order) : hostBatches(dataset, order, augmentation, training.dataOrderSeed);
+    const source = keepOnDevice ? deviceBatches(dataset, order) : hostBatches(dataset, order, augmentation, training.dataOrderSeed);
+    batches = source;
+    steps = new StepRunner(() => [...state.tensors(), ...source.resident]);
     const evals: EvalResult[] = [];
     const evaluateAt = async (step: number) => {
       const result = await evaluateOnDevice(model, state.params, state.buffers, dataset.test, dataset.inputShape);
@@ -74,7 +76,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
-      losses.add(trainStep(model, state, steps, dataset.numClasses, batches.batchAt(step), {
+      losses.add(trainStep(model, state, steps, dataset.numClasses, source, step, {
         lr: lrAt(schedule, step),
         momentum: training.momentum,
         weightDecay: training.weightDecay,
@@ -96,7 +98,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
     const final = await readState(state, req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
-    steps.dispose();
+    steps?.dispose();
     losses.dispose();
     batches?.dispose();
     state.dispose();
@@ -143,25 +145,32 @@ class DeviceLossSum {
 }
 
 /**
- * One masked SGD step on `batch` (disposed here); returns the batch's mean loss, still on the
- * device. Through `steps`, a GPU replays it from a recording once it has seen its kind twice.
+ * One masked SGD step on the batch at `step`; returns its mean loss, still on the device. Through
+ * `steps`, a GPU replays it from a recording, batch gather included, once it has seen its kind twice.
  */
 function trainStep(
   model: ModelDefinition,
   state: DeviceState,
   steps: StepRunner,
   numClasses: number,
-  batch: TensorBatch,
+  batches: BatchSource,
+  step: number,
   hyper: SgdStep,
 ): tf.Scalar {
-  // The kind: what the recorded GPU work depends on besides the batch and the state's values.
-  const kind = `${hyper.lr} ${hyper.momentum} ${hyper.weightDecay} ${batch.x.shape}`;
+  const inputs = batches.inputsAt(step);
+  // The kind: what the recorded GPU work depends on besides the inputs' values and the state's.
+  const kind = `${hyper.lr} ${hyper.momentum} ${hyper.weightDecay} ${inputs.map((t) => t.shape).join(' ')}`;
   try {
-    const [loss] = steps.run(kind, [batch.x, batch.labels], ([x, labels]) => [lossAndUpdate(model, state, numClasses, x as tf.Tensor4D, labels as tf.Tensor1D, hyper)]);
+    const [loss] = steps.run(kind, inputs, (stepInputs) => [
+      tf.tidy(() => {
+        const { x, labels } = batches.batchOf(stepInputs);
+        return lossAndUpdate(model, state, numClasses, x, labels, hyper);
+      }),
+    ]);
     state.markStepped();
     return loss as tf.Scalar;
   } finally {
-    tf.dispose([batch.x, batch.labels]);
+    tf.dispose(inputs);
   }
 }
 

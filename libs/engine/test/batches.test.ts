@@ -53,12 +53,12 @@ test('batches gathered on the device equal the host batches', async () => {
   const device = deviceBatches(dataset, order);
   try {
     for (const step of [0, 7, 16, 33]) {
-      const a = host.batchAt(step);
-      const b = device.batchAt(step);
+      const [hostInputs, deviceInputs] = [host.inputsAt(step), device.inputsAt(step)];
+      const [a, b] = [host.batchOf(hostInputs), device.batchOf(deviceInputs)];
       assert.deepEqual(b.x.shape, a.x.shape);
       assert.deepEqual(await b.x.data(), await a.x.data());
       assert.deepEqual(await b.labels.data(), await a.labels.data());
-      tf.dispose([a.x, a.labels, b.x, b.labels]);
+      tf.dispose([...hostInputs, ...deviceInputs, a.x, a.labels, b.x, b.labels]);
     }
   } finally {
     host.dispose();
