@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../libs/engine/src/backends/index.ts';
 import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
 import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
-import { StepRunner, stepReplaySetting } from '../libs/engine/src/step-replay.ts';
+import { type Recording, StepRunner, stepReplaySetting } from '../libs/engine/src/step-replay.ts';
 
 export const SGD = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
 
@@ -44,6 +44,8 @@ export interface MaskedSgd {
   step(x: tf.Tensor4D, y: tf.Tensor2D): tf.Scalar;
   /** Whether steps are replayed from a recording (StepRunner) rather than run through tfjs each time. */
   readonly replays: boolean;
+  /** The recording steps are replayed from, once there is one. */
+  readonly recording: Recording | undefined;
   dispose(): void;
 }
 
@@ -89,6 +91,9 @@ export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: n
     params,
     buffers,
     replays: runner.replays,
+    get recording() {
+      return runner.recording;
+    },
     step(x, y) {
       return runner.run(`${x.shape}`, [x, y], body)[0] as tf.Scalar;
     },

@@ -1,11 +1,14 @@
 /**
- * Where a training step's time goes on the GPU, kernel by kernel: for each workload a few warm-up
- * steps run, then the step time is measured (as bench/gpu.ts does), then one step's kernel launches
- * are recorded with their inputs and attributes, identical launches (kernel, input shapes and dtypes,
- * attributes) are grouped, and each group is timed by replaying that kernel alone: `--reps` or more
- * launches back to back, then one readback, wall-clock ms per launch (the readback's own cost
- * subtracted). A tiny Add is timed the same way: the per-dispatch floor. Works on any backend (on the
- * CPU ones a kernel runs synchronously, so the replay times its compute).
+ * Where a training step's time goes, kernel by kernel: for each workload a few warm-up steps run,
+ * then the step time is measured (as bench/gpu.ts does) with steps through tfjs and, where the
+ * backend records steps, replayed. Then one step's kernel launches are recorded with their inputs
+ * and attributes, identical launches (kernel, input shapes and dtypes, attributes) are grouped, and
+ * each group is timed by re-launching that kernel alone through tfjs: `--reps` or more launches back
+ * to back, then one readback, wall-clock ms per launch (the readback's own cost subtracted). A tiny
+ * Add is timed the same way: the per-dispatch floor, mostly host work. Works on any backend (on the
+ * CPU ones a kernel runs synchronously, so this times its compute).
+ * On webgpu a second table gives the GPU's own time: each kind of dispatch in the replayed step's
+ * recording, repeated in one submit, so no per-launch host cost is in it.
  *
  *   tsx bench/gpu-profile.ts [--workloads lenet-60,conv2-60] [--warmup 3] [--steps 10] [--reps 20] [--top 12] [--kernels stock|rewind]
  *
@@ -39,6 +42,7 @@ const kernels = applyKernels(args.kernels);
 // Imported only now: the engine and its backends load with REWIND_WEBGPU_KERNELS already set.
 const { drain, maskedSgd, startBackend, syntheticBatch, timeSteps } = await import('./gpu-loop.ts');
 type Timing = Awaited<ReturnType<typeof timeSteps>>;
+type DispatchTime = import('../libs/engine/src/step-replay.ts').DispatchTime;
 
 /** One group of identical launches in the recorded step. */
 interface Group {
@@ -106,8 +110,12 @@ async function profile(w: Workload): Promise<void> {
     }
     const replaying = maskedSgd(w.model, w.inputShape, 10, 0, 'on');
     let replayed: Timing | undefined;
+    let gpuTimes: DispatchTime[] | undefined;
     try {
-      if (replaying.replays) replayed = await timeSteps(replaying, batch, Math.max(warmup, 2), steps);
+      if (replaying.replays) {
+        replayed = await timeSteps(replaying, batch, Math.max(warmup, 2), steps);
+        gpuTimes = await replaying.recording?.timeDispatches?.(reps);
+      }
     } finally {
       replaying.dispose();
     }
@@ -120,6 +128,7 @@ async function profile(w: Workload): Promise<void> {
       }
     }
     report(w, throughTfjs, replayed, groups);
+    if (gpuTimes) reportGpuTimes(replayed!, gpuTimes);
   } finally {
     for (const g of groups) tf.dispose(Object.values(g.inputs).filter((t): t is tf.Tensor => t != null));
     tf.dispose([batch.x, batch.y]);
@@ -248,4 +257,24 @@ function report(w: Workload, throughTfjs: Timing, replayed: Timing | undefined, 
   }
   const failures = groups.filter((g) => g.error);
   if (failures.length > 0) console.log(`replay failed for ${failures.length} groups: ${[...new Set(failures.map((g) => g.kernel))].join(', ')}`);
+}
+
+/** The replayed step's dispatches, each kind timed alone on the GPU: where the GPU's time goes. */
+function reportGpuTimes(replayed: Timing, times: readonly DispatchTime[]): void {
+  const total = (t: DispatchTime) => t.msPerLaunch * t.launches;
+  const sum = times.reduce((s, t) => s + total(t), 0);
+  const launches = times.reduce((s, t) => s + t.launches, 0);
+  console.log(
+    `GPU time of the replayed step's ${launches} dispatches (${times.length} kinds, each repeated in one submit): ${sum.toFixed(3)} ms/step, ` +
+      `against ${replayed.msPerStep.toFixed(3)} ms/step replayed`,
+  );
+  console.log(`${'kernel (tfjs shader key)'.padEnd(60)} ${'n'.padStart(3)} ${'ms/launch'.padStart(10)} ${'ms/step'.padStart(9)} ${'%'.padStart(5)}  workgroups`);
+  const sorted = [...times].sort((a, b) => total(b) - total(a));
+  for (const t of sorted.slice(0, top)) {
+    const kernel = t.kernel.length > 60 ? `${t.kernel.slice(0, 57)}...` : t.kernel;
+    const share = sum > 0 ? ((100 * total(t)) / sum).toFixed(1) : '-';
+    console.log(`${kernel.padEnd(60)} ${String(t.launches).padStart(3)} ${t.msPerLaunch.toFixed(4).padStart(10)} ${total(t).toFixed(3).padStart(9)} ${share.padStart(5)}  ${t.workgroups}`);
+  }
+  const rest = sorted.slice(top);
+  if (rest.length > 0) console.log(`(${rest.length} more kinds: ${rest.reduce((s, t) => s + total(t), 0).toFixed(3)} ms/step)`);
 }

@@ -97,6 +97,23 @@ const replayed = await run('on', 6);
 const after = memory();
 console.log(JSON.stringify({ case: 'replay', plain, replayed, before, after }));
 
+// The GPU time of each kind of dispatch in a recording (bench/gpu-profile.ts prints it).
+{
+  process.env.REWIND_STEP_REPLAY = 'on';
+  const m = makeModel();
+  const runner = new StepRunner(() => [m.w, m.momentum, m.mask]);
+  const body = stepOf(m, 0.1);
+  for (let step = 0; step < 3; step++) {
+    const [x, labels] = [batchAt(step), labelsAt(step)];
+    tf.dispose([...runner.run('lr 0.1', [x, labels], body), x, labels]);
+  }
+  const recording = runner.recording;
+  const times = await recording?.timeDispatches?.(2);
+  console.log(JSON.stringify({ case: 'dispatch times', summary: recording?.summary, times }));
+  runner.dispose();
+  m.dispose();
+}
+
 const fromDevice = { replayed: await run('on', 6, { deviceBatches: true }), plain: await run('off', 6, { deviceBatches: true }) };
 console.log(JSON.stringify({ case: 'device batches', ...fromDevice }));
 

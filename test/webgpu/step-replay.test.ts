@@ -47,6 +47,22 @@ describe('step replay on a software WebGPU adapter', () => {
     assert.equal(replayed.bodyCalls, 2);
   });
 
+  test("a recording times each kind of its dispatches on the GPU, covering all of the step's launches", () => {
+    const { summary, times } = cases['dispatch times'] as { summary: string; times: { kernel: string; launches: number; msPerLaunch: number }[] };
+    const dispatches = Number(/^(\d+) dispatches/.exec(summary)?.[1]);
+    assert.ok(dispatches > 0, summary);
+    assert.equal(
+      times.reduce((n, t) => n + t.launches, 0),
+      dispatches,
+    );
+    for (const t of times) assert.ok(Number.isFinite(t.msPerLaunch) && t.msPerLaunch >= 0, JSON.stringify(t));
+    // Kernels are named by tfjs's shader keys: Rewind's fused loss is one of them.
+    assert.ok(
+      times.some((t) => t.kernel.startsWith('rewindSoftmaxXent')),
+      times.map((t) => t.kernel).join(', '),
+    );
+  });
+
   test('a disposed runner leaves no tensor and no GPU buffer behind', () => {
     const { before: start, after } = cases.replay as { before: object; after: object };
     assert.deepEqual(after, start);

@@ -12,11 +12,26 @@ import * as tf from '@tensorflow/tfjs-core';
 /** A step's work: tensors in, tensors out; it may update the state in place (variables, buffers). */
 export type StepBody = (inputs: readonly tf.Tensor[]) => tf.Tensor[];
 
+/** The GPU time of one kind of dispatch in a recorded step (bench/gpu-profile.ts). */
+export interface DispatchTime {
+  /** The kernel's shader key (its program and variant). */
+  readonly kernel: string;
+  readonly workgroups: string;
+  /** How many times the step launches it. */
+  readonly launches: number;
+  readonly msPerLaunch: number;
+}
+
 export interface Recording {
   /** What one replay queues, for the log: "68 dispatches, 6 copies". */
   readonly summary: string;
   /** The step again on `inputs`; undefined when the recording no longer applies (the state was replaced). */
   replay(inputs: readonly tf.Tensor[]): tf.Tensor[] | undefined;
+  /**
+   * For profiling, where the backend can: each kind of recorded dispatch timed alone on the GPU,
+   * repeated at least `repeats` times. It overwrites what the step computed, state included.
+   */
+  timeDispatches?(repeats: number): Promise<DispatchTime[]>;
   dispose(): void;
 }
 
@@ -64,6 +79,12 @@ export class StepRunner {
     setting = stepReplaySetting(),
   ) {
     this.recorder = setting === 'on' ? recorders.get(tf.getBackend()) : undefined;
+  }
+
+  /** The recording steps are replayed from now, if any (for profiling). */
+  get recording(): Recording | undefined {
+    for (const { recording } of this.kinds.values()) if (recording) return recording;
+    return undefined;
   }
 
   /** Whether steps can be replayed on this backend at all. */

@@ -10,8 +10,9 @@
  * pointing at B, which the replay keeps writing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Recording } from '../../step-replay.ts';
+import type { DispatchTime, Recording } from '../../step-replay.ts';
 import { type Command, encodeCommands } from './commands.ts';
+import { timeDispatches } from './dispatch-timing.ts';
 import { bufferOf, flush, type WebgpuInternals } from './tfjs-internals.ts';
 
 export interface OwnedTensor {
@@ -71,6 +72,11 @@ export class WebgpuRecording implements Recording {
     const outputs = parts.outputs.map((o) => copyToNewTensor(b, encoder, o));
     b.queue.submit([encoder.finish()]);
     return outputs;
+  }
+
+  timeDispatches(repeats: number): Promise<DispatchTime[]> {
+    flush(this.b);
+    return timeDispatches(this.b, this.parts.commands, repeats);
   }
 
   dispose(): void {
