@@ -1,7 +1,8 @@
 /**
  * Records one webgpu training step while it runs through tfjs: the encoder tfjs uses is wrapped
  * (commands.ts), bind groups are watched for the buffers they bind, and buffers tfjs frees during
- * the step are held back from its pool when the commands use them, so no later op can reuse them.
+ * the step are held back from its pool when the commands use them, so no op outside the step can
+ * take them (within the step, one may serve a later kernel result, as in tfjs's pool).
  *
  * A recording is refused, and the step stays a plain tfjs step, when replaying it could differ:
  * the step reads data back (a host decision), tfjs used a texture or a profiler, the commands touch
