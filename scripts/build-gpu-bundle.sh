@@ -145,11 +145,13 @@ echo "run.sh: mode $MODE${QUICK:+ (quick)}; VK_DRIVER_FILES=$VK_DRIVER_FILES; li
 if [ -n "$QUICK" ]; then
   W=${WORKLOADS:-lenet-60,conv2-60}
   BENCH="--steps 2 --warmup 1"
+  REFERENCE=
   PROFILE="--steps 2 --warmup 1 --reps 3"
   CHECK="--steps 60 --min-accuracy 0.65"
 else
   W=${WORKLOADS:-lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128}
   BENCH="--steps 50 --warmup 5"
+  REFERENCE="--steps 15 --warmup 3"
   PROFILE="--steps 10 --warmup 3 --reps 20"
   CHECK="--steps 500 --min-accuracy 0.75"
 fi
@@ -186,7 +188,13 @@ bench() {
 check() { part train-check env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-train-check.mjs" $CHECK --data "$HERE/fashion-mnist"; }
 # shellcheck disable=SC2086
 profile() { part profile env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-profile.mjs" $PROFILE --workloads "$W" --kernels rewind; }
-compare() { bench stock --skip-torch --replay off; bench rewind --skip-torch --replay off; bench rewind --replay on; }
+# Steps through tfjs are the slow reference (ResNet-20 took about 1 s a step on the H100): fewer of them.
+# shellcheck disable=SC2086
+compare() {
+  bench stock --skip-torch --replay off $REFERENCE
+  bench rewind --skip-torch --replay off $REFERENCE
+  bench rewind --replay on
+}
 case $MODE in
   bench) bench rewind --replay on; check ;;
   profile) profile ;;
