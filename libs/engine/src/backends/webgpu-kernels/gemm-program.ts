@@ -111,15 +111,22 @@ export class GemmProgram implements WebGPUProgram {
     const bm = tileRows(this.block);
     const bn = tileCols(this.block);
     // Row strides of the staged slices, padded by 4 to spread the transposing stores over the banks.
+    // The slices are held as vec4s (strides and each thread's offsets are multiples of 4), so a
+    // thread reads its 4 to 8 values of A and of B with one or two 16-byte loads each, not one load
+    // per value: the inner loop is then bound by its multiply-adds, not by workgroup-memory reads.
     const strideA = bm + 4;
     const strideB = bn + 4;
     const vecsPerRow = cols / 4;
+    const vecsPerCol = rows / 4;
     const fmas = Array.from({ length: rows }, (_, i) =>
-      Array.from({ length: vecsPerRow }, (_, j) => `acc[${i * vecsPerRow + j}] = fma(vec4<f32>(a[${i}]), b[${j}], acc[${i * vecsPerRow + j}]);`).join(' '),
+      Array.from(
+        { length: vecsPerRow },
+        (_, j) => `acc[${i * vecsPerRow + j}] = fma(vec4<f32>(a[${Math.floor(i / 4)}][${i % 4}]), b[${j}], acc[${i * vecsPerRow + j}]);`,
+      ).join(' '),
     ).join('\n            ');
     return `
-      var<workgroup> tileA: array<f32, ${DEPTH * strideA}>;
-      var<workgroup> tileB: array<f32, ${DEPTH * strideB}>;
+      var<workgroup> tileA: array<vec4<f32>, ${(DEPTH * strideA) / 4}>;
+      var<workgroup> tileB: array<vec4<f32>, ${(DEPTH * strideB) / 4}>;
       ${this.operands.loadA}
       ${this.operands.loadB}
 
@@ -135,7 +142,7 @@ export class GemmProgram implements WebGPUProgram {
         let kStart = split * uniforms.splitDepth;
         let kEnd = min(uniforms.gemmK, kStart + uniforms.splitDepth);
         var acc: array<vec4<f32>, ${rows * vecsPerRow}>;
-        var a: array<f32, ${rows}>;
+        var a: array<vec4<f32>, ${vecsPerCol}>;
         var b: array<vec4<f32>, ${vecsPerRow}>;
         // The trip count comes from uniforms alone, so the barriers stay in uniform control flow.
         let slices = uniforms.splitDepth / ${DEPTH};
@@ -145,22 +152,22 @@ export class GemmProgram implements WebGPUProgram {
             ${stage(this.operands.aContiguous === 'k', bm)}
             var v = 0.0;
             if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = loadA(batch, row0 + r, k0 + kk); }
-            tileA[kk * ${strideA} + r] = v;
+            let at = kk * ${strideA} + r;
+            tileA[at / 4][at % 4] = v;
           }
           for (var p = 0; p < ${(bn * DEPTH) / THREADS}; p++) {
             ${stage(this.operands.bContiguous === 'k', bn)}
             var v = 0.0;
             if (col0 + r < uniforms.gemmN && k0 + kk < kEnd) { v = loadB(batch, k0 + kk, col0 + r); }
-            tileB[kk * ${strideB} + r] = v;
+            let bt = kk * ${strideB} + r;
+            tileB[bt / 4][bt % 4] = v;
           }
           workgroupBarrier();
           for (var kk = 0; kk < ${DEPTH}; kk++) {
-            let ai = kk * ${strideA} + ty * ${rows};
-            for (var i = 0; i < ${rows}; i++) { a[i] = tileA[ai + i]; }
-            let bi = kk * ${strideB} + tx * ${cols};
-            for (var j = 0; j < ${vecsPerRow}; j++) {
-              b[j] = vec4<f32>(tileB[bi + 4 * j], tileB[bi + 4 * j + 1], tileB[bi + 4 * j + 2], tileB[bi + 4 * j + 3]);
-            }
+            let ai = (kk * ${strideA} + ty * ${rows}) / 4;
+            for (var i = 0; i < ${vecsPerCol}; i++) { a[i] = tileA[ai + i]; }
+            let bi = (kk * ${strideB} + tx * ${cols}) / 4;
+            for (var j = 0; j < ${vecsPerRow}; j++) { b[j] = tileB[bi + j]; }
             ${fmas}
           }
           workgroupBarrier();
