@@ -12,20 +12,24 @@ type Args = { inputs: Record<string, TensorInfo>; backend: WebGPUBackend; attrs:
 
 /**
  * WGSL shared by the products that read x through the filter's window: an output position's flat
- * index as (n, oh, ow), a filter tap's as (kh, kw, c), and the x value under that tap, 0 in the padding.
+ * index as (n, oh, ow), its window's origin in x (n·inH, top row, left column), a filter tap's flat
+ * index as (kh, kw, c), and the x value under that tap, 0 in the padding.
  */
 const X_WINDOW = `
   fn outputPosition(i: i32) -> vec3<i32> {
     return vec3<i32>(i / (uniforms.outW * uniforms.outH), (i / uniforms.outW) % uniforms.outH, i % uniforms.outW);
   }
+  fn windowOrigin(position: vec3<i32>) -> vec3<i32> {
+    return vec3<i32>(position.x * uniforms.inH, position.y * uniforms.strideH - uniforms.padTop, position.z * uniforms.strideW - uniforms.padLeft);
+  }
   fn filterTap(i: i32) -> vec3<i32> {
     return vec3<i32>(i / (uniforms.inC * uniforms.filterW), (i / uniforms.inC) % uniforms.filterW, i % uniforms.inC);
   }
-  fn windowX(position: vec3<i32>, tap: vec3<i32>) -> f32 {
-    let ih = position.y * uniforms.strideH - uniforms.padTop + tap.x;
-    let iw = position.z * uniforms.strideW - uniforms.padLeft + tap.y;
+  fn windowX(origin: vec3<i32>, tap: vec3<i32>) -> f32 {
+    let ih = origin.y + tap.x;
+    let iw = origin.z + tap.y;
     if (ih < 0 || ih >= uniforms.inH || iw < 0 || iw >= uniforms.inW) { return 0.0; }
-    return x[((position.x * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + tap.z];
+    return x[((origin.x + ih) * uniforms.inW + iw) * uniforms.inC + tap.z];
   }`;
 
 /** y = x ⊛ W: rows are output positions (n, oh, ow), the inner index is (kh, kw, c), columns are output channels. */
@@ -34,7 +38,12 @@ const FORWARD: GemmOperands = {
   variableNames: ['x', 'W'],
   uniforms: CONV_UNIFORMS,
   loadA: `${X_WINDOW}
-  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return windowX(outputPosition(row), filterTap(k)); }`,
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
+  aRow: {
+    type: 'vec3<i32>',
+    code: `fn aRowOf(batch: i32, row: i32) -> vec3<i32> { return windowOrigin(outputPosition(row)); }
+  fn loadAAt(at: vec3<i32>, k: i32) -> f32 { return windowX(at, filterTap(k)); }`,
+  },
   loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return W[k * uniforms.outC + col]; }`,
   aContiguous: 'k',
   bContiguous: 'col',
@@ -48,21 +57,28 @@ const BACKPROP_INPUT: GemmOperands = {
   key: 'conv2dBackpropInput',
   variableNames: ['dy', 'W'],
   uniforms: CONV_UNIFORMS,
-  loadA: `fn loadA(batch: i32, row: i32, k: i32) -> f32 {
+  loadA: `fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
+  // A row's data: (n, ih + padTop, iw + padLeft).
+  aRow: {
+    type: 'vec3<i32>',
+    code: `fn aRowOf(batch: i32, row: i32) -> vec3<i32> {
     let iw = row % uniforms.inW;
     let ih = (row / uniforms.inW) % uniforms.inH;
-    let n = row / (uniforms.inW * uniforms.inH);
+    return vec3<i32>(row / (uniforms.inW * uniforms.inH), ih + uniforms.padTop, iw + uniforms.padLeft);
+  }
+  fn loadAAt(at: vec3<i32>, k: i32) -> f32 {
     let co = k % uniforms.outC;
     let kw = (k / uniforms.outC) % uniforms.filterW;
     let kh = k / (uniforms.outC * uniforms.filterW);
-    let th = ih + uniforms.padTop - kh;
-    let tw = iw + uniforms.padLeft - kw;
+    let th = at.y - kh;
+    let tw = at.z - kw;
     if (th < 0 || tw < 0 || th % uniforms.strideH != 0 || tw % uniforms.strideW != 0) { return 0.0; }
     let oh = th / uniforms.strideH;
     let ow = tw / uniforms.strideW;
     if (oh >= uniforms.outH || ow >= uniforms.outW) { return 0.0; }
-    return dy[((n * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + co];
+    return dy[((at.x * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + co];
   }`,
+  },
   loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 {
     let co = k % uniforms.outC;
     let tap = k / uniforms.outC;
@@ -78,7 +94,12 @@ const BACKPROP_FILTER: GemmOperands = {
   variableNames: ['x', 'dy'],
   uniforms: CONV_UNIFORMS,
   loadA: `${X_WINDOW}
-  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return windowX(outputPosition(k), filterTap(row)); }`,
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAWith(aInnerOf(batch, k), row); }`,
+  aInner: {
+    type: 'vec3<i32>',
+    code: `fn aInnerOf(batch: i32, k: i32) -> vec3<i32> { return windowOrigin(outputPosition(k)); }
+  fn loadAWith(at: vec3<i32>, row: i32) -> f32 { return windowX(at, filterTap(row)); }`,
+  },
   loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return dy[k * uniforms.outC + col]; }`,
   aContiguous: 'row',
   bContiguous: 'col',

@@ -42,6 +42,21 @@ export interface GemmOperands {
   readonly uniforms: readonly string[];
   /** WGSL `fn loadA(batch: i32, row: i32, k: i32) -> f32`; called only for row < M and k < K. */
   readonly loadA: string;
+  /**
+   * For A read along k: what a row needs (a conv's window origin), worked out once per row a thread
+   * stages rather than once per value, since integer division costs far more than the multiply-adds.
+   * WGSL defining `fn aRowOf(batch: i32, row: i32) -> <type>` and `fn loadAAt(at: <type>, k: i32) -> f32`,
+   * with loadA(batch, row, k) = loadAAt(aRowOf(batch, row), k).
+   */
+  readonly aRow?: { readonly type: string; readonly code: string };
+  /**
+   * For A read along rows: what an inner index needs (a conv's window origin for a filter
+   * gradient, whose inner index is the output position), worked out by 16 threads once per slice
+   * into workgroup memory rather than by every thread for every value. WGSL defining
+   * `fn aInnerOf(batch: i32, k: i32) -> <type>` and `fn loadAWith(at: <type>, row: i32) -> f32`,
+   * with loadA(batch, row, k) = loadAWith(aInnerOf(batch, k), row).
+   */
+  readonly aInner?: { readonly type: string; readonly code: string };
   /** WGSL `fn loadB(batch: i32, k: i32, col: i32) -> f32`; called only for k < K and col < N. */
   readonly loadB: string;
   /** Which index of A is contiguous in memory, so that neighbouring threads load neighbouring words. */
@@ -118,6 +133,10 @@ export class GemmProgram implements WebGPUProgram {
     const strideB = bn + 4;
     const vecsPerRow = cols / 4;
     const vecsPerCol = rows / 4;
+    const aPasses = (bm * DEPTH) / THREADS;
+    // Staged along k, a thread stages the same rows of A in every slice: their row data is cached.
+    const rowsCached = this.operands.aRow !== undefined && this.operands.aContiguous === 'k';
+    const innerCached = this.operands.aInner !== undefined && this.operands.aContiguous === 'row';
     const fmas = Array.from({ length: rows }, (_, i) =>
       Array.from(
         { length: vecsPerRow },
@@ -128,6 +147,9 @@ export class GemmProgram implements WebGPUProgram {
       var<workgroup> tileA: array<vec4<f32>, ${(DEPTH * strideA) / 4}>;
       var<workgroup> tileB: array<vec4<f32>, ${(DEPTH * strideB) / 4}>;
       ${this.operands.loadA}
+      ${this.operands.aRow?.code ?? ''}
+      ${this.operands.aInner?.code ?? ''}
+      ${innerCached ? `var<workgroup> aInners: array<${this.operands.aInner!.type}, ${DEPTH}>;` : ''}
       ${this.operands.loadB}
 
       fn main(index: i32) {
@@ -144,14 +166,21 @@ export class GemmProgram implements WebGPUProgram {
         var acc: array<vec4<f32>, ${rows * vecsPerRow}>;
         var a: array<vec4<f32>, ${vecsPerCol}>;
         var b: array<vec4<f32>, ${vecsPerRow}>;
+        ${rowsCached ? this.cacheRows(aPasses) : ''}
         // The trip count comes from uniforms alone, so the barriers stay in uniform control flow.
         let slices = uniforms.splitDepth / ${DEPTH};
         for (var s = 0; s < slices; s++) {
           let k0 = kStart + s * ${DEPTH};
-          for (var p = 0; p < ${(bm * DEPTH) / THREADS}; p++) {
+          ${
+            innerCached
+              ? `if (t < ${DEPTH}) { aInners[t] = aInnerOf(batch, min(k0 + t, uniforms.gemmK - 1)); }
+          workgroupBarrier();`
+              : ''
+          }
+          for (var p = 0; p < ${aPasses}; p++) {
             ${stage(this.operands.aContiguous === 'k', bm)}
             var v = 0.0;
-            if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = loadA(batch, row0 + r, k0 + kk); }
+            if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = ${rowsCached ? 'loadAAt(aRows[p], k0 + kk)' : innerCached ? 'loadAWith(aInners[kk], row0 + r)' : 'loadA(batch, row0 + r, k0 + kk)'}; }
             let at = kk * ${strideA} + r;
             tileA[at / 4][at % 4] = v;
           }
@@ -184,6 +213,14 @@ export class GemmProgram implements WebGPUProgram {
         }
       }
     `;
+  }
+
+  /** WGSL filling `aRows[p]` with aRowOf of the row thread t stages on pass p (as `stage` lays them out along k). */
+  private cacheRows(passes: number): string {
+    return `var aRows: array<${this.operands.aRow!.type}, ${passes}>;
+        for (var p = 0; p < ${passes}; p++) {
+          aRows[p] = aRowOf(batch, min(row0 + t / ${DEPTH} + p * ${THREADS / DEPTH}, uniforms.gemmM - 1));
+        }`;
   }
 }
 
