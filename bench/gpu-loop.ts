@@ -8,6 +8,7 @@
 import type { ModelName } from '@rewind/core';
 import { getModel, type InputShape, type ModelDefinition } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfBackendFailed } from '../libs/engine/src/backends/device-errors.ts';
 import { initBackend } from '../libs/engine/src/backends/index.ts';
 import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
 import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
@@ -161,5 +162,7 @@ export async function timeSteps(trainer: MaskedSgd, batch: DeviceBatch, warmup: 
   const [lastLoss] = loss ? await loss.data() : [Number.NaN];
   const msPerStep = (performance.now() - start) / steps;
   loss?.dispose();
+  // A kernel the device rejected (a shader that failed to compile) leaves no NaN to see: ask.
+  throwIfBackendFailed();
   return { msPerStep, enqueueMsPerStep, lastLoss: lastLoss! };
 }
