@@ -128,4 +128,4 @@ CASES.forEach((c, i) => {
 });
 // Which of Rewind's shaders ran, so the test can tell them from tfjs's own kernels.
 const compiled = Object.keys((tf.backend() as unknown as { pipelineCache: object }).pipelineCache);
-console.log(JSON.stringify({ rewindShaders: [...new Set(compiled.filter((k) => k.startsWith('rewind')).map((k) => k.split('_')[0]))].sort() }));
+console.log(JSON.stringify({ rewindShaders: [...new Set(compiled.filter((k) => k.startsWith('rewind')).map((k) => k.split('_')[0]!.split('@')[0]))].sort() }));

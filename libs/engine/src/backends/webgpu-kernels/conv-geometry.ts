@@ -4,24 +4,14 @@ import { backend_util } from '@tensorflow/tfjs-core';
 /** NHWC input, HWIO filter, no dilation: the only layout the custom conv kernels handle. */
 export interface ConvGeometry {
   readonly info: backend_util.Conv2DInfo;
-  /** Uniform names, as declared by `CONV_UNIFORMS`, in the same order as `values`. */
-  readonly values: readonly number[];
+  /**
+   * The geometry as WGSL constants (convInH, convStrideW…). Baked into the shader rather than passed
+   * as uniforms, so the index arithmetic divides by constants, which compiles to multiplies and shifts.
+   */
+  readonly constants: string;
+  /** Names the geometry in shader cache keys: one shader per geometry. */
+  readonly key: string;
 }
-
-export const CONV_UNIFORMS = [
-  'inH : i32,',
-  'inW : i32,',
-  'inC : i32,',
-  'outH : i32,',
-  'outW : i32,',
-  'outC : i32,',
-  'filterH : i32,',
-  'filterW : i32,',
-  'strideH : i32,',
-  'strideW : i32,',
-  'padTop : i32,',
-  'padLeft : i32,',
-] as const;
 
 export interface ConvAttrs {
   readonly strides: [number, number] | number;
@@ -45,19 +35,22 @@ export function convGeometry(xShape: readonly number[], filterShape: readonly nu
     false,
     'channelsLast',
   );
-  const values = [
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  ];
-  return { info, values };
+  const named: Record<string, number> = {
+    convInH: info.inHeight,
+    convInW: info.inWidth,
+    convInC: info.inChannels,
+    convOutH: info.outHeight,
+    convOutW: info.outWidth,
+    convOutC: info.outChannels,
+    convFilterH: info.filterHeight,
+    convFilterW: info.filterWidth,
+    convStrideH: info.strideHeight,
+    convStrideW: info.strideWidth,
+    convPadTop: info.padInfo.top,
+    convPadLeft: info.padInfo.left,
+  };
+  const constants = Object.entries(named)
+    .map(([name, value]) => `const ${name}: i32 = ${value};`)
+    .join('\n  ');
+  return { info, constants, key: Object.values(named).join('.') };
 }

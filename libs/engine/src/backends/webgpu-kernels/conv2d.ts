@@ -4,7 +4,7 @@
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { CONV_UNIFORMS, type ConvAttrs, convGeometry } from './conv-geometry.ts';
+import { type ConvAttrs, type ConvGeometry, convGeometry } from './conv-geometry.ts';
 import type { GemmOperands } from './gemm-program.ts';
 import { gemmFits, runGemm } from './run-gemm.ts';
 
@@ -17,93 +17,99 @@ type Args = { inputs: Record<string, TensorInfo>; backend: WebGPUBackend; attrs:
  */
 const X_WINDOW = `
   fn outputPosition(i: i32) -> vec3<i32> {
-    return vec3<i32>(i / (uniforms.outW * uniforms.outH), (i / uniforms.outW) % uniforms.outH, i % uniforms.outW);
+    return vec3<i32>(i / (convOutW * convOutH), (i / convOutW) % convOutH, i % convOutW);
   }
   fn windowOrigin(position: vec3<i32>) -> vec3<i32> {
-    return vec3<i32>(position.x * uniforms.inH, position.y * uniforms.strideH - uniforms.padTop, position.z * uniforms.strideW - uniforms.padLeft);
+    return vec3<i32>(position.x * convInH, position.y * convStrideH - convPadTop, position.z * convStrideW - convPadLeft);
   }
   fn filterTap(i: i32) -> vec3<i32> {
-    return vec3<i32>(i / (uniforms.inC * uniforms.filterW), (i / uniforms.inC) % uniforms.filterW, i % uniforms.inC);
+    return vec3<i32>(i / (convInC * convFilterW), (i / convInC) % convFilterW, i % convInC);
   }
   fn windowX(origin: vec3<i32>, tap: vec3<i32>) -> f32 {
     let ih = origin.y + tap.x;
     let iw = origin.z + tap.y;
-    if (ih < 0 || ih >= uniforms.inH || iw < 0 || iw >= uniforms.inW) { return 0.0; }
-    return x[((origin.x + ih) * uniforms.inW + iw) * uniforms.inC + tap.z];
+    if (ih < 0 || ih >= convInH || iw < 0 || iw >= convInW) { return 0.0; }
+    return x[((origin.x + ih) * convInW + iw) * convInC + tap.z];
   }`;
 
 /** y = x ⊛ W: rows are output positions (n, oh, ow), the inner index is (kh, kw, c), columns are output channels. */
-const FORWARD: GemmOperands = {
+const forward = (g: ConvGeometry): GemmOperands => ({
   key: 'conv2d',
+  baked: g.key,
   variableNames: ['x', 'W'],
-  uniforms: CONV_UNIFORMS,
-  loadA: `${X_WINDOW}
+  uniforms: [],
+  loadA: `${g.constants}
+  ${X_WINDOW}
   fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
   aRow: {
     type: 'vec3<i32>',
     code: `fn aRowOf(batch: i32, row: i32) -> vec3<i32> { return windowOrigin(outputPosition(row)); }
   fn loadAAt(at: vec3<i32>, k: i32) -> f32 { return windowX(at, filterTap(k)); }`,
   },
-  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return W[k * uniforms.outC + col]; }`,
+  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return W[k * convOutC + col]; }`,
   aContiguous: 'k',
   bContiguous: 'col',
-};
+});
 
 /**
  * dx = dy ⊛ Wᵀ: rows are input positions (n, ih, iw), the inner index is (kh, kw, co), columns are
  * input channels. Position ih receives from output row oh where oh·stride − pad + kh = ih.
  */
-const BACKPROP_INPUT: GemmOperands = {
+const backpropInput = (g: ConvGeometry): GemmOperands => ({
   key: 'conv2dBackpropInput',
+  baked: g.key,
   variableNames: ['dy', 'W'],
-  uniforms: CONV_UNIFORMS,
-  loadA: `fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
+  uniforms: [],
+  loadA: `${g.constants}
+  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
   // A row's data: (n, ih + padTop, iw + padLeft).
   aRow: {
     type: 'vec3<i32>',
     code: `fn aRowOf(batch: i32, row: i32) -> vec3<i32> {
-    let iw = row % uniforms.inW;
-    let ih = (row / uniforms.inW) % uniforms.inH;
-    return vec3<i32>(row / (uniforms.inW * uniforms.inH), ih + uniforms.padTop, iw + uniforms.padLeft);
+    let iw = row % convInW;
+    let ih = (row / convInW) % convInH;
+    return vec3<i32>(row / (convInW * convInH), ih + convPadTop, iw + convPadLeft);
   }
   fn loadAAt(at: vec3<i32>, k: i32) -> f32 {
-    let co = k % uniforms.outC;
-    let kw = (k / uniforms.outC) % uniforms.filterW;
-    let kh = k / (uniforms.outC * uniforms.filterW);
+    let co = k % convOutC;
+    let kw = (k / convOutC) % convFilterW;
+    let kh = k / (convOutC * convFilterW);
     let th = at.y - kh;
     let tw = at.z - kw;
-    if (th < 0 || tw < 0 || th % uniforms.strideH != 0 || tw % uniforms.strideW != 0) { return 0.0; }
-    let oh = th / uniforms.strideH;
-    let ow = tw / uniforms.strideW;
-    if (oh >= uniforms.outH || ow >= uniforms.outW) { return 0.0; }
-    return dy[((at.x * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + co];
+    if (th < 0 || tw < 0 || th % convStrideH != 0 || tw % convStrideW != 0) { return 0.0; }
+    let oh = th / convStrideH;
+    let ow = tw / convStrideW;
+    if (oh >= convOutH || ow >= convOutW) { return 0.0; }
+    return dy[((at.x * convOutH + oh) * convOutW + ow) * convOutC + co];
   }`,
   },
   loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 {
-    let co = k % uniforms.outC;
-    let tap = k / uniforms.outC;
-    return W[(tap * uniforms.inC + col) * uniforms.outC + co];
+    let co = k % convOutC;
+    let tap = k / convOutC;
+    return W[(tap * convInC + col) * convOutC + co];
   }`,
   aContiguous: 'k',
   bContiguous: 'k',
-};
+});
 
 /** dW = Σ over (n, oh, ow) of x-window ⊗ dy: rows are (kh, kw, c), the inner index is (n, oh, ow), columns are output channels. */
-const BACKPROP_FILTER: GemmOperands = {
+const backpropFilter = (g: ConvGeometry): GemmOperands => ({
   key: 'conv2dBackpropFilter',
+  baked: g.key,
   variableNames: ['x', 'dy'],
-  uniforms: CONV_UNIFORMS,
-  loadA: `${X_WINDOW}
+  uniforms: [],
+  loadA: `${g.constants}
+  ${X_WINDOW}
   fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAWith(aInnerOf(batch, k), row); }`,
   aInner: {
     type: 'vec3<i32>',
     code: `fn aInnerOf(batch: i32, k: i32) -> vec3<i32> { return windowOrigin(outputPosition(k)); }
   fn loadAWith(at: vec3<i32>, row: i32) -> f32 { return windowX(at, filterTap(row)); }`,
   },
-  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return dy[k * uniforms.outC + col]; }`,
+  loadB: `fn loadB(batch: i32, k: i32, col: i32) -> f32 { return dy[k * convOutC + col]; }`,
   aContiguous: 'row',
   bContiguous: 'col',
-};
+});
 
 export function conv2dKernel(stock: KernelFunc): KernelFunc {
   return (args) => {
@@ -114,7 +120,7 @@ export function conv2dKernel(stock: KernelFunc): KernelFunc {
     const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = geometry.info;
     const size = { batch: 1, m: batchSize * outHeight * outWidth, n: outChannels, k: filterHeight * filterWidth * inChannels };
     if (!gemmFits(size) || size.k === 0) return stock(args);
-    return runGemm(backend, FORWARD, size, [x, filter], geometry.values, [batchSize, outHeight, outWidth, outChannels]);
+    return runGemm(backend, forward(geometry), size, [x, filter], [], [batchSize, outHeight, outWidth, outChannels]);
   };
 }
 
@@ -128,7 +134,7 @@ export function conv2dBackpropInputKernel(stock: KernelFunc): KernelFunc {
     const { batchSize, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth } = geometry.info;
     const size = { batch: 1, m: batchSize * inHeight * inWidth, n: inChannels, k: filterHeight * filterWidth * outChannels };
     if (!gemmFits(size) || size.k === 0) return stock(args);
-    return runGemm(backend, BACKPROP_INPUT, size, [dy, filter], geometry.values, [...inputShape]);
+    return runGemm(backend, backpropInput(geometry), size, [dy, filter], [], [...inputShape]);
   };
 }
 
@@ -142,6 +148,6 @@ export function conv2dBackpropFilterKernel(stock: KernelFunc): KernelFunc {
     const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = geometry.info;
     const size = { batch: 1, m: filterHeight * filterWidth * inChannels, n: outChannels, k: batchSize * outHeight * outWidth };
     if (!gemmFits(size) || size.k === 0) return stock(args);
-    return runGemm(backend, BACKPROP_FILTER, size, [x, dy], geometry.values, [...filterShape]);
+    return runGemm(backend, backpropFilter(geometry), size, [x, dy], [], [...filterShape]);
   };
 }

@@ -36,6 +36,8 @@ export const tileCols = (block: ThreadBlock) => block.threadCols * block.cols;
 export interface GemmOperands {
   /** Names the loader variant in the shader cache key. */
   readonly key: string;
+  /** Constants baked into this variant's shader (a conv's geometry), appended to the key after `@`. */
+  readonly baked?: string;
   /** The op's input tensors, in the order they are passed to the program. */
   readonly variableNames: readonly [string, string];
   /** Extra i32 uniforms the loaders read (`name : i32,` each), passed after the product's own. */
@@ -118,7 +120,7 @@ export class GemmProgram implements WebGPUProgram {
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
     this.workgroupSize = [block.threadCols, threadRows(block), 1];
     this.dispatch = [Math.ceil(size.n / tileCols(block)), Math.ceil(size.m / tileRows(block)), size.batch * splits];
-    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${blockName(block)}`;
+    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${blockName(block)}${operands.baked ? `@${operands.baked}` : ''}`;
   }
 
   getUserCode(): string {
