@@ -23,7 +23,7 @@ export interface DispatchTime {
 }
 
 export interface Recording {
-  /** What one replay queues, for the log: "68 dispatches, 6 copies". */
+  /** What one replay queues, for the log ("41 dispatches and 14 buffer copies in one submit"). */
   readonly summary: string;
   /** The step again on `inputs`; undefined when the recording no longer applies (the state was replaced). */
   replay(inputs: readonly tf.Tensor[]): tf.Tensor[] | undefined;
