@@ -63,6 +63,7 @@ async function run(
   const m = makeModel();
   const runner = new StepRunner(() => [m.w, m.momentum, m.mask]);
   let bodyCalls = 0;
+  let midWeights: number[] = [];
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
     if (step === options.replaceStateAt) m.w.assign(tf.mul(m.w, 2));
@@ -76,11 +77,13 @@ async function run(
     tf.dispose([x, labels]);
     losses.push((await loss!.data())[0]!);
     loss!.dispose();
+    // A read between steps (a checkpoint): tfjs keeps what it read, and later reads must not get that back.
+    if (step === 2) midWeights = Array.from(await m.w.data());
   }
   const weights = Array.from(await m.w.data());
   runner.dispose();
   m.dispose();
-  return { losses, weights, bodyCalls, replays: runner.replays };
+  return { losses, weights, midWeights, bodyCalls, replays: runner.replays };
 }
 
 const memory = () => {

@@ -14,6 +14,8 @@ const SCRIPT = fileURLToPath(new URL('step-replay-cases.ts', import.meta.url));
 interface Run {
   readonly losses: number[];
   readonly weights: number[];
+  /** Read after the third step. */
+  readonly midWeights: number[];
   readonly bodyCalls: number;
   readonly replays: boolean;
 }
@@ -33,7 +35,9 @@ describe('step replay on a software WebGPU adapter', () => {
     assert.equal(plain.replays, false);
     assert.equal(replayed.replays, true);
     assert.deepEqual(replayed.losses, plain.losses);
+    assert.deepEqual(replayed.midWeights, plain.midWeights);
     assert.deepEqual(replayed.weights, plain.weights);
+    assert.notDeepEqual(replayed.weights, replayed.midWeights);
     // Step 1 runs plainly, step 2 is recorded while it runs, steps 3 to 6 are replays: the body runs twice.
     assert.equal(plain.bodyCalls, 6);
     assert.equal(replayed.bodyCalls, 2);

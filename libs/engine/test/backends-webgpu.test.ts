@@ -76,6 +76,8 @@ interface Trained {
   readonly accuracy: number;
   readonly trainLoss: number;
   readonly weightsHash: string;
+  /** Checkpoints and a snapshot read mid-run, with their weights' hashes. */
+  readonly reads: readonly string[];
 }
 
 describe('webgpu candidate on lavapipe (software Vulkan)', () => {
@@ -143,6 +145,10 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
     const [replayed, unreplayed] = [outcomeOf<Trained>(replayedRun), outcomeOf<Trained>(await runs.trainWebgpuUnreplayed)];
     assert.match(replayedRun.stderr, /rewind: training steps are replayed from a recording on webgpu/);
     assert.equal(replayed.weightsHash, unreplayed.weightsHash);
+    // Weights read mid-run are the current ones, not a copy tfjs kept from an earlier read of the same tensor.
+    assert.equal(replayed.reads.length, 4, replayed.reads.join('\n'));
+    assert.equal(new Set(replayed.reads.map((r) => r.split(' ')[2])).size, 4, replayed.reads.join('\n'));
+    assert.deepEqual(replayed.reads, unreplayed.reads);
     assert.equal(replayed.trainLoss, unreplayed.trainLoss);
     assert.equal(replayed.loss, unreplayed.loss);
   });

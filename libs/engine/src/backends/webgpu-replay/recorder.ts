@@ -48,9 +48,13 @@ function record(b: WebgpuInternals, inputs: readonly tf.Tensor[], state: () => r
   const outputs = results.map((tensor) => ({ tensor, buffer: bufferOf(b, tensor.dataId) }));
   const afterBuffers = stateAfter.map((dataId) => bufferOf(b, dataId));
   const stateCopies: StateCopy[] = [];
+  const stateWritten: tf.DataId[] = [];
   afterBuffers.forEach((from, i) => {
     const to = stateBefore[i];
-    if (to && to !== from) stateCopies.push({ from, to });
+    if (to && to !== from) {
+      stateCopies.push({ from, to });
+      stateWritten.push(stateAfter[i]!);
+    }
   });
   const refused = log.unrepeatable ?? refusal(log, held, stateBefore, afterBuffers, ownInputs, outputs, stateCopies);
   if (refused) {
@@ -63,7 +67,7 @@ function record(b: WebgpuInternals, inputs: readonly tf.Tensor[], state: () => r
   for (const { from, to } of stateCopies) encoder.copyBufferToBuffer(from, 0, to, 0, to.size);
   const copies = outputs.map((o) => copyToNewTensor(b, encoder, o));
   b.queue.submit([encoder.finish()]);
-  const recording = new WebgpuRecording(b, { commands: log.commands, inputs: ownInputs, outputs, stateCopies, stateAfter, held }, state);
+  const recording = new WebgpuRecording(b, { commands: log.commands, inputs: ownInputs, outputs, stateCopies, stateAfter, stateWritten, held }, state);
   return { outputs: copies, recording };
 }
 

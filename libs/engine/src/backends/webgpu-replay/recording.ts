@@ -36,6 +36,8 @@ export interface RecordingParts {
   readonly stateCopies: readonly StateCopy[];
   /** The data ids of the state right after recording; a replay applies only while they are still the state's. */
   readonly stateAfter: readonly tf.DataId[];
+  /** Those of them the step writes: after each replay their values are new under the same data id. */
+  readonly stateWritten: readonly tf.DataId[];
   /** Buffers tfjs released during the step that the commands use: held here, out of tfjs's pool. */
   readonly held: ReadonlySet<GPUBuffer>;
 }
@@ -71,6 +73,7 @@ export class WebgpuRecording implements Recording {
     for (const { from, to } of parts.stateCopies) encoder.copyBufferToBuffer(from, 0, to, 0, to.size);
     const outputs = parts.outputs.map((o) => copyToNewTensor(b, encoder, o));
     b.queue.submit([encoder.finish()]);
+    forgetHostCopies(b, parts.stateWritten);
     return outputs;
   }
 
@@ -97,6 +100,18 @@ export class WebgpuRecording implements Recording {
       });
     const state = this.state();
     return sameInputs && state.length === parts.stateAfter.length && state.every((t, i) => !t.isDisposed && t.dataId === parts.stateAfter[i]);
+  }
+}
+
+/**
+ * tfjs keeps the values it read back on the host beside the buffer and answers later reads from
+ * them: right for a tensor whose buffer never changes, which is what tfjs assumes. A replay writes
+ * new state into the same buffers, so those copies go, and the next read (a checkpoint) asks the GPU.
+ */
+export function forgetHostCopies(b: WebgpuInternals, dataIds: readonly tf.DataId[]): void {
+  for (const dataId of dataIds) {
+    const data = b.tensorMap.get(dataId);
+    if (data) data.values = null;
   }
 }
 
