@@ -20,6 +20,14 @@ interface Run {
   readonly replays: boolean;
 }
 
+/** The replayed run of case `name` gave the plain run's losses and weights, running its body `bodyCalls` times. */
+function assertSameAsPlain(cases: Record<string, Record<string, unknown>>, name: string, bodyCalls: number): void {
+  const { plain, replayed } = cases[name] as { plain: Run; replayed: Run };
+  assert.deepEqual(replayed.losses, plain.losses);
+  assert.deepEqual(replayed.weights, plain.weights);
+  assert.equal(replayed.bodyCalls, bodyCalls);
+}
+
 describe('step replay on a software WebGPU adapter', () => {
   let child: ChildResult;
   let cases: Record<string, Record<string, unknown>>;
@@ -45,10 +53,7 @@ describe('step replay on a software WebGPU adapter', () => {
   });
 
   test('a batch already on the device is copied in as the step input, with the same results', () => {
-    const { plain, replayed } = cases['device batches'] as { plain: Run; replayed: Run };
-    assert.deepEqual(replayed.losses, plain.losses);
-    assert.deepEqual(replayed.weights, plain.weights);
-    assert.equal(replayed.bodyCalls, 2);
+    assertSameAsPlain(cases, 'device batches', 2);
   });
 
   test("a recording times each kind of its dispatches on the GPU, covering all of the step's launches", () => {
@@ -73,19 +78,14 @@ describe('step replay on a software WebGPU adapter', () => {
   });
 
   test('state replaced between steps is noticed: that step runs through tfjs, the next is recorded again', () => {
-    const { plain, replayed } = cases['state replaced'] as { plain: Run; replayed: Run };
-    assert.deepEqual(replayed.losses, plain.losses);
-    assert.deepEqual(replayed.weights, plain.weights);
     // Steps 1, 2 (recorded), 5 (state replaced before it: plain) and 6 (recorded again) run the body.
-    assert.equal(replayed.bodyCalls, 4);
+    assertSameAsPlain(cases, 'state replaced', 4);
   });
 
   test('a new kind of step (the learning rate stepped down) is recorded in turn, and the old recording let go', () => {
-    const { plain, replayed, before: start, after } = cases.kinds as { plain: Run; replayed: Run; before: object; after: object };
-    assert.deepEqual(replayed.losses, plain.losses);
-    assert.deepEqual(replayed.weights, plain.weights);
     // Two body runs per kind (plain, then recorded), three kinds.
-    assert.equal(replayed.bodyCalls, 6);
+    assertSameAsPlain(cases, 'kinds', 6);
+    const { before: start, after } = cases.kinds as { before: object; after: object };
     assert.deepEqual(after, start);
   });
 
