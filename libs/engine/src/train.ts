@@ -48,11 +48,9 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
   const state = DeviceState.upload(req.start, req.mask);
   let batches: BatchSource | undefined;
   const losses = new DeviceLossSum();
-  let steps: StepRunner | undefined;
+  const steps = new StepRunner(() => [...state.tensors(), ...(batches?.resident ?? [])]);
   try {
-    const source = keepOnDevice ? deviceBatches(dataset, order) : hostBatches(dataset, order, augmentation, training.dataOrderSeed);
-    batches = source;
-    steps = new StepRunner(() => [...state.tensors(), ...source.resident]);
+    batches = keepOnDevice ? deviceBatches(dataset, order) : hostBatches(dataset, order, augmentation, training.dataOrderSeed);
     const evals: EvalResult[] = [];
     const evaluateAt = async (step: number) => {
       const result = await evaluateOnDevice(model, state.params, state.buffers, dataset.test, dataset.inputShape);
@@ -76,7 +74,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
-      losses.add(trainStep(model, state, steps, dataset.numClasses, source, step, {
+      losses.add(trainStep(model, state, steps, dataset.numClasses, batches, step, {
         lr: lrAt(schedule, step),
         momentum: training.momentum,
         weightDecay: training.weightDecay,
@@ -98,7 +96,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
     const final = await readState(state, req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
-    steps?.dispose();
+    steps.dispose();
     losses.dispose();
     batches?.dispose();
     state.dispose();
