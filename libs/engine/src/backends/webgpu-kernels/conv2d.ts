@@ -32,14 +32,20 @@ const X_WINDOW = `
     return x[((origin.x + ih) * convInW + iw) * convInC + tap.z];
   }`;
 
-/** y = x ⊛ W: rows are output positions (n, oh, ow), the inner index is (kh, kw, c), columns are output channels. */
-const forward = (g: ConvGeometry): GemmOperands => ({
-  key: 'conv2d',
+/** A conv product's operands: the geometry baked in as WGSL constants ahead of its loaders, so no uniforms of its own. */
+const baked = (g: ConvGeometry, operands: Omit<GemmOperands, 'baked' | 'uniforms'>): GemmOperands => ({
+  ...operands,
   baked: g.key,
-  variableNames: ['x', 'W'],
   uniforms: [],
   loadA: `${g.constants}
-  ${X_WINDOW}
+  ${operands.loadA}`,
+});
+
+/** y = x ⊛ W: rows are output positions (n, oh, ow), the inner index is (kh, kw, c), columns are output channels. */
+const forward = (g: ConvGeometry): GemmOperands => baked(g, {
+  key: 'conv2d',
+  variableNames: ['x', 'W'],
+  loadA: `${X_WINDOW}
   fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
   aRow: {
     type: 'vec3<i32>',
@@ -55,13 +61,10 @@ const forward = (g: ConvGeometry): GemmOperands => ({
  * dx = dy ⊛ Wᵀ: rows are input positions (n, ih, iw), the inner index is (kh, kw, co), columns are
  * input channels. Position ih receives from output row oh where oh·stride − pad + kh = ih.
  */
-const backpropInput = (g: ConvGeometry): GemmOperands => ({
+const backpropInput = (g: ConvGeometry): GemmOperands => baked(g, {
   key: 'conv2dBackpropInput',
-  baked: g.key,
   variableNames: ['dy', 'W'],
-  uniforms: [],
-  loadA: `${g.constants}
-  fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
+  loadA: `fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAAt(aRowOf(batch, row), k); }`,
   // A row's data: (n, ih + padTop, iw + padLeft).
   aRow: {
     type: 'vec3<i32>',
@@ -93,13 +96,10 @@ const backpropInput = (g: ConvGeometry): GemmOperands => ({
 });
 
 /** dW = Σ over (n, oh, ow) of x-window ⊗ dy: rows are (kh, kw, c), the inner index is (n, oh, ow), columns are output channels. */
-const backpropFilter = (g: ConvGeometry): GemmOperands => ({
+const backpropFilter = (g: ConvGeometry): GemmOperands => baked(g, {
   key: 'conv2dBackpropFilter',
-  baked: g.key,
   variableNames: ['x', 'dy'],
-  uniforms: [],
-  loadA: `${g.constants}
-  ${X_WINDOW}
+  loadA: `${X_WINDOW}
   fn loadA(batch: i32, row: i32, k: i32) -> f32 { return loadAWith(aInnerOf(batch, k), row); }`,
   aInner: {
     type: 'vec3<i32>',
