@@ -17,7 +17,7 @@ for (const block of [undefined, '8x8']) {
 }
 
 async function checkParity(block: string | undefined) {
-  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_GEMM_BLOCK: block }));
+  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_GEMM_VARIANT: block }));
   assert.equal(child.code, 0, child.stderr);
   const lines = child.stdout
     .split('\n')
@@ -48,6 +48,6 @@ async function checkParity(block: string | undefined) {
     assert.ok(ran, `${shader} did not run; ran: ${rewindShaders.join(', ')}`);
   }
   if (block === undefined) {
-    for (const narrow of ['/4', '/8']) assert.ok(rewindShaders.some((s: string) => s.endsWith(narrow)), `no ${narrow} thread layout ran`);
+    for (const narrow of ['/4x64', '/8x32']) assert.ok(rewindShaders.some((s: string) => s.endsWith(narrow)), `no ${narrow} thread layout ran`);
   }
 }

@@ -1,116 +1,12 @@
 /**
- * Child script: runs matMul (all transposes, batch broadcast, split inner dimension), conv2d with its
- * two gradients (strides, paddings, a split filter gradient) and the masked SGD update on the cpu
- * backend and on webgpu with Rewind's WGSL kernels, and prints the worst relative error per case as
- * JSON lines. Random inputs from a fixed seed.
+ * Child script: runs the kernel cases (kernel-cases.ts) on the cpu backend and on webgpu with
+ * Rewind's WGSL kernels, and prints the worst relative error per case as JSON lines.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../libs/engine/src/gradients.ts';
-import { MASKED_SGD_KERNEL } from '@rewind/native-kernels';
 import { initBackend } from '../../libs/engine/src/backends/index.ts';
-import { meanSoftmaxCrossEntropy } from '../../libs/engine/src/loss.ts';
-
-type Case = { readonly name: string; readonly inputs: number[][]; run(...xs: tf.Tensor[]): tf.Tensor[] };
-
-let seed = 1;
-const random = (shape: number[]) => {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = Float32Array.from({ length: size }, () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return (seed / 2 ** 32) * 2 - 1;
-  });
-  return { shape, values };
-};
-
-const matmul = (m: number, k: number, n: number, ta: boolean, tb: boolean, batch?: [number, number]): Case => ({
-  name: `matMul ${m}x${k}x${n} tA=${ta} tB=${tb}${batch ? ` batch ${batch}` : ''}`,
-  inputs: [[...(batch ? [batch[0]] : []), ...(ta ? [k, m] : [m, k])], [...(batch ? [batch[1]] : []), ...(tb ? [n, k] : [k, n])]],
-  run: (a, b) => [tf.matMul(a!, b!, ta, tb)],
-});
-
-/** Forward and both gradients of sum(conv2d(x, W) · upstream). */
-const conv = (x: number[], w: number[], stride: number, pad: number | 'same' | 'valid'): Case => ({
-  name: `conv2d x=${x} W=${w} stride ${stride} pad ${pad}`,
-  inputs: [x, w],
-  run: (xt, wt) => {
-    const y = tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, stride, pad);
-    const upstream = tf.tensor(random(y.shape).values, y.shape);
-    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), upstream)));
-    return [y, ...grads([xt!, wt!])];
-  },
-});
-
-const sgd = (shape: number[], masked: boolean): Case => ({
-  name: `maskedSgd ${shape}${masked ? ' masked' : ''}`,
-  inputs: [shape, shape, shape, shape],
-  run: (param, grad, momentum, mask) => {
-    const inputs: tf.NamedTensorMap = { param: param!, grad: grad!, momentum: momentum! };
-    if (masked) inputs.mask = tf.step(mask!);
-    if (tf.getKernel(MASKED_SGD_KERNEL, tf.getBackend())) {
-      return tf.engine().runKernel(MASKED_SGD_KERNEL, inputs, { lr: 0.1, momentum: 0.9, weightDecay: 1e-4 }) as tf.Tensor[];
-    }
-    // The reference formula (the cpu backend has no fused kernel).
-    const m = inputs.mask ?? tf.onesLike(param!);
-    const g = tf.mul(tf.add(grad!, tf.mul(param!, 1e-4)), m);
-    const buf = tf.add(tf.mul(momentum!, 0.9), g);
-    return [tf.mul(tf.sub(param!, tf.mul(buf, 0.1)), m), buf];
-  },
-});
-
-/** The mean loss and its gradient with respect to the logits, against soft (non one-hot) labels too. */
-const crossEntropy = (rows: number, classes: number): Case => ({
-  name: `softmax cross-entropy ${rows}x${classes}`,
-  inputs: [[rows, classes], [rows, classes]],
-  run: (logits, raw) => {
-    const labels = tf.softmax(tf.mul(raw!, 3));
-    const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => meanSoftmaxCrossEntropy(labels, tf.mul(x, 4)))([logits!]);
-    return [value, ...grads];
-  },
-});
-
-/** As training calls it: int32 one-hot labels from tf.oneHot. */
-const oneHotCrossEntropy = (rows: number, classes: number): Case => ({
-  name: `softmax cross-entropy ${rows}x${classes}, int32 one-hot labels`,
-  inputs: [[rows, classes]],
-  run: (logits) => {
-    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: rows }, (_, i) => (i * 7) % classes), 'int32'), classes);
-    const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => meanSoftmaxCrossEntropy(labels, x))([logits!]);
-    return [value, ...grads];
-  },
-});
-
-const CASES: Case[] = [
-  matmul(5, 7, 3, false, false),
-  matmul(70, 33, 130, false, true),
-  matmul(70, 33, 130, true, false),
-  matmul(65, 17, 66, true, true),
-  matmul(9, 12, 11, false, false, [3, 3]),
-  matmul(9, 12, 11, true, false, [1, 4]),
-  matmul(20, 3000, 30, true, false),
-  conv([2, 9, 9, 3], [3, 3, 3, 5], 1, 1),
-  conv([2, 10, 10, 4], [3, 3, 4, 6], 2, 1),
-  conv([2, 8, 8, 4], [1, 1, 4, 8], 2, 0),
-  conv([1, 7, 6, 2], [5, 5, 2, 3], 1, 'valid'),
-  conv([1, 7, 7, 2], [3, 3, 2, 3], 2, 'same'),
-  conv([16, 16, 16, 8], [3, 3, 8, 16], 1, 1),
-  sgd([37, 11], true),
-  sgd([5], false),
-  crossEntropy(7, 10),
-  oneHotCrossEntropy(64, 10),
-  crossEntropy(300, 3),
-];
-
-async function runAll(): Promise<Float32Array[][]> {
-  seed = 1;
-  const results: Float32Array[][] = [];
-  for (const c of CASES) {
-    const outs = tf.tidy(() => c.run(...c.inputs.map((shape) => tf.tensor(random(shape).values, shape))));
-    results.push(await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array)));
-    tf.dispose(outs);
-  }
-  return results;
-}
+import { CASES, runAll } from './kernel-cases.ts';
 
 await tf.setBackend('cpu');
 const reference = await runAll();

@@ -22,6 +22,7 @@ import { meanSoftmaxCrossEntropy } from './loss.ts';
 import type { ModelDefinition } from './models/model.ts';
 import { checkInputShape, getModel } from './models/registry.ts';
 import { type SgdStep, sgdStep } from './optimizer.ts';
+import { tuneKernels } from './kernel-tuning.ts';
 import { ensureBackend } from './runtime.ts';
 import { lrAt, scheduleFor } from './schedule.ts';
 import { StepRunner } from './step-replay.ts';
@@ -79,6 +80,8 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
         momentum: training.momentum,
         weightDecay: training.weightDecay,
       }));
+      // After a kind's first step, before it is recorded: its kernels get their tuned variants.
+      await tuneKernels();
       const done = step + 1;
       if (done === req.endStep || done % LOSS_REPORT_EVERY === 0 || isBoundary(done, evalEvery)) {
         const { sum, steps } = await losses.take();

@@ -82,7 +82,7 @@ interface Trained {
 
 describe('webgpu candidate on lavapipe (software Vulkan)', () => {
   // All children start at once (lavapipe is slow, and each child starts Node and Dawn); each test awaits its own.
-  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainWebgpuUnreplayed' | 'trainCpu' | 'gpuError', Promise<ChildResult>>;
+  let runs: Record<'refused' | 'allowed' | 'noIcd' | 'trainWebgpu' | 'trainWebgpuUnreplayed' | 'trainWebgpuTuned' | 'trainCpu' | 'gpuError', Promise<ChildResult>>;
   before(() => {
     const backend = (extra: Record<string, string>) => runTsx(ENGINE_CHILD, ['backend'], softwareWebgpuEnv(extra));
     // LeNet-300-100 on the synthetic dataset, 40 steps of batch 60: several epochs of a learnable task.
@@ -94,6 +94,8 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
       noIcd: backend({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', VK_DRIVER_FILES: '/nonexistent/lvp_icd.json' }),
       trainWebgpu: trainOn('webgpu'),
       trainWebgpuUnreplayed: trainOn('webgpu', { REWIND_STEP_REPLAY: 'off' }),
+      // At most 3 tilings timed per product: lavapipe compiles each shader slowly.
+      trainWebgpuTuned: trainOn('webgpu', { REWIND_WEBGPU_TUNE: '3' }),
       trainCpu: trainOn('cpu'),
       gpuError: runTsx(ENGINE_CHILD, ['train-after-gpu-error'], softwareWebgpuEnv({ REWIND_BACKEND: 'webgpu', REWIND_WEBGPU_ALLOW_SOFTWARE: '1' })),
     };
@@ -151,5 +153,18 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
     assert.deepEqual(replayed.reads, unreplayed.reads);
     assert.equal(replayed.trainLoss, unreplayed.trainLoss);
     assert.equal(replayed.loss, unreplayed.loss);
+  });
+
+  test('train() on webgpu with its products tuned to the device gives the same weights as with their sized tilings', async () => {
+    const tunedRun = await runs.trainWebgpuTuned;
+    const [tuned, sized] = [outcomeOf<Trained>(tunedRun), outcomeOf<Trained>(await runs.trainWebgpu)];
+    const tuning = /rewind: webgpu tilings tuned for (\d+) of (\d+) products in [\d.]+ s, (\d+) tilings timed/.exec(tunedRun.stderr);
+    assert.ok(tuning, tunedRun.stderr.slice(-2000));
+    assert.ok(Number(tuning[1]) > 0 && Number(tuning[3]) > Number(tuning[1]), tuning[0]);
+    assert.doesNotMatch((await runs.trainWebgpu).stderr, /tilings tuned/, 'a software adapter is not tuned unless asked');
+    assert.equal(tuned.weightsHash, sized.weightsHash);
+    assert.deepEqual(tuned.reads, sized.reads);
+    assert.equal(tuned.trainLoss, sized.trainLoss);
+    assert.equal(tuned.loss, sized.loss);
   });
 });

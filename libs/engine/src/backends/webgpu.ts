@@ -5,10 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerKernelTuner } from '../kernel-tuning.ts';
 import { registerStepRecorder } from '../step-replay.ts';
 import type { Probe } from './candidates.ts';
 import { watchDeviceErrors } from './device-errors.ts';
 import { webgpuStepRecorder } from './webgpu-replay/recorder.ts';
+import { gpuErrorsOf, idle, webgpuInternals } from './webgpu-internals.ts';
+import { describeTuning, gemmTuner, gemmTuningSetting } from './webgpu-kernels/gemm-tuner.ts';
 import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
@@ -73,6 +76,26 @@ function exposeGpu(gpu: GPU, globals: object): void {
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
 }
 
+/** Lets the engine tune Rewind's products to this GPU between steps, logging what each tuning found. */
+function tuneProducts(tilingsPerProduct: number): void {
+  const b = webgpuInternals(tf.backend());
+  if (typeof b === 'string') {
+    console.warn(`rewind: webgpu products keep their sized tilings, untuned (${b})`);
+    return;
+  }
+  gemmTuner.enable({ idle: () => idle(b), attempt: (run) => gpuErrorsOf(b, run), tilingsPerProduct });
+  registerKernelTuner('webgpu', {
+    get pending() {
+      return gemmTuner.pending;
+    },
+    async tune() {
+      const start = performance.now();
+      const found = await gemmTuner.tune();
+      console.error(describeTuning(found, performance.now() - start));
+    },
+  });
+}
+
 export async function activateWebgpu(use: (backendName: string, detail: string) => Promise<Probe>): Promise<Probe> {
   let create: (options: string[]) => GPU;
   let globals: object;
@@ -112,6 +135,7 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const kernels = webgpuKernelSet();
   if (kernels === 'rewind') registerRewindWebgpuKernels();
   setSubmitBatch();
+  const tilingsPerProduct = kernels === 'rewind' ? gemmTuningSetting(process.env.REWIND_WEBGPU_TUNE, info.isFallbackAdapter === true) : 0;
   const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
   const probe = await use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
   if (!probe.ok) return probe;
@@ -119,5 +143,6 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const recorder = webgpuStepRecorder(tf.backend());
   if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
   else registerStepRecorder('webgpu', recorder);
+  if (tilingsPerProduct > 0) tuneProducts(tilingsPerProduct);
   return probe;
 }

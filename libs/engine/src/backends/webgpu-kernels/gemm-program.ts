@@ -4,33 +4,42 @@
  * transpose, conv2d (implicit GEMM over NHWC windows) and both conv backprops are such products, so
  * they share the tiling, and none materialises an im2col buffer.
  *
- * A workgroup of 256 threads computes a tile of C (64×64 up to 128×128, or 256×16 for the few
- * output channels of a narrow conv), each thread a 4×4 to 8×8 block of it, staging 16-deep slices
- * of A and B in workgroup memory. Products whose output is too small to fill the GPU but
- * whose inner dimension is long (a conv's filter gradient sums over batch × positions) split that
- * dimension: each split writes a partial tile and `SplitSumProgram` adds the splits in a fixed
- * order, so results are deterministic (no atomics).
+ * A workgroup computes a tile of C, each thread a 4×4 to 8×8 block of it, staging slices of A and B
+ * (8 to 32 deep) in workgroup memory; `GemmVariant` names the tiling, and gemm-variants.ts says
+ * which tilings a product may use. Every variant computes each element of C with the same fused
+ * multiply-adds in the same order (k ascending from an exact 0; padding adds exact zeros), so all
+ * variants of a product give the same bits and one can be swapped for another (gemm-tuner.ts).
+ * Products whose output is too small to fill the GPU but whose inner dimension is long (a conv's
+ * filter gradient sums over batch × positions) split that dimension: each split writes a partial
+ * tile and `SplitSumProgram` adds the splits in a fixed order, so results are deterministic (no
+ * atomics). The split points depend on the product alone, never on the variant.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
-const DEPTH = 16;
-const THREADS = 256;
-
 /**
- * Rows × columns of C each thread computes, and how the 256 threads are laid out over the tile
- * (threadRows × threadCols). Larger blocks reuse each staged value more (fewer workgroup-memory
- * reads per multiply-add) but need more registers and waste more on ragged edges; fewer thread
- * columns fit products with few columns (a conv with 16 output channels).
+ * A tiling: rows × columns of C each thread computes, the threads' layout over the tile
+ * (threadCols × threadRows), and the depth of the staged slices. Larger blocks reuse each staged
+ * value more (fewer workgroup-memory reads per multiply-add) but need more registers and waste more
+ * on ragged edges; few thread columns fit products with few columns (a conv with 16 output
+ * channels); deeper slices mean fewer barriers but more workgroup memory.
  */
-export interface ThreadBlock {
+export interface GemmVariant {
   readonly rows: 4 | 8;
   readonly cols: 4 | 8;
-  readonly threadCols: 4 | 8 | 16;
+  readonly threadCols: number;
+  readonly threadRows: number;
+  readonly depth: 8 | 16 | 32;
 }
 
-const threadRows = (block: ThreadBlock) => THREADS / block.threadCols;
-export const tileRows = (block: ThreadBlock) => threadRows(block) * block.rows;
-export const tileCols = (block: ThreadBlock) => block.threadCols * block.cols;
+export const threadCount = (v: GemmVariant) => v.threadCols * v.threadRows;
+export const tileRows = (v: GemmVariant) => v.threadRows * v.rows;
+export const tileCols = (v: GemmVariant) => v.threadCols * v.cols;
+/** Workgroup memory the staged slices take, in bytes (rows padded by 4 floats, see getUserCode). */
+export const stagingBytes = (v: GemmVariant) => v.depth * (tileRows(v) + 4 + tileCols(v) + 4) * 4;
+
+/** `RxC` for 16×16 threads and 16-deep slices, else with `/TCxTR` (thread layout) and `dD` (depth): `8x4/16x8d32`. */
+export const variantName = (v: GemmVariant) =>
+  `${v.rows}x${v.cols}${v.threadCols === 16 && v.threadRows === 16 ? '' : `/${v.threadCols}x${v.threadRows}`}${v.depth === 16 ? '' : `d${v.depth}`}`;
 
 /** How an op reads its two operands. */
 export interface GemmOperands {
@@ -77,17 +86,22 @@ export interface GemmSize {
 const TARGET_WORKGROUPS = 512;
 /** A split below this many inner steps costs more in partial writes than it gains. */
 const MIN_SPLIT_DEPTH = 256;
+/** Split depths are multiples of every variant's slice depth, so any variant can run any split. */
+const SPLIT_ALIGN = 32;
 
-/** `RxC` for a 16×16 thread layout, `RxC/T` for T thread columns. */
-export const blockName = (block: ThreadBlock) => `${block.rows}x${block.cols}${block.threadCols === 16 ? '' : `/${block.threadCols}`}`;
+export const tileCount = ({ batch, m, n }: GemmSize, v: GemmVariant) => batch * Math.ceil(m / tileRows(v)) * Math.ceil(n / tileCols(v));
 
-export const tileCount = ({ batch, m, n }: GemmSize, block: ThreadBlock) => batch * Math.ceil(m / tileRows(block)) * Math.ceil(n / tileCols(block));
+/** How a product's inner dimension is cut: `splits` slices (1: none) of `depth` inner steps each. */
+export interface SplitPlan {
+  readonly splits: number;
+  readonly depth: number;
+}
 
-/** How many slices the inner dimension is cut into (1: none), and each slice's depth (a multiple of 16). */
-export function splitPlan(size: GemmSize, block: ThreadBlock): { splits: number; depth: number } {
-  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / tileCount(size, block)), Math.floor(size.k / MIN_SPLIT_DEPTH));
-  if (wanted <= 1) return { splits: 1, depth: Math.ceil(size.k / DEPTH) * DEPTH };
-  const depth = Math.ceil(size.k / wanted / DEPTH) * DEPTH;
+/** The split that lets `tiles` workgroups (the reference variant's) fill the GPU; the same for every variant of the product. */
+export function splitPlan(size: GemmSize, tiles: number): SplitPlan {
+  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(size.k / MIN_SPLIT_DEPTH));
+  if (wanted <= 1) return { splits: 1, depth: size.k };
+  const depth = Math.ceil(size.k / wanted / SPLIT_ALIGN) * SPLIT_ALIGN;
   return { splits: Math.ceil(size.k / depth), depth };
 }
 
@@ -109,7 +123,7 @@ export class GemmProgram implements WebGPUProgram {
    */
   constructor(
     private readonly operands: GemmOperands,
-    private readonly block: ThreadBlock,
+    private readonly variant: GemmVariant,
     size: GemmSize,
     splits: number,
     outputShape: number[],
@@ -118,15 +132,16 @@ export class GemmProgram implements WebGPUProgram {
     this.uniforms = ['gemmBatch : i32,', 'gemmM : i32,', 'gemmN : i32,', 'gemmK : i32,', 'splitDepth : i32,', 'splits : i32,', ...operands.uniforms].join(' ');
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.workgroupSize = [block.threadCols, threadRows(block), 1];
-    this.dispatch = [Math.ceil(size.n / tileCols(block)), Math.ceil(size.m / tileRows(block)), size.batch * splits];
-    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${blockName(block)}${operands.baked ? `@${operands.baked}` : ''}`;
+    this.workgroupSize = [variant.threadCols, variant.threadRows, 1];
+    this.dispatch = [Math.ceil(size.n / tileCols(variant)), Math.ceil(size.m / tileRows(variant)), size.batch * splits];
+    this.shaderKey = `rewindGemm-${operands.key}-${operands.aContiguous}-${operands.bContiguous}-${variantName(variant)}${operands.baked ? `@${operands.baked}` : ''}`;
   }
 
   getUserCode(): string {
-    const { rows, cols } = this.block;
-    const bm = tileRows(this.block);
-    const bn = tileCols(this.block);
+    const { rows, cols, depth, threadCols } = this.variant;
+    const threads = threadCount(this.variant);
+    const bm = tileRows(this.variant);
+    const bn = tileCols(this.variant);
     // Row strides of the staged slices, padded by 4 to spread the transposing stores over the banks.
     // The slices are held as vec4s (strides and each thread's offsets are multiples of 4), so a
     // thread reads its 4 to 8 values of A and of B with one or two 16-byte loads each, not one load
@@ -135,7 +150,7 @@ export class GemmProgram implements WebGPUProgram {
     const strideB = bn + 4;
     const vecsPerRow = cols / 4;
     const vecsPerCol = rows / 4;
-    const aPasses = (bm * DEPTH) / THREADS;
+    const aPasses = (bm * depth) / threads;
     // Staged along k, a thread stages the same rows of A in every slice: their row data is cached.
     const rowsCached = this.operands.aRow !== undefined && this.operands.aContiguous === 'k';
     const innerCached = this.operands.aInner !== undefined && this.operands.aContiguous === 'row';
@@ -146,18 +161,18 @@ export class GemmProgram implements WebGPUProgram {
       ).join(' '),
     ).join('\n            ');
     return `
-      var<workgroup> tileA: array<vec4<f32>, ${(DEPTH * strideA) / 4}>;
-      var<workgroup> tileB: array<vec4<f32>, ${(DEPTH * strideB) / 4}>;
+      var<workgroup> tileA: array<vec4<f32>, ${(depth * strideA) / 4}>;
+      var<workgroup> tileB: array<vec4<f32>, ${(depth * strideB) / 4}>;
       ${this.operands.loadA}
       ${this.operands.aRow?.code ?? ''}
       ${this.operands.aInner?.code ?? ''}
-      ${innerCached ? `var<workgroup> aInners: array<${this.operands.aInner!.type}, ${DEPTH}>;` : ''}
+      ${innerCached ? `var<workgroup> aInners: array<${this.operands.aInner!.type}, ${depth}>;` : ''}
       ${this.operands.loadB}
 
       fn main(index: i32) {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
-        let t = ty * ${this.block.threadCols} + tx;
+        let t = ty * ${threadCols} + tx;
         let col0 = i32(workgroupId.x) * ${bn};
         let row0 = i32(workgroupId.y) * ${bm};
         let z = i32(workgroupId.z);
@@ -170,31 +185,31 @@ export class GemmProgram implements WebGPUProgram {
         var b: array<vec4<f32>, ${vecsPerRow}>;
         ${rowsCached ? this.cacheRows(aPasses) : ''}
         // The trip count comes from uniforms alone, so the barriers stay in uniform control flow.
-        let slices = uniforms.splitDepth / ${DEPTH};
+        let slices = (uniforms.splitDepth + ${depth - 1}) / ${depth};
         for (var s = 0; s < slices; s++) {
-          let k0 = kStart + s * ${DEPTH};
+          let k0 = kStart + s * ${depth};
           ${
             innerCached
-              ? `if (t < ${DEPTH}) { aInners[t] = aInnerOf(batch, min(k0 + t, uniforms.gemmK - 1)); }
+              ? `if (t < ${depth}) { aInners[t] = aInnerOf(batch, min(k0 + t, uniforms.gemmK - 1)); }
           workgroupBarrier();`
               : ''
           }
           for (var p = 0; p < ${aPasses}; p++) {
-            ${stage(this.operands.aContiguous === 'k', bm)}
+            ${stage(this.operands.aContiguous === 'k', bm, depth, threads)}
             var v = 0.0;
             if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = ${rowsCached ? 'loadAAt(aRows[p], k0 + kk)' : innerCached ? 'loadAWith(aInners[kk], row0 + r)' : 'loadA(batch, row0 + r, k0 + kk)'}; }
             let at = kk * ${strideA} + r;
             tileA[at / 4][at % 4] = v;
           }
-          for (var p = 0; p < ${(bn * DEPTH) / THREADS}; p++) {
-            ${stage(this.operands.bContiguous === 'k', bn)}
+          for (var p = 0; p < ${(bn * depth) / threads}; p++) {
+            ${stage(this.operands.bContiguous === 'k', bn, depth, threads)}
             var v = 0.0;
             if (col0 + r < uniforms.gemmN && k0 + kk < kEnd) { v = loadB(batch, k0 + kk, col0 + r); }
             let bt = kk * ${strideB} + r;
             tileB[bt / 4][bt % 4] = v;
           }
           workgroupBarrier();
-          for (var kk = 0; kk < ${DEPTH}; kk++) {
+          for (var kk = 0; kk < ${depth}; kk++) {
             let ai = (kk * ${strideA} + ty * ${rows}) / 4;
             for (var i = 0; i < ${vecsPerCol}; i++) { a[i] = tileA[ai + i]; }
             let bi = (kk * ${strideB} + tx * ${cols}) / 4;
@@ -219,22 +234,25 @@ export class GemmProgram implements WebGPUProgram {
 
   /** WGSL filling `aRows[p]` with aRowOf of the row thread t stages on pass p (as `stage` lays them out along k). */
   private cacheRows(passes: number): string {
+    const { depth } = this.variant;
     return `var aRows: array<${this.operands.aRow!.type}, ${passes}>;
         for (var p = 0; p < ${passes}; p++) {
-          aRows[p] = aRowOf(batch, min(row0 + t / ${DEPTH} + p * ${THREADS / DEPTH}, uniforms.gemmM - 1));
+          aRows[p] = aRowOf(batch, min(row0 + (p * ${threadCount(this.variant)} + t) / ${depth}, uniforms.gemmM - 1));
         }`;
   }
 }
 
 /**
  * Thread t's element of a staged slice on pass p: r indexes the tile's rows of A (or columns of B),
- * kk the 16 inner steps. Neighbouring threads take neighbouring words of whichever index is contiguous.
+ * kk the inner steps; the slice's elements are numbered pass by pass, so that neighbouring threads
+ * take neighbouring words of whichever index is contiguous in memory.
  */
-function stage(innerContiguous: boolean, extent: number): string {
-  return innerContiguous
-    ? `let kk = t % ${DEPTH}; let r = t / ${DEPTH} + p * ${THREADS / DEPTH};`
-    : `let r = t % ${extent}; let kk = t / ${extent} + p * ${THREADS / extent};`;
+function stage(innerContiguous: boolean, extent: number, depth: number, threads: number): string {
+  const e = `p * ${threads} + t`;
+  return innerContiguous ? `let kk = (${e}) % ${depth}; let r = (${e}) / ${depth};` : `let r = (${e}) % ${extent}; let kk = (${e}) / ${extent};`;
 }
+
+const SUM_THREADS = 256;
 
 /** Adds the splits of a split product in a fixed order: out[i] = Σ_s partial[s·size + i]. */
 export class SplitSumProgram implements WebGPUProgram {
@@ -244,14 +262,14 @@ export class SplitSumProgram implements WebGPUProgram {
   shaderKey = 'rewindSplitSum';
   readonly dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [THREADS, 1, 1];
+  readonly workgroupSize: [number, number, number] = [SUM_THREADS, 1, 1];
   readonly size = true;
 
   constructor(outputShape: number[]) {
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
     const elements = outputShape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.ceil(elements / THREADS), 1, 1];
+    this.dispatch = [Math.ceil(elements / SUM_THREADS), 1, 1];
   }
 
   getUserCode(): string {

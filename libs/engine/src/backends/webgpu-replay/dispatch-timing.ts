@@ -7,7 +7,7 @@
  */
 import type { DispatchTime } from '../../step-replay.ts';
 import type { Command } from './commands.ts';
-import type { WebgpuInternals } from './tfjs-internals.ts';
+import type { WebgpuInternals } from '../webgpu-internals.ts';
 
 type Dispatch = Extract<Command, { kind: 'dispatch' }>;
 

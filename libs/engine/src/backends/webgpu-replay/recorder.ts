@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Recorded, StepBody, StepRecorder } from '../../step-replay.ts';
 import { type CommandLog, recordingEncoder } from './commands.ts';
 import { copyToNewTensor, type OwnedTensor, type StateCopy, WebgpuRecording } from './recording.ts';
-import { bufferOf, flush, type WebgpuInternals, webgpuInternals } from './tfjs-internals.ts';
+import { bufferOf, flush, type WebgpuInternals, webgpuInternals } from '../webgpu-internals.ts';
 
 /** A recorder for `backend`, or why steps on it cannot be recorded. */
 export function webgpuStepRecorder(backend: unknown): StepRecorder | string {

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DispatchTime, Recording } from '../../step-replay.ts';
 import { type Command, encodeCommands } from './commands.ts';
 import { timeDispatches } from './dispatch-timing.ts';
-import { bufferOf, flush, type WebgpuInternals } from './tfjs-internals.ts';
+import { bufferOf, flush, type WebgpuInternals } from '../webgpu-internals.ts';
 
 export interface OwnedTensor {
   readonly tensor: tf.Tensor;

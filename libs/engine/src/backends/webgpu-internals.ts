@@ -1,5 +1,5 @@
 /**
- * The part of tfjs-backend-webgpu's WebGPUBackend that step recording needs and tfjs does not
+ * The part of tfjs-backend-webgpu's WebGPUBackend that step recording and kernel tuning need and tfjs does not
  * publish: its queue, command encoder, buffer pool and tensor storage. The package is pinned
  * (package.json), and `webgpuInternals` checks the shape at start, so a tfjs upgrade that moves
  * these turns replay off with a reason instead of corrupting a run.
@@ -57,4 +57,29 @@ export function bufferOf(b: WebgpuInternals, dataId: object): GPUBuffer {
   const resource = b.tensorMap.get(dataId)?.resource;
   if (!(resource instanceof GPUBuffer)) throw new Error('tensor is not held in a GPU buffer (a texture?)');
   return resource;
+}
+
+/** Waits until the GPU has finished everything tfjs has queued so far. */
+export async function idle(b: WebgpuInternals): Promise<void> {
+  flush(b);
+  await b.queue.onSubmittedWorkDone();
+}
+
+/** `run`'s result, or the first GPU error it caused (Dawn reports them asynchronously), caught here rather than failing the backend. */
+export async function gpuErrorsOf<T>(b: WebgpuInternals, run: () => Promise<T>): Promise<{ value: T } | { error: string }> {
+  const filters: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
+  for (const filter of filters) b.device.pushErrorScope(filter);
+  let value: T | undefined;
+  let thrown: unknown;
+  try {
+    value = await run();
+  } catch (error) {
+    thrown = error;
+  }
+  const errors = [];
+  for (let i = 0; i < filters.length; i++) errors.push(await b.device.popErrorScope());
+  const gpuError = errors.find((e) => e !== null);
+  if (gpuError) return { error: gpuError.message.split('\n')[0]! };
+  if (thrown !== undefined) throw thrown;
+  return { value: value as T };
 }

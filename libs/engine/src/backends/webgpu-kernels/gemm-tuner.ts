@@ -1,0 +1,175 @@
+/**
+ * Picks each product's tiling by timing the candidates on the GPU at hand, as cudnn.benchmark does,
+ * but at no cost in determinism: every tiling of a product gives the same bits (gemm-program.ts),
+ * so a tuned run's weights equal an untuned one's. A product runs with its sized tiling until it is
+ * tuned; kernels cannot wait for the GPU, so the engine calls `tune` between steps (kernel-tuning.ts),
+ * which times the products seen since, on zero-filled inputs of their shapes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type GemmVariant, variantName } from './gemm-program.ts';
+import { candidateVariants, defaultVariant } from './gemm-variants.ts';
+import type { GemmLaunch } from './run-gemm.ts';
+
+/** Products faster than this on their sized tiling are left as they are: too small to matter, or to time through tfjs. */
+const MIN_TUNED_MS = 0.1;
+/** Each timing runs enough launches to take about this long, so the submit's own latency is a small part of it. */
+const SAMPLE_MS = 5;
+const MAX_LAUNCHES = 64;
+/** A candidate replaces the incumbent only when this much faster: timing noise must not flip choices. */
+const MIN_GAIN = 0.03;
+
+/** Most tilings timed per product by default: each is a shader to compile, which some drivers take long over. */
+const DEFAULT_TILINGS_PER_PRODUCT = 32;
+
+/**
+ * `REWIND_WEBGPU_TUNE`: `off`, `on` (up to 32 tilings timed per product) or the most tilings to time
+ * per product. Default: on, except on a software adapter, whose timings say nothing about a GPU, or
+ * where REWIND_WEBGPU_GEMM_VARIANT fixes the tiling. Returns the limit, 0 for off.
+ */
+export function gemmTuningSetting(value: string | undefined, softwareAdapter: boolean): number {
+  if (value === undefined || value === '') return softwareAdapter || process.env.REWIND_WEBGPU_GEMM_VARIANT ? 0 : DEFAULT_TILINGS_PER_PRODUCT;
+  if (value === 'off') return 0;
+  if (value === 'on') return DEFAULT_TILINGS_PER_PRODUCT;
+  const limit = Number(value);
+  if (Number.isInteger(limit) && limit >= 1) return limit;
+  throw new Error(`REWIND_WEBGPU_TUNE must be 'on', 'off' or the most tilings to time per product, a positive integer (got '${value}')`);
+}
+
+/** What tuning one product found. */
+export interface TunedProduct {
+  readonly product: string;
+  readonly sized: string;
+  readonly sizedMs: number;
+  readonly chosen: string;
+  readonly chosenMs: number;
+  /** Tilings timed; 1 when the product was too small to tune. */
+  readonly timed: number;
+}
+
+/** What tuning needs of the device. */
+export interface TuningGpu {
+  /** Waits until the GPU has finished all queued work. */
+  idle(): Promise<void>;
+  /** The most tilings to time per product, the sized one included. */
+  readonly tilingsPerProduct: number;
+  /** `run`'s result, or the GPU error it caused (a tiling the driver cannot compile) instead of failing the backend. */
+  attempt<T>(run: () => Promise<T>): Promise<{ value: T } | { error: string }>;
+}
+
+/** A product as first launched: enough to launch it again on inputs of the same shapes. */
+export interface SeenProduct {
+  readonly product: GemmLaunch;
+  readonly inputs: ReadonlyArray<{ readonly shape: number[]; readonly dtype: tf.DataType }>;
+}
+
+class GemmTuner {
+  private readonly seen = new Map<string, SeenProduct>();
+  /** Tuned products' tilings; the others run with `defaultVariant`. */
+  private readonly chosen = new Map<string, GemmVariant>();
+  private readonly waiting = new Set<string>();
+  /** Set by the backend when tuning is on. */
+  private gpu: TuningGpu | undefined;
+  /** Every product tuned in this process, in order. */
+  readonly tuned: TunedProduct[] = [];
+
+  enable(gpu: TuningGpu): void {
+    this.gpu = gpu;
+  }
+
+  get pending(): boolean {
+    return this.waiting.size > 0;
+  }
+
+  /** Every product launched in this process, each once. */
+  get products(): readonly SeenProduct[] {
+    return [...this.seen.values()];
+  }
+
+  /** The tiling `product` runs with now; a product not seen before waits to be tuned. */
+  variantFor(product: GemmLaunch, inputs: readonly tf.TensorInfo[]): GemmVariant {
+    const key = product.key;
+    const chosen = this.chosen.get(key);
+    if (chosen) return chosen;
+    if (!this.seen.has(key)) {
+      this.seen.set(key, { product, inputs: inputs.map(({ shape, dtype }) => ({ shape: [...shape], dtype })) });
+      if (this.gpu) this.waiting.add(key);
+    }
+    return defaultVariant(product.size, product.limits);
+  }
+
+  /** Times the products seen since the last call and keeps each one's fastest tiling. */
+  async tune(): Promise<TunedProduct[]> {
+    const gpu = this.gpu;
+    if (!gpu) return [];
+    const found: TunedProduct[] = [];
+    for (const key of this.waiting) {
+      this.waiting.delete(key);
+      const { product, inputs } = this.seen.get(key)!;
+      const tensors = inputs.map(({ shape, dtype }) => tf.zeros(shape, dtype));
+      try {
+        const time = async (v: GemmVariant) => {
+          const timed = await gpu.attempt(() => msPerLaunch(() => tf.backend().disposeData(product.launch(v, tensors).dataId), gpu.idle));
+          return 'value' in timed ? timed.value : Number.POSITIVE_INFINITY;
+        };
+        const sized = defaultVariant(product.size, product.limits);
+        const sizedMs = await time(sized);
+        let best = { variant: sized, ms: sizedMs };
+        let timed = 1;
+        if (sizedMs >= MIN_TUNED_MS && Number.isFinite(sizedMs)) {
+          const consider = async (v: GemmVariant) => {
+            if (timed >= gpu.tilingsPerProduct || variantName(v) === variantName(best.variant)) return;
+            timed++;
+            const ms = await time(v);
+            if (ms < best.ms * (1 - MIN_GAIN)) best = { variant: v, ms };
+          };
+          // Block and thread layout at the usual depth first, then the winner's depth.
+          for (const v of candidateVariants(product.size, product.limits, sized.depth)) await consider(v);
+          const winner = best.variant;
+          for (const depth of [8, 16, 32] as const) {
+            const deeper = candidateVariants(product.size, product.limits, depth).find((v) => variantName({ ...v, depth: winner.depth }) === variantName(winner));
+            if (deeper) await consider(deeper);
+          }
+        }
+        this.chosen.set(key, best.variant);
+        const result = { product: key, sized: variantName(sized), sizedMs, chosen: variantName(best.variant), chosenMs: best.ms, timed };
+        found.push(result);
+        this.tuned.push(result);
+      } finally {
+        tf.dispose(tensors);
+      }
+    }
+    return found;
+  }
+}
+
+/** The tuner of Rewind's webgpu products (one per process, as tfjs's kernel registry is). */
+export const gemmTuner = new GemmTuner();
+
+/** Wall ms per launch of `launch` with the GPU idle before and after: enough launches for about SAMPLE_MS, best of two. */
+async function msPerLaunch(launch: () => void, idle: () => Promise<void>): Promise<number> {
+  const sample = async (launches: number) => {
+    await idle();
+    const start = performance.now();
+    for (let i = 0; i < launches; i++) launch();
+    await idle();
+    return (performance.now() - start) / launches;
+  };
+  // The first launch compiles the shader.
+  await sample(1);
+  const estimate = await sample(1);
+  const launches = Math.min(MAX_LAUNCHES, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(estimate, 1e-3))));
+  return Math.min(await sample(launches), await sample(launches));
+}
+
+/** One log line: how many products were tuned, and each one whose tiling changed, with its time before and after. */
+export function describeTuning(found: readonly TunedProduct[], ms: number): string {
+  const timed = found.filter((p) => p.timed > 1);
+  const changed = timed.filter((p) => p.chosen !== p.sized);
+  const fmt = (x: number) => (x >= 1 ? x.toFixed(2) : x.toFixed(3));
+  const details = changed.map((p) => `${p.product}: ${p.sized} ${fmt(p.sizedMs)} ms → ${p.chosen} ${fmt(p.chosenMs)} ms`);
+  return (
+    `rewind: webgpu tilings tuned for ${timed.length} of ${found.length} products in ${(ms / 1000).toFixed(1)} s, ` +
+    `${timed.reduce((n, p) => n + p.timed, 0)} tilings timed (the others are under ${MIN_TUNED_MS} ms or have no other tiling); ` +
+    `${changed.length} changed${details.length ? `: ${details.join('; ')}` : ''}`
+  );
+}

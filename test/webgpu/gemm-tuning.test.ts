@@ -1,0 +1,49 @@
+/**
+ * Tuning the tilings of Rewind's WGSL products on a real WebGPU device (Dawn over lavapipe): every
+ * tiling gives the same bits, and tuning changes nothing but speed.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runTsx, softwareWebgpuEnv } from '../support/software-webgpu.ts';
+
+const SCRIPT = fileURLToPath(new URL('gemm-tuning.ts', import.meta.url));
+
+interface Outcome {
+  readonly products: number;
+  readonly variantsChecked: number;
+  readonly differing: readonly string[];
+  readonly pendingBeforeTuning: boolean;
+  readonly tuned: ReadonlyArray<{ readonly product: string; readonly timed: number; readonly sized: string; readonly chosen: string }>;
+  readonly sameAfterTuning: boolean;
+}
+
+test('every tiling of a product gives the same bits, and tuning picks among them without changing results', async () => {
+  // At most 4 tilings timed per product: each is a shader that lavapipe compiles slowly.
+  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_TUNE: '4' }));
+  assert.equal(child.code, 0, child.stderr);
+  const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Outcome;
+  // matmul with three transposes (one with a split inner dimension), conv2d and both its gradients.
+  assert.equal(outcome.products, 6, JSON.stringify(outcome));
+  assert.ok(outcome.variantsChecked >= 4 * outcome.products, `only ${outcome.variantsChecked} tilings checked`);
+  assert.deepEqual(outcome.differing, []);
+
+  assert.ok(outcome.pendingBeforeTuning, 'products launched with tuning on wait to be tuned');
+  assert.equal(outcome.tuned.length, outcome.products);
+  for (const p of outcome.tuned) assert.ok(p.timed >= 2 && p.timed <= 4, `${p.product}: ${p.timed} tilings timed (limit 4)`);
+  assert.ok(outcome.sameAfterTuning, 'the cases give the same bits after tuning');
+  assert.match(child.stderr, /rewind: webgpu tilings tuned for 6 of 6 products in [\d.]+ s, \d+ tilings timed/);
+});
+
+test('REWIND_WEBGPU_TUNE: a software adapter is not tuned unless asked, and a wrong value names the allowed ones', async () => {
+  const quiet = await runTsx(SCRIPT, ['--no-sweep'], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_TUNE: undefined }));
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const outcome = JSON.parse(quiet.stdout.trim().split('\n').at(-1)!) as Outcome;
+  assert.equal(outcome.pendingBeforeTuning, false);
+  assert.deepEqual(outcome.tuned, []);
+  assert.doesNotMatch(quiet.stderr, /tilings tuned/);
+
+  const wrong = await runTsx(SCRIPT, ['--no-sweep'], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_TUNE: 'fast' }));
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.stderr, /REWIND_WEBGPU_TUNE must be 'on', 'off' or the most tilings to time per product, a positive integer \(got 'fast'\)/);
+});

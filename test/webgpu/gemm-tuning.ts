@@ -1,0 +1,54 @@
+/**
+ * Child script, on webgpu with REWIND_WEBGPU_TUNE set: runs a few kernel cases, then launches every
+ * product they made with tilings the tuner may pick on random inputs, comparing each output bit for
+ * bit with the sized tiling's (every block, thread layout and depth at least once per product, as
+ * each shader takes long to compile on lavapipe); then tunes, runs the cases again and compares
+ * with the first run. Prints one JSON line. `--no-sweep` leaves out the tilings' comparison.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '../../libs/engine/src/gradients.ts';
+import { initBackend } from '../../libs/engine/src/backends/index.ts';
+import { variantName } from '../../libs/engine/src/backends/webgpu-kernels/gemm-program.ts';
+import { gemmTuner } from '../../libs/engine/src/backends/webgpu-kernels/gemm-tuner.ts';
+import { candidateVariants, defaultVariant } from '../../libs/engine/src/backends/webgpu-kernels/gemm-variants.ts';
+import { tuneKernels } from '../../libs/engine/src/kernel-tuning.ts';
+import { CASES, random, runAll } from './kernel-cases.ts';
+
+// Every kind of product (matmul with each transpose, a split inner dimension, conv2d and both gradients, strides and paddings).
+const chosen = CASES.filter((c) => /^matMul (70x33x130 tA=true|65x17x66|20x3000x30)|^conv2d x=2,10,10,4/.test(c.name));
+
+await initBackend('webgpu');
+const before = await runAll(chosen);
+
+const differing: string[] = [];
+let variantsChecked = 0;
+const sweep = !process.argv.includes('--no-sweep');
+for (const { product, inputs } of sweep ? gemmTuner.products : []) {
+  const tensors = inputs.map(({ shape }) => tf.tensor(random(shape).values, shape));
+  const run = async (v: Parameters<typeof product.launch>[0]) => {
+    const out = product.launch(v, tensors);
+    const values = (await tf.backend().read(out.dataId)) as Float32Array;
+    tf.backend().disposeData(out.dataId);
+    return new Uint32Array(values.buffer, values.byteOffset, values.length).join(',');
+  };
+  const reference = await run(defaultVariant(product.size, product.limits));
+  const covered = new Set<string>();
+  for (const depth of [8, 16, 32] as const) {
+    for (const v of candidateVariants(product.size, product.limits, depth)) {
+      const traits = [`block ${v.rows}x${v.cols}`, `threads ${v.threadCols}x${v.threadRows}`, `depth ${v.depth}`];
+      if (traits.every((t) => covered.has(t))) continue;
+      for (const t of traits) covered.add(t);
+      variantsChecked++;
+      if ((await run(v)) !== reference) differing.push(`${product.key} ${variantName(v)}`);
+    }
+  }
+  tf.dispose(tensors);
+}
+
+const pendingBeforeTuning = gemmTuner.pending;
+await tuneKernels();
+const after = await runAll(chosen);
+const same = before.every((outs, i) => outs.every((o, j) => Buffer.from(o.buffer).equals(Buffer.from(after[i]![j]!.buffer))));
+console.log(
+  JSON.stringify({ products: gemmTuner.products.length, variantsChecked, differing, pendingBeforeTuning, tuned: gemmTuner.tuned, sameAfterTuning: same }),
+);
