@@ -10,6 +10,7 @@ import { getModel, type InputShape, type ModelDefinition } from '@rewind/engine'
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfBackendFailed } from '../libs/engine/src/backends/device-errors.ts';
 import { initBackend } from '../libs/engine/src/backends/index.ts';
+import { tuneKernels } from '../libs/engine/src/kernel-tuning.ts';
 import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
 import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
 import { type Recording, StepRunner, stepReplaySetting } from '../libs/engine/src/step-replay.ts';
@@ -145,12 +146,17 @@ export interface Timing {
 }
 
 /**
- * `warmup` then `steps` steps on one device batch. The device is drained before the clock starts;
+ * `warmup` then `steps` steps on one device batch, kernels tuned during the warm-up (where the
+ * backend tunes). The device is drained before the clock starts;
  * the timed loop queues steps without reading anything and ends with one readback, of the last loss,
  * which waits for the device to finish every queued step before the clock stops.
  */
 export async function timeSteps(trainer: MaskedSgd, batch: DeviceBatch, warmup: number, steps: number): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) trainer.step(batch.x, batch.y).dispose();
+  for (let i = 0; i < warmup; i++) {
+    trainer.step(batch.x, batch.y).dispose();
+    // As train() does: after the first step, the kernels it launched are tuned before the step is recorded.
+    await tuneKernels();
+  }
   await drain();
   const start = performance.now();
   let loss: tf.Scalar | undefined;

@@ -95,7 +95,7 @@ describe('webgpu candidate on lavapipe (software Vulkan)', () => {
       trainWebgpu: trainOn('webgpu'),
       trainWebgpuUnreplayed: trainOn('webgpu', { REWIND_STEP_REPLAY: 'off' }),
       // At most 3 tilings timed per product: lavapipe compiles each shader slowly.
-      trainWebgpuTuned: trainOn('webgpu', { REWIND_WEBGPU_TUNE: '3' }),
+      trainWebgpuTuned: trainOn('webgpu', { REWIND_WEBGPU_TUNE: '3', REWIND_WEBGPU_TUNING_FILE: 'none' }),
       trainCpu: trainOn('cpu'),
       gpuError: runTsx(ENGINE_CHILD, ['train-after-gpu-error'], softwareWebgpuEnv({ REWIND_BACKEND: 'webgpu', REWIND_WEBGPU_ALLOW_SOFTWARE: '1' })),
     };

@@ -12,6 +12,8 @@ import { watchDeviceErrors } from './device-errors.ts';
 import { webgpuStepRecorder } from './webgpu-replay/recorder.ts';
 import { gpuErrorsOf, idle, webgpuInternals } from './webgpu-internals.ts';
 import { describeTuning, gemmTuner, gemmTuningSetting } from './webgpu-kernels/gemm-tuner.ts';
+import { limitsOf } from './webgpu-kernels/gemm-variants.ts';
+import { TilingsFile, tilingsFilePath } from './webgpu-kernels/tilings-file.ts';
 import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
@@ -76,14 +78,23 @@ function exposeGpu(gpu: GPU, globals: object): void {
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
 }
 
-/** Lets the engine tune Rewind's products to this GPU between steps, logging what each tuning found. */
-function tuneProducts(tilingsPerProduct: number): void {
+/**
+ * Lets the engine tune Rewind's products to this GPU between steps, logging what each tuning found
+ * and keeping it in the tilings file under `device` (with the device's limits).
+ */
+function tuneProducts(device: string, tilingsPerProduct: number): void {
   const b = webgpuInternals(tf.backend());
   if (typeof b === 'string') {
     console.warn(`rewind: webgpu products keep their sized tilings, untuned (${b})`);
     return;
   }
-  gemmTuner.enable({ idle: () => idle(b), attempt: (run) => gpuErrorsOf(b, run), tilingsPerProduct });
+  const limits = limitsOf(b.device);
+  const path = tilingsFilePath();
+  const file = path ? new TilingsFile(path, `${device}; ${limits.workgroupStorageBytes} B workgroup memory, ${limits.threadsPerWorkgroup} threads`) : undefined;
+  const known = gemmTuner.enable({ idle: () => idle(b), attempt: (run) => gpuErrorsOf(b, run), tilingsPerProduct }, file);
+  console.error(
+    `rewind: webgpu tilings are tuned to this GPU between steps (up to ${tilingsPerProduct} a product; ${file ? `${known} products known from ${file.path}` : 'no tilings file'})`,
+  );
   registerKernelTuner('webgpu', {
     get pending() {
       return gemmTuner.pending;
@@ -143,6 +154,6 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const recorder = webgpuStepRecorder(tf.backend());
   if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
   else registerStepRecorder('webgpu', recorder);
-  if (tilingsPerProduct > 0) tuneProducts(tilingsPerProduct);
+  if (tilingsPerProduct > 0) tuneProducts(`${name}; up to ${tilingsPerProduct} tilings a product`, tilingsPerProduct);
   return probe;
 }

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type GemmVariant, variantName } from './gemm-program.ts';
-import { candidateVariants, defaultVariant } from './gemm-variants.ts';
+import { candidateVariants, defaultVariant, gridFits, parseVariant } from './gemm-variants.ts';
+import type { TilingsFile } from './tilings-file.ts';
 import type { GemmLaunch } from './run-gemm.ts';
 
 /** Products faster than this on their sized tiling are left as they are: too small to matter, or to time through tfjs. */
@@ -69,11 +70,21 @@ class GemmTuner {
   private readonly waiting = new Set<string>();
   /** Set by the backend when tuning is on. */
   private gpu: TuningGpu | undefined;
+  private file: TilingsFile | undefined;
+  /** Tilings by product as tuned by earlier processes on this device (names, parsed when the product shows up). */
+  private remembered = new Map<string, string>();
   /** Every product tuned in this process, in order. */
   readonly tuned: TunedProduct[] = [];
 
-  enable(gpu: TuningGpu): void {
+  /**
+   * Turns tuning on; with `file`, products tuned before on this device keep their tilings, and new
+   * ones are added. Returns how many products the file knows.
+   */
+  enable(gpu: TuningGpu, file?: TilingsFile): number {
     this.gpu = gpu;
+    this.file = file;
+    this.remembered = file?.load() ?? new Map();
+    return this.remembered.size;
   }
 
   get pending(): boolean {
@@ -92,6 +103,12 @@ class GemmTuner {
     if (chosen) return chosen;
     if (!this.seen.has(key)) {
       this.seen.set(key, { product, inputs: inputs.map(({ shape, dtype }) => ({ shape: [...shape], dtype })) });
+      const remembered = this.remembered.get(key);
+      const v = remembered === undefined ? undefined : parseVariant(remembered, product.limits);
+      if (typeof v === 'object' && gridFits(product.size, v)) {
+        this.chosen.set(key, v);
+        return v;
+      }
       if (this.gpu) this.waiting.add(key);
     }
     return defaultVariant(product.size, product.limits);
@@ -138,6 +155,7 @@ class GemmTuner {
         tf.dispose(tensors);
       }
     }
+    this.file?.save(new Map(found.map((p) => [p.product, p.chosen])));
     return found;
   }
 }

@@ -66,15 +66,10 @@ export function sizedVariant(size: GemmSize): GemmVariant {
   return { ...SMALL, rows: size.m >= 128 ? 8 : 4, cols: size.n >= 128 ? 8 : 4 };
 }
 
-/**
- * `REWIND_WEBGPU_GEMM_VARIANT` (a name as `variantName` writes it: `8x8`, `4x4/8x32`, `8x4/16x8d32`)
- * fixes the tiling of every product whose grid it fits, for tuning by hand; it turns the tuner off.
- */
-export function fixedVariant(limits: GemmLimits, value = process.env.REWIND_WEBGPU_GEMM_VARIANT): GemmVariant | undefined {
-  if (!value) return undefined;
-  const match = /^([48])x([48])(?:\/(\d+)x(\d+))?(?:d(8|16|32))?$/.exec(value);
-  const usage = "REWIND_WEBGPU_GEMM_VARIANT must be RxC[/TCxTR][dD]: R and C each 4 or 8, TC×TR threads, D 8, 16 or 32 (e.g. '8x4/16x8d32')";
-  if (!match) throw new Error(`${usage} (got '${value}')`);
+/** The tiling a name (as `variantName` writes it: `8x8`, `4x4/8x32`, `8x4/16x8d32`) stands for, or why none can. */
+export function parseVariant(name: string, limits: GemmLimits): GemmVariant | string {
+  const match = /^([48])x([48])(?:\/(\d+)x(\d+))?(?:d(8|16|32))?$/.exec(name);
+  if (!match) return 'not RxC[/TCxTR][dD]: R and C each 4 or 8, TC×TR threads, D 8, 16 or 32 (e.g. 8x4/16x8d32)';
   const v: GemmVariant = {
     rows: Number(match[1]) as 4 | 8,
     cols: Number(match[2]) as 4 | 8,
@@ -83,7 +78,14 @@ export function fixedVariant(limits: GemmLimits, value = process.env.REWIND_WEBG
     depth: Number(match[5] ?? 16) as 8 | 16 | 32,
   };
   const problem = variantProblem(v, limits);
-  if (problem) throw new Error(`REWIND_WEBGPU_GEMM_VARIANT=${value} cannot compile: ${problem}`);
+  return problem ? `cannot compile on this device: ${problem}` : v;
+}
+
+/** `REWIND_WEBGPU_GEMM_VARIANT` fixes the tiling of every product whose grid it fits, for tuning by hand; it turns the tuner off. */
+export function fixedVariant(limits: GemmLimits, value = process.env.REWIND_WEBGPU_GEMM_VARIANT): GemmVariant | undefined {
+  if (!value) return undefined;
+  const v = parseVariant(value, limits);
+  if (typeof v === 'string') throw new Error(`REWIND_WEBGPU_GEMM_VARIANT='${value}' is ${v}`);
   return v;
 }
 
