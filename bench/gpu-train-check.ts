@@ -15,6 +15,7 @@ import { exampleSize, headOf, loadDataset } from '@rewind/data';
 import { DataOrder, iterationsPerEpoch } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateOnDevice } from '../libs/engine/src/evaluate.ts';
+import { tuneKernels } from '../libs/engine/src/kernel-tuning.ts';
 import { maskedSgd, startBackend } from './gpu-loop.ts';
 import { backendLabel, defaultKernels } from './gpu-workloads.ts';
 
@@ -59,6 +60,8 @@ for (let step = 0; step < steps; step++) {
   });
   const loss = trainer.step(x!, y!);
   tf.dispose([x!, y!]);
+  // As train() does: the first step's kernels are tuned before the step is recorded.
+  if (step === 0) await tuneKernels();
   if (step === 0) first = loss;
   else {
     last?.dispose();

@@ -41,8 +41,8 @@ before(() => {
   run = runSh('--quick');
   profile = runSh('--quick', '--profile');
   compare = runSh('--quick', '--compare');
-  // LeNet only: a convolution step takes seconds on the software device.
-  const lavapipe = softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', WORKLOADS: 'lenet-60' });
+  // LeNet only: a convolution step takes seconds on the software device. Tuned as on a GPU, 2 tilings a product.
+  const lavapipe = softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', WORKLOADS: 'lenet-60', REWIND_WEBGPU_TUNE: '2', REWIND_WEBGPU_TUNING_FILE: undefined });
   onLavapipe = spawnSync(join(out, 'run.sh'), ['--quick'], { cwd: tmpdir(), env: lavapipe, encoding: 'utf8' });
 });
 after(() => {
@@ -116,11 +116,29 @@ describe('GPU bundle', () => {
     assert.doesNotMatch(onLavapipe.stderr, HINT);
   });
 
+  test('on a Vulkan device the bench tunes its products during the warm-up, and the later parts reuse the tuning from the bundle\'s tilings file', () => {
+    assert.equal(onLavapipe.status, 0, onLavapipe.stderr);
+    const file = join(out, 'webgpu-tilings.json');
+    // The bench tunes what its steps launch; the training check then finds them in the file.
+    const enabled = [...onLavapipe.stderr.matchAll(/rewind: webgpu tilings are tuned to this GPU between steps \(up to 2 a product; (\d+) products known from (\S+)\)/g)];
+    assert.deepEqual(
+      enabled.map((m) => m[2]),
+      [file, file],
+      onLavapipe.stderr.slice(-3000),
+    );
+    assert.equal(enabled[0]![1], '0');
+    assert.ok(Number(enabled[1]![1]) > 0, 'the check starts with the bench\'s tuning');
+    assert.match(onLavapipe.stderr, /rewind: webgpu tilings tuned for [1-9]\d* of \d+ products/);
+    const { devices } = JSON.parse(readFileSync(file, 'utf8'));
+    assert.match(Object.keys(devices)[0]!, /llvmpipe/);
+  });
+
   test('--archive writes OUT.tar.xz, which python3\'s tarfile unpacks to the same tree', (t) => {
     if (!hasPython) return t.skip('no python3 here');
     const unpack = 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])';
     execFileSync('python3', ['-c', unpack, `${out}.tar.xz`, unpacked], { stdio: 'pipe' });
-    assert.deepEqual(listTree(unpacked).sort(), listTree(out).sort());
+    // The lavapipe run has since added its tuning to the folder.
+    assert.deepEqual(listTree(unpacked).sort(), listTree(out).filter((path) => path !== 'webgpu-tilings.json').sort());
     accessSync(join(unpacked, 'run.sh'), constants.X_OK);
     accessSync(join(unpacked, 'bin/node'), constants.X_OK);
     assert.ok(lstatSync(join(unpacked, 'gpu-libs/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0')).isSymbolicLink());
