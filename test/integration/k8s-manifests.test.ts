@@ -59,9 +59,16 @@ function validateAll(objects: readonly K8sObject[]): void {
   }
 }
 
-type Container = { readinessProbe?: unknown; livenessProbe?: unknown; resources?: { limits?: Record<string, unknown> } };
-const containersOf = (o: K8sObject): Container[] =>
-  (o.spec?.template as { spec?: { containers?: Container[] } } | undefined)?.spec?.containers ?? [];
+type Container = {
+  readinessProbe?: unknown;
+  livenessProbe?: unknown;
+  resources?: { limits?: Record<string, unknown> };
+  env?: { name: string; value?: string }[];
+  volumeMounts?: { name: string; mountPath: string }[];
+};
+type PodSpec = { containers?: Container[]; volumes?: { name: string; hostPath?: unknown }[] };
+const podSpecOf = (o: K8sObject): PodSpec | undefined => (o.spec?.template as { spec?: PodSpec } | undefined)?.spec;
+const containersOf = (o: K8sObject): Container[] => podSpecOf(o)?.containers ?? [];
 
 describe('Kubernetes manifests', () => {
   it('base: one Deployment per service, with probes, all schema-valid', () => {
@@ -87,6 +94,12 @@ describe('Kubernetes manifests', () => {
     const objects = render('overlays/gpu');
     validateAll(objects);
     const trainer = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'trainer')!;
-    assert.equal(containersOf(trainer)[0]!.resources?.limits?.['nvidia.com/gpu'], 1);
+    const container = containersOf(trainer)[0]!;
+    assert.equal(container.resources?.limits?.['nvidia.com/gpu'], 1);
+    // Tuned tilings live on the node, in a directory the pod mounts.
+    const file = container.env?.find((e) => e.name === 'REWIND_WEBGPU_TUNING_FILE')?.value;
+    const mount = container.volumeMounts?.find((m) => file?.startsWith(`${m.mountPath}/`));
+    assert.ok(mount, `REWIND_WEBGPU_TUNING_FILE=${file} is on a mounted volume`);
+    assert.ok(podSpecOf(trainer)?.volumes?.some((v) => v.name === mount.name && v.hostPath));
   });
 });
