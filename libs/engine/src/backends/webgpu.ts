@@ -51,6 +51,8 @@ function setSubmitBatch(): void {
 interface AdapterDescription {
   readonly vendor: string;
   readonly architecture: string;
+  /** The GPU model, where the implementation tells it (Dawn on NVIDIA describes only the driver). */
+  readonly device?: string;
   readonly description: string;
   readonly isFallbackAdapter?: boolean;
 }
@@ -154,6 +156,6 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const recorder = webgpuStepRecorder(tf.backend());
   if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
   else registerStepRecorder('webgpu', recorder);
-  if (tilingsPerProduct > 0) tuneProducts(`${name}; up to ${tilingsPerProduct} tilings a product`, tilingsPerProduct);
+  if (tilingsPerProduct > 0) tuneProducts(`${[name, info.device].filter(Boolean).join(' / ')}; up to ${tilingsPerProduct} tilings a product`, tilingsPerProduct);
   return probe;
 }
