@@ -22,20 +22,20 @@ interface Outcome {
 }
 
 test('every tiling of a product gives the same bits, and tuning picks among them without changing results', async () => {
-  // At most 4 tilings timed per product: each is a shader that lavapipe compiles slowly.
-  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_TUNE: '4', REWIND_WEBGPU_TUNING_FILE: 'none' }));
+  // At most 3 tilings timed per product: each is a shader that lavapipe compiles slowly.
+  const child = await runTsx(SCRIPT, [], softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_TUNE: '3', REWIND_WEBGPU_TUNING_FILE: 'none' }));
   assert.equal(child.code, 0, child.stderr);
   const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Outcome;
   // matmul with three transposes (one with a split inner dimension), conv2d and both its gradients.
   assert.equal(outcome.products, 6, JSON.stringify(outcome));
-  assert.ok(outcome.variantsChecked >= 4 * outcome.products, `only ${outcome.variantsChecked} tilings checked`);
+  assert.ok(outcome.variantsChecked >= 3 * outcome.products, `only ${outcome.variantsChecked} tilings checked`);
   assert.deepEqual(outcome.differing, []);
 
   assert.ok(outcome.pendingBeforeTuning, 'products launched with tuning on wait to be tuned');
   assert.equal(outcome.tuned.length, outcome.products);
-  for (const p of outcome.tuned) assert.ok(p.timed >= 2 && p.timed <= 4, `${p.product}: ${p.timed} tilings timed (limit 4)`);
+  for (const p of outcome.tuned) assert.ok(p.timed >= 2 && p.timed <= 3, `${p.product}: ${p.timed} tilings timed (limit 3)`);
   assert.ok(outcome.sameAfterTuning, 'the cases give the same bits after tuning');
-  assert.match(child.stderr, /rewind: webgpu tilings are tuned to this GPU between steps \(up to 4 a product; no tilings file\)/);
+  assert.match(child.stderr, /rewind: webgpu tilings are tuned to this GPU between steps \(up to 3 a product; no tilings file\)/);
   assert.match(child.stderr, /rewind: webgpu tilings tuned for 6 of 6 products in [\d.]+ s, \d+ tilings timed/);
 });
 

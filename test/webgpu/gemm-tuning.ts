@@ -1,8 +1,8 @@
 /**
  * Child script, on webgpu with REWIND_WEBGPU_TUNE set: runs a few kernel cases, then launches every
  * product they made with tilings the tuner may pick on random inputs, comparing each output bit for
- * bit with the sized tiling's (every block, thread layout and depth at least once per product, as
- * each shader takes long to compile on lavapipe); then tunes, runs the cases again and compares
+ * bit with the sized tiling's (every block and depth at least once per product, every thread layout
+ * at least once: each shader takes long to compile on lavapipe); then tunes, runs the cases again and compares
  * with the first run. Prints one JSON line. `--no-sweep` leaves out the tilings' comparison.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,6 +21,7 @@ await initBackend('webgpu');
 const before = await runAll(chosen);
 
 const differing: string[] = [];
+const covered = new Set<string>();
 let variantsChecked = 0;
 const sweep = !process.argv.includes('--no-sweep');
 for (const { product, inputs } of sweep ? gemmTuner.products : []) {
@@ -32,10 +33,10 @@ for (const { product, inputs } of sweep ? gemmTuner.products : []) {
     return new Uint32Array(values.buffer, values.byteOffset, values.length).join(',');
   };
   const reference = await run(defaultVariant(product.size, product.limits));
-  const covered = new Set<string>();
   for (const depth of [8, 16, 32] as const) {
     for (const v of candidateVariants(product.size, product.limits, depth)) {
-      const traits = [`block ${v.rows}x${v.cols}`, `threads ${v.threadCols}x${v.threadRows}`, `depth ${v.depth}`];
+      // Blocks and depths per product (they change how its loaders stage), thread layouts once over all products.
+      const traits = [`${product.key} block ${v.rows}x${v.cols}`, `${product.key} depth ${v.depth}`, `threads ${v.threadCols}x${v.threadRows}`];
       if (traits.every((t) => covered.has(t))) continue;
       for (const t of traits) covered.add(t);
       variantsChecked++;

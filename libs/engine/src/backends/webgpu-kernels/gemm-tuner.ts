@@ -124,31 +124,8 @@ class GemmTuner {
       const { product, inputs } = this.seen.get(key)!;
       const tensors = inputs.map(({ shape, dtype }) => tf.zeros(shape, dtype));
       try {
-        const time = async (v: GemmVariant) => {
-          const timed = await gpu.attempt(() => msPerLaunch(() => tf.backend().disposeData(product.launch(v, tensors).dataId), gpu.idle));
-          return 'value' in timed ? timed.value : Number.POSITIVE_INFINITY;
-        };
-        const sized = defaultVariant(product.size, product.limits);
-        const sizedMs = await time(sized);
-        let best = { variant: sized, ms: sizedMs };
-        let timed = 1;
-        if (sizedMs >= MIN_TUNED_MS && Number.isFinite(sizedMs)) {
-          const consider = async (v: GemmVariant) => {
-            if (timed >= gpu.tilingsPerProduct || variantName(v) === variantName(best.variant)) return;
-            timed++;
-            const ms = await time(v);
-            if (ms < best.ms * (1 - MIN_GAIN)) best = { variant: v, ms };
-          };
-          // Block and thread layout at the usual depth first, then the winner's depth.
-          for (const v of candidateVariants(product.size, product.limits, sized.depth)) await consider(v);
-          const winner = best.variant;
-          for (const depth of [8, 16, 32] as const) {
-            const deeper = candidateVariants(product.size, product.limits, depth).find((v) => variantName({ ...v, depth: winner.depth }) === variantName(winner));
-            if (deeper) await consider(deeper);
-          }
-        }
-        this.chosen.set(key, best.variant);
-        const result = { product: key, sized: variantName(sized), sizedMs, chosen: variantName(best.variant), chosenMs: best.ms, timed };
+        const { variant, result } = await tuneProduct(gpu, product, tensors);
+        this.chosen.set(key, variant);
         found.push(result);
         this.tuned.push(result);
       } finally {
@@ -158,6 +135,40 @@ class GemmTuner {
     this.file?.save(new Map(found.map((p) => [p.product, p.chosen])));
     return found;
   }
+}
+
+/**
+ * The fastest tiling of `product` on `inputs`: the sized one unless it is under MIN_TUNED_MS, else
+ * the best of up to `tilingsPerProduct` (block and thread layout at the sized depth first, then the
+ * winner's other depths). A tiling that fails on the GPU counts as infinitely slow.
+ */
+async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly tf.Tensor[]): Promise<{ variant: GemmVariant; result: TunedProduct }> {
+  const time = async (v: GemmVariant) => {
+    const timed = await gpu.attempt(() => msPerLaunch(() => tf.backend().disposeData(product.launch(v, inputs).dataId), gpu.idle));
+    return 'value' in timed ? timed.value : Number.POSITIVE_INFINITY;
+  };
+  const { size, limits } = product;
+  const sized = defaultVariant(size, limits);
+  const sizedMs = await time(sized);
+  let best = { variant: sized, ms: sizedMs };
+  let timed = 1;
+  if (sizedMs >= MIN_TUNED_MS && Number.isFinite(sizedMs)) {
+    const consider = async (v: GemmVariant) => {
+      if (timed >= gpu.tilingsPerProduct || variantName(v) === variantName(best.variant)) return;
+      timed++;
+      const ms = await time(v);
+      if (ms < best.ms * (1 - MIN_GAIN)) best = { variant: v, ms };
+    };
+    for (const v of candidateVariants(size, limits, sized.depth)) await consider(v);
+    const winner = best.variant;
+    const sameButDepth = (v: GemmVariant) => variantName({ ...v, depth: winner.depth }) === variantName(winner);
+    for (const depth of [8, 16, 32] as const) {
+      const other = candidateVariants(size, limits, depth).find(sameButDepth);
+      if (other) await consider(other);
+    }
+  }
+  const result = { product: product.key, sized: variantName(sized), sizedMs, chosen: variantName(best.variant), chosenMs: best.ms, timed };
+  return { variant: best.variant, result };
 }
 
 /** The tuner of Rewind's webgpu products (one per process, as tfjs's kernel registry is). */
