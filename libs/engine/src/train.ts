@@ -18,11 +18,11 @@ import { DataOrder } from './batches.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from './duration.ts';
 import { evaluateOnDevice } from './evaluate.ts';
+import { tuneKernels } from './kernel-tuning.ts';
 import { meanSoftmaxCrossEntropy } from './loss.ts';
 import type { ModelDefinition } from './models/model.ts';
 import { checkInputShape, getModel } from './models/registry.ts';
 import { type SgdStep, sgdStep } from './optimizer.ts';
-import { tuneKernels } from './kernel-tuning.ts';
 import { ensureBackend } from './runtime.ts';
 import { lrAt, scheduleFor } from './schedule.ts';
 import { StepRunner } from './step-replay.ts';
@@ -80,7 +80,7 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
         momentum: training.momentum,
         weightDecay: training.weightDecay,
       }));
-      // After a kind's first step, before it is recorded: its kernels get their tuned variants.
+      // After a kind's first step, before it is recorded: the kernels it launched are tuned to the device.
       await tuneKernels();
       const done = step + 1;
       if (done === req.endStep || done % LOSS_REPORT_EVERY === 0 || isBoundary(done, evalEvery)) {

@@ -82,9 +82,9 @@ function exposeGpu(gpu: GPU, globals: object): void {
 
 /**
  * Lets the engine tune Rewind's products to this GPU between steps, logging what each tuning found
- * and keeping it in the tilings file under `device` (with the device's limits).
+ * and keeping it in the tilings file under the adapter's name, the tuning limit and the device's limits.
  */
-function tuneProducts(device: string, tilingsPerProduct: number): void {
+function tuneProducts(adapter: string, tilingsPerProduct: number): void {
   const b = webgpuInternals(tf.backend());
   if (typeof b === 'string') {
     console.warn(`rewind: webgpu products keep their sized tilings, untuned (${b})`);
@@ -92,7 +92,8 @@ function tuneProducts(device: string, tilingsPerProduct: number): void {
   }
   const limits = limitsOf(b.device);
   const path = tilingsFilePath();
-  const file = path ? new TilingsFile(path, `${device}; ${limits.workgroupStorageBytes} B workgroup memory, ${limits.threadsPerWorkgroup} threads`) : undefined;
+  const device = `${adapter}; up to ${tilingsPerProduct} tilings a product; ${limits.workgroupStorageBytes} B workgroup memory, ${limits.threadsPerWorkgroup} threads`;
+  const file = path ? new TilingsFile(path, device) : undefined;
   const known = gemmTuner.enable({ idle: () => idle(b), attempt: (run) => gpuErrorsOf(b, run), tilingsPerProduct }, file);
   console.error(
     `rewind: webgpu tilings are tuned to this GPU between steps (up to ${tilingsPerProduct} a product; ${file ? `${known} products known from ${file.path}` : 'no tilings file'})`,
@@ -156,6 +157,6 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const recorder = webgpuStepRecorder(tf.backend());
   if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
   else registerStepRecorder('webgpu', recorder);
-  if (tilingsPerProduct > 0) tuneProducts(`${[name, info.device].filter(Boolean).join(' / ')}; up to ${tilingsPerProduct} tilings a product`, tilingsPerProduct);
+  if (tilingsPerProduct > 0) tuneProducts([name, info.device].filter(Boolean).join(' / '), tilingsPerProduct);
   return probe;
 }
