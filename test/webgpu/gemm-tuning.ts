@@ -1,7 +1,7 @@
 /**
  * Child script, on webgpu with REWIND_WEBGPU_TUNE set: runs a few kernel cases, then launches every
  * product they made with tilings the tuner may pick on random inputs, comparing each output bit for
- * bit with the sized tiling's (every block and depth at least once per product, every thread layout
+ * bit with the sized tiling's (every block, depth and prefetch choice at least once per product, every thread layout
  * at least once: each shader takes long to compile on lavapipe); then tunes, runs the cases again and compares
  * with the first run. Prints one JSON line. `--no-sweep` leaves out the tilings' comparison.
  */
@@ -33,15 +33,14 @@ for (const { product, inputs } of sweep ? gemmTuner.products : []) {
     return new Uint32Array(values.buffer, values.byteOffset, values.length).join(',');
   };
   const reference = await run(defaultVariant(product.size, product.limits));
-  for (const depth of [8, 16, 32] as const) {
-    for (const v of candidateVariants(product.size, product.limits, depth)) {
-      // Blocks and depths per product (they change how its loaders stage), thread layouts once over all products.
-      const traits = [`${product.key} block ${v.rows}x${v.cols}`, `${product.key} depth ${v.depth}`, `threads ${v.threadCols}x${v.threadRows}`];
-      if (traits.every((t) => covered.has(t))) continue;
-      for (const t of traits) covered.add(t);
-      variantsChecked++;
-      if ((await run(v)) !== reference) differing.push(`${product.key} ${variantName(v)}`);
-    }
+  const tilings = ([8, 16, 32] as const).flatMap((depth) => [false, true].flatMap((prefetch) => candidateVariants(product.size, product.limits, depth, prefetch)));
+  for (const v of tilings) {
+    // Blocks, depths and prefetch per product (they change how its loaders stage), thread layouts once over all products.
+    const traits = [`${product.key} block ${v.rows}x${v.cols}`, `${product.key} depth ${v.depth}`, `${product.key} prefetch ${v.prefetch}`, `threads ${v.threadCols}x${v.threadRows}`];
+    if (traits.every((t) => covered.has(t))) continue;
+    for (const t of traits) covered.add(t);
+    variantsChecked++;
+    if ((await run(v)) !== reference) differing.push(`${product.key} ${variantName(v)}`);
   }
   tf.dispose(tensors);
 }

@@ -21,7 +21,9 @@ import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
  * (threadCols × threadRows), and the depth of the staged slices. Larger blocks reuse each staged
  * value more (fewer workgroup-memory reads per multiply-add) but need more registers and waste more
  * on ragged edges; few thread columns fit products with few columns (a conv with 16 output
- * channels); deeper slices mean fewer barriers but more workgroup memory.
+ * channels); deeper slices mean fewer barriers but more workgroup memory. With `prefetch`, each
+ * thread loads its part of the next slice into registers before multiplying the current one, so
+ * the global loads' latency hides behind the multiply-adds, at the cost of those registers.
  */
 export interface GemmVariant {
   readonly rows: 4 | 8;
@@ -29,6 +31,7 @@ export interface GemmVariant {
   readonly threadCols: number;
   readonly threadRows: number;
   readonly depth: 8 | 16 | 32;
+  readonly prefetch: boolean;
 }
 
 export const threadCount = (v: GemmVariant) => v.threadCols * v.threadRows;
@@ -37,9 +40,9 @@ export const tileCols = (v: GemmVariant) => v.threadCols * v.cols;
 /** Workgroup memory the staged slices take, in bytes (rows padded by 4 floats, see getUserCode). */
 export const stagingBytes = (v: GemmVariant) => v.depth * (tileRows(v) + 4 + tileCols(v) + 4) * 4;
 
-/** `RxC` for 16×16 threads and 16-deep slices, else with `/TCxTR` (thread layout) and `dD` (depth): `8x4/16x8d32`. */
+/** `RxC` for 16×16 threads, 16-deep slices and no prefetch, else with `/TCxTR` (thread layout), `dD` (depth) and `p` (prefetch): `8x4/16x8d32p`. */
 export const variantName = (v: GemmVariant) =>
-  `${v.rows}x${v.cols}${v.threadCols === 16 && v.threadRows === 16 ? '' : `/${v.threadCols}x${v.threadRows}`}${v.depth === 16 ? '' : `d${v.depth}`}`;
+  `${v.rows}x${v.cols}${v.threadCols === 16 && v.threadRows === 16 ? '' : `/${v.threadCols}x${v.threadRows}`}${v.depth === 16 ? '' : `d${v.depth}`}${v.prefetch ? 'p' : ''}`;
 
 /** How an op reads its two operands. */
 export interface GemmOperands {
@@ -154,12 +157,65 @@ export class GemmProgram implements WebGPUProgram {
     // Staged along k, a thread stages the same rows of A in every slice: their row data is cached.
     const rowsCached = this.operands.aRow !== undefined && this.operands.aContiguous === 'k';
     const innerCached = this.operands.aInner !== undefined && this.operands.aContiguous === 'row';
+    const bPasses = (bn * depth) / threads;
     const fmas = Array.from({ length: rows }, (_, i) =>
       Array.from(
         { length: vecsPerRow },
         (_, j) => `acc[${i * vecsPerRow + j}] = fma(vec4<f32>(a[${Math.floor(i / 4)}][${i % 4}]), b[${j}], acc[${i * vecsPerRow + j}]);`,
       ).join(' '),
     ).join('\n            ');
+    const stageA = stage(this.operands.aContiguous === 'k', bm, depth, threads);
+    const stageB = stage(this.operands.bContiguous === 'k', bn, depth, threads);
+    const aValue = rowsCached ? 'loadAAt(aRows[p], kSlice + kk)' : innerCached ? 'loadAWith(aInners[kk], row0 + r)' : 'loadA(batch, row0 + r, kSlice + kk)';
+    // The slice from inner index `k0` into this thread's registers (after its inner indices' window data, for a filter gradient).
+    const load = (k0: string) => `{
+          let kSlice = ${k0};
+          ${innerCached ? `if (t < ${depth}) { aInners[t] = aInnerOf(batch, min(kSlice + t, uniforms.gemmK - 1)); }\n          workgroupBarrier();` : ''}
+          for (var p = 0; p < ${aPasses}; p++) {
+            ${stageA}
+            var v = 0.0;
+            if (row0 + r < uniforms.gemmM && kSlice + kk < kEnd) { v = ${aValue}; }
+            aStaged[p] = v;
+          }
+          for (var p = 0; p < ${bPasses}; p++) {
+            ${stageB}
+            var v = 0.0;
+            if (col0 + r < uniforms.gemmN && kSlice + kk < kEnd) { v = loadB(batch, kSlice + kk, col0 + r); }
+            bStaged[p] = v;
+          }
+        }`;
+    const store = `for (var p = 0; p < ${aPasses}; p++) {
+            ${stageA}
+            let at = kk * ${strideA} + r;
+            tileA[at / 4][at % 4] = aStaged[p];
+          }
+          for (var p = 0; p < ${bPasses}; p++) {
+            ${stageB}
+            let bt = kk * ${strideB} + r;
+            tileB[bt / 4][bt % 4] = bStaged[p];
+          }
+          workgroupBarrier();`;
+    const multiply = `for (var kk = 0; kk < ${depth}; kk++) {
+            let ai = (kk * ${strideA} + ty * ${rows}) / 4;
+            for (var i = 0; i < ${vecsPerCol}; i++) { a[i] = tileA[ai + i]; }
+            let bi = (kk * ${strideB} + tx * ${cols}) / 4;
+            for (var j = 0; j < ${vecsPerRow}; j++) { b[j] = tileB[bi + j]; }
+            ${fmas}
+          }
+          workgroupBarrier();`;
+    // The trip count comes from uniforms alone, so the barriers (in the loop, and under `s + 1 < slices`) stay in uniform control flow.
+    const slices = this.variant.prefetch
+      ? `${load('kStart')}
+        for (var s = 0; s < slices; s++) {
+          ${store}
+          if (s + 1 < slices) ${load(`kStart + (s + 1) * ${depth}`)}
+          ${multiply}
+        }`
+      : `for (var s = 0; s < slices; s++) {
+          ${load(`kStart + s * ${depth}`)}
+          ${store}
+          ${multiply}
+        }`;
     return `
       var<workgroup> tileA: array<vec4<f32>, ${(depth * strideA) / 4}>;
       var<workgroup> tileB: array<vec4<f32>, ${(depth * strideB) / 4}>;
@@ -183,41 +239,11 @@ export class GemmProgram implements WebGPUProgram {
         var acc: array<vec4<f32>, ${rows * vecsPerRow}>;
         var a: array<vec4<f32>, ${vecsPerCol}>;
         var b: array<vec4<f32>, ${vecsPerRow}>;
+        var aStaged: array<f32, ${aPasses}>;
+        var bStaged: array<f32, ${bPasses}>;
         ${rowsCached ? this.cacheRows(aPasses) : ''}
-        // The trip count comes from uniforms alone, so the barriers stay in uniform control flow.
         let slices = (uniforms.splitDepth + ${depth - 1}) / ${depth};
-        for (var s = 0; s < slices; s++) {
-          let k0 = kStart + s * ${depth};
-          ${
-            innerCached
-              ? `if (t < ${depth}) { aInners[t] = aInnerOf(batch, min(k0 + t, uniforms.gemmK - 1)); }
-          workgroupBarrier();`
-              : ''
-          }
-          for (var p = 0; p < ${aPasses}; p++) {
-            ${stage(this.operands.aContiguous === 'k', bm, depth, threads)}
-            var v = 0.0;
-            if (row0 + r < uniforms.gemmM && k0 + kk < kEnd) { v = ${rowsCached ? 'loadAAt(aRows[p], k0 + kk)' : innerCached ? 'loadAWith(aInners[kk], row0 + r)' : 'loadA(batch, row0 + r, k0 + kk)'}; }
-            let at = kk * ${strideA} + r;
-            tileA[at / 4][at % 4] = v;
-          }
-          for (var p = 0; p < ${(bn * depth) / threads}; p++) {
-            ${stage(this.operands.bContiguous === 'k', bn, depth, threads)}
-            var v = 0.0;
-            if (col0 + r < uniforms.gemmN && k0 + kk < kEnd) { v = loadB(batch, k0 + kk, col0 + r); }
-            let bt = kk * ${strideB} + r;
-            tileB[bt / 4][bt % 4] = v;
-          }
-          workgroupBarrier();
-          for (var kk = 0; kk < ${depth}; kk++) {
-            let ai = (kk * ${strideA} + ty * ${rows}) / 4;
-            for (var i = 0; i < ${vecsPerCol}; i++) { a[i] = tileA[ai + i]; }
-            let bi = (kk * ${strideB} + tx * ${cols}) / 4;
-            for (var j = 0; j < ${vecsPerRow}; j++) { b[j] = tileB[bi + j]; }
-            ${fmas}
-          }
-          workgroupBarrier();
-        }
+        ${slices}
         let base = (split * uniforms.gemmBatch + batch) * uniforms.gemmM;
         for (var i = 0; i < ${rows}; i++) {
           let row = row0 + ty * ${rows} + i;

@@ -140,7 +140,8 @@ class GemmTuner {
 /**
  * The fastest tiling of `product` on `inputs`: the sized one unless it is under MIN_TUNED_MS, else
  * the best of up to `tilingsPerProduct` (block and thread layout at the sized depth first, then the
- * winner's other depths). A tiling that fails on the GPU counts as infinitely slow.
+ * winner's other depths, then the winner with prefetch). A tiling that fails on the GPU counts as
+ * infinitely slow.
  */
 async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly tf.Tensor[]): Promise<{ variant: GemmVariant; result: TunedProduct }> {
   const time = async (v: GemmVariant) => {
@@ -153,19 +154,22 @@ async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly
   let best = { variant: sized, ms: sizedMs };
   let timed = 1;
   if (sizedMs >= MIN_TUNED_MS && Number.isFinite(sizedMs)) {
-    const consider = async (v: GemmVariant) => {
-      if (timed >= gpu.tilingsPerProduct || variantName(v) === variantName(best.variant)) return;
+    const consider = async (v: GemmVariant, limit = gpu.tilingsPerProduct) => {
+      if (timed >= limit || variantName(v) === variantName(best.variant)) return;
       timed++;
       const ms = await time(v);
       if (ms < best.ms * (1 - MIN_GAIN)) best = { variant: v, ms };
     };
-    for (const v of candidateVariants(size, limits, sized.depth)) await consider(v);
+    // Three timings are kept for the two other depths and prefetch, but at least one other block or layout is tried.
+    const layoutLimit = Math.max(2, gpu.tilingsPerProduct - 3);
+    for (const v of candidateVariants(size, limits, sized.depth)) await consider(v, layoutLimit);
     const winner = best.variant;
     const sameButDepth = (v: GemmVariant) => variantName({ ...v, depth: winner.depth }) === variantName(winner);
     for (const depth of [8, 16, 32] as const) {
       const other = candidateVariants(size, limits, depth).find(sameButDepth);
       if (other) await consider(other);
     }
+    await consider({ ...best.variant, prefetch: true });
   }
   const result = { product: product.key, sized: variantName(sized), sizedMs, chosen: variantName(best.variant), chosenMs: best.ms, timed };
   return { variant: best.variant, result };
