@@ -110,8 +110,9 @@ usage: ./run.sh [--quick] [--profile | --compare | --all]
 env: WORKLOADS=lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128 (bench and profile; default all,
      --quick: lenet-60,conv2-60); VK_DRIVER_FILES: the NVIDIA Vulkan ICD file (default: the first
      of the usual places that exists); PYTHON: the interpreter with PyTorch CUDA (default python3);
-     REWIND_WEBGPU_TUNE (default on: up to 32 tilings timed per product), REWIND_WEBGPU_TUNING_FILE
-     (default webgpu-tilings.json here, so the runs after the first reuse its tuning).
+     REWIND_WEBGPU_TUNE (default here 16 tilings timed per product, to bound the first run's shader
+     compiles; on for 32), REWIND_WEBGPU_TUNING_FILE (default webgpu-tilings.json here, so the runs
+     after the first reuse its tuning).
 Shipped as bundle.tar.xz (scripts/build-gpu-bundle.sh --archive)? Where xz is missing, python3 unpacks it:
   python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" bundle.tar.xz DIR
 then run DIR/run.sh. If the GPU is not used, run.sh prints a hint (Vulkan driver, libglvnd, VK_DRIVER_FILES).
@@ -144,6 +145,8 @@ fi
 export VK_DRIVER_FILES
 # Each part is its own process: the first to launch a product tunes it, the later ones read the file.
 export REWIND_WEBGPU_TUNING_FILE="${REWIND_WEBGPU_TUNING_FILE:-$HERE/webgpu-tilings.json}"
+# Every tiling timed is a shader the driver compiles; device time for a bench run is short.
+export REWIND_WEBGPU_TUNE="${REWIND_WEBGPU_TUNE:-16}"
 GPU=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1 || true)
 echo "run.sh: mode $MODE${QUICK:+ (quick)}; VK_DRIVER_FILES=$VK_DRIVER_FILES; libs $LIBS; GPU ${GPU:-none seen by nvidia-smi}"
 if [ -n "$QUICK" ]; then
