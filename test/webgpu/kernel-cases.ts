@@ -1,7 +1,7 @@
 /**
  * The kernel cases the webgpu tests run: matMul (all transposes, batch broadcast, split inner
- * dimension), conv2d with its two gradients (strides, paddings, a split filter gradient), the masked
- * SGD update and the fused loss. Random inputs from a fixed seed, the same on every call of `runAll`.
+ * dimension), conv2d with its two gradients (strides, paddings, a split filter gradient), sums and
+ * means over all but the last axis (one, two and three passes), the masked SGD update and the fused loss. Random inputs from a fixed seed, the same on every call of `runAll`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MASKED_SGD_KERNEL } from '@rewind/native-kernels';
@@ -34,6 +34,24 @@ const conv = (x: number[], w: number[], stride: number, pad: number | 'same' | '
     const upstream = tf.tensor(random(y.shape).values, y.shape);
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), upstream)));
     return [y, ...grads([xt!, wt!])];
+  },
+});
+
+/** Sum or mean over `axes` (Rewind's column sum when they are all but the last). */
+const reduce = (shape: number[], axes: number[], mean: boolean, keepDims = false): Case => ({
+  name: `${mean ? 'mean' : 'sum'} ${shape} over ${axes}${keepDims ? ' keepDims' : ''}`,
+  inputs: [shape],
+  run: (x) => [mean ? tf.mean(x!, axes, keepDims) : tf.sum(x!, axes, keepDims)],
+});
+
+/** As training reaches them: a bias's gradient (Sum) and batch-norm moments (Mean) over N, H, W. */
+const biasAndMoments = (shape: number[]): Case => ({
+  name: `bias gradient and moments ${shape}`,
+  inputs: [shape, [shape.at(-1)!], shape],
+  run: (x, bias, upstream) => {
+    const gradient = tf.grad((b: tf.Tensor) => tf.sum(tf.mul(tf.add(x!, b), upstream!)))(bias!);
+    const { mean, variance } = tf.moments(x!, [0, 1, 2]);
+    return [gradient, mean, variance];
   },
 });
 
@@ -90,6 +108,12 @@ export const CASES: Case[] = [
   conv([1, 7, 6, 2], [5, 5, 2, 3], 1, 'valid'),
   conv([1, 7, 7, 2], [3, 3, 2, 3], 2, 'same'),
   conv([16, 16, 16, 8], [3, 3, 8, 16], 1, 1),
+  reduce([16, 16, 16, 8], [0, 1, 2], false),
+  reduce([300, 70], [0], false),
+  reduce([2, 9, 9, 3], [2, 0, 1], true, true),
+  reduce([5, 30, 30, 64], [0, 1, 2], false),
+  reduce([6, 5, 4], [1], false),
+  biasAndMoments([4, 12, 12, 16]),
   sgd([37, 11], true),
   sgd([5], false),
   crossEntropy(7, 10),

@@ -1,12 +1,14 @@
 /**
  * Rewind's WGSL kernels for tfjs-backend-webgpu, registered over tfjs's own for the ops that
  * dominate a training step: matMul (with transposes), conv2d and its two backprops (tfjs's filter
- * gradient is a naive loop per weight that slows as the batch grows), the fused masked SGD
- * update, and the mean softmax cross-entropy with its gradient. Each replaced kernel falls back to
- * tfjs's for cases it does not handle (NCHW, dilation, int32).
+ * gradient is a naive loop per weight that slows as the batch grows), Sum and Mean over all but the
+ * last axis (bias gradients, batch-norm statistics), the fused masked SGD update, and the mean
+ * softmax cross-entropy with its gradient. Each replaced kernel falls back to tfjs's for cases it
+ * does not handle (NCHW, dilation, int32, other reduction axes).
  * `REWIND_WEBGPU_KERNELS=stock` keeps tfjs's kernels, to compare.
  */
 import { getKernel, type KernelFunc, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { meanKernel, sumKernel } from './column-sum.ts';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './conv2d.ts';
 import { maskedSgdConfig } from './masked-sgd.ts';
 import { matmulKernel } from './matmul.ts';
@@ -18,6 +20,8 @@ const REPLACED: Readonly<Record<string, (stock: KernelFunc) => KernelFunc>> = {
   Conv2D: conv2dKernel,
   Conv2DBackpropInput: conv2dBackpropInputKernel,
   Conv2DBackpropFilter: conv2dBackpropFilterKernel,
+  Sum: sumKernel,
+  Mean: meanKernel,
 };
 
 export type WebgpuKernelSet = 'rewind' | 'stock';
