@@ -1,11 +1,13 @@
 /**
  * The kernel cases the webgpu tests run: matMul (all transposes, batch broadcast, split inner
  * dimension), conv2d with its two gradients (strides, paddings, a split filter gradient), sums and
- * means over all but the last axis (one, two and three passes), the masked SGD update and the fused loss. Random inputs from a fixed seed, the same on every call of `runAll`.
+ * means over all but the last axis (one, two and three passes), training batch norm with its
+ * gradient, the masked SGD update and the fused loss. Random inputs from a fixed seed, the same on every call of `runAll`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MASKED_SGD_KERNEL } from '@rewind/native-kernels';
 import { meanSoftmaxCrossEntropy } from '../../libs/engine/src/loss.ts';
+import { batchNorm } from '../../libs/engine/src/models/ops.ts';
 
 export type Case = { readonly name: string; readonly inputs: number[][]; run(...xs: tf.Tensor[]): tf.Tensor[] };
 
@@ -52,6 +54,25 @@ const biasAndMoments = (shape: number[]): Case => ({
     const gradient = tf.grad((b: tf.Tensor) => tf.sum(tf.mul(tf.add(x!, b), upstream!)))(bias!);
     const { mean, variance } = tf.moments(x!, [0, 1, 2]);
     return [gradient, mean, variance];
+  },
+});
+
+/**
+ * The engine's training batch norm (the fused kernels where the backend has them, moments and
+ * tfjs's batchNorm on cpu): output, gradients for x, scale and offset, and the running statistics.
+ */
+const trainingBatchNorm = (shape: number[]): Case => ({
+  name: `training batch norm ${shape}`,
+  inputs: [shape, [shape.at(-1)!], [shape.at(-1)!], shape],
+  run: (x, gamma, beta, upstream) => {
+    const c = shape.at(-1)!;
+    const buffers = { 'bn.running_mean': tf.zeros([c]), 'bn.running_var': tf.ones([c]) };
+    const updates: Record<string, tf.Tensor> = {};
+    const params = { 'bn.gamma': tf.add(gamma!, 1.5), 'bn.beta': beta! };
+    const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(batchNorm({ 'bn.gamma': g, 'bn.beta': b }, buffers, 'bn', a as tf.Tensor4D, true, updates), upstream!));
+    const { value, grads } = tf.valueAndGrads(f)([tf.mul(x!, 3), params['bn.gamma'], params['bn.beta']]);
+    const y = batchNorm(params, buffers, 'bn', tf.mul(x!, 3) as tf.Tensor4D, true, updates);
+    return [value, y, ...grads, updates['bn.running_mean']!, updates['bn.running_var']!];
   },
 });
 
@@ -114,6 +135,8 @@ export const CASES: Case[] = [
   reduce([5, 30, 30, 64], [0, 1, 2], false),
   reduce([6, 5, 4], [1], false),
   biasAndMoments([4, 12, 12, 16]),
+  trainingBatchNorm([4, 6, 6, 16]),
+  trainingBatchNorm([8, 10, 10, 8]),
   sgd([37, 11], true),
   sgd([5], false),
   crossEntropy(7, 10),

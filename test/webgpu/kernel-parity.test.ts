@@ -1,5 +1,5 @@
 /**
- * Rewind's WGSL kernels (matMul, conv2d and its gradients, column sums, masked SGD, the loss) against the cpu backend, on
+ * Rewind's WGSL kernels (matMul, conv2d and its gradients, column sums, batch norm, masked SGD, the loss) against the cpu backend, on
  * a real WebGPU device: Dawn over lavapipe, Mesa's software Vulkan driver.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ test('Rewind WGSL kernels match the cpu backend on a software WebGPU adapter', a
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l));
   const cases = lines.filter((l) => 'case' in l);
-  assert.equal(cases.length, 24, child.stdout);
+  assert.equal(cases.length, 26, child.stdout);
   for (const c of cases) {
     assert.equal(c.backend, 'webgpu');
     assert.ok(c.worstRelativeError < 1e-5, `${c.case}: worst relative error ${c.worstRelativeError}`);
@@ -33,7 +33,12 @@ test('Rewind WGSL kernels match the cpu backend on a software WebGPU adapter', a
     'rewindGemm-conv2dBackpropInput-k-k',
     'rewindGemm-conv2dBackpropFilter-row-col',
     'rewindSplitSum',
-    'rewindColumnSum',
+    'rewindColumnSum-x',
+    'rewindColumnSum-centeredSquare',
+    'rewindColumnSum-dyTimesCentered',
+    'rewindBatchNorm-scale-offset',
+    'rewindBatchNormScaleGrad',
+    'rewindBatchNormGrad-scale',
     'rewindSgd-momentum-true',
     'rewindSgd-param-false',
     'rewindSoftmaxXent',

@@ -8,22 +8,42 @@
  */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { type KernelFunc, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs-core';
-import { MAX_WORKGROUPS_PER_DIMENSION } from './gemm-program.ts';
 
 const THREADS = 256;
 const MAX_COLUMN_LANES = 64;
 const ROWS_PER_THREAD = 16;
+const MAX_CHUNKS = 65535; // WebGPU's workgroups per grid dimension
 
 /** Threads across columns: the power of two that covers C, at most 64; the rest of the 256 go down the rows. */
 const columnLanesFor = (cols: number) => Math.min(MAX_COLUMN_LANES, 2 ** Math.ceil(Math.log2(Math.max(1, cols))));
 
-/** Rows one workgroup adds: its row threads, each adding every row-lanes-th row of the chunk 16 times. */
-const chunkRowsFor = (cols: number) => (THREADS / columnLanesFor(cols)) * ROWS_PER_THREAD;
+/**
+ * Rows each thread adds in a pass over `rows`: 16, or more where 16 would need more chunks than a
+ * grid dimension holds. Each thread adds every row-lanes-th row of its workgroup's chunk.
+ */
+const rowsPerThreadFor = (rows: number, cols: number) => {
+  const rowLanes = THREADS / columnLanesFor(cols);
+  return Math.max(ROWS_PER_THREAD, Math.ceil(rows / (MAX_CHUNKS * rowLanes)));
+};
+const chunkRowsFor = (rows: number, cols: number) => (THREADS / columnLanesFor(cols)) * rowsPerThreadFor(rows, cols);
 
-/** One pass: [rows, C] → [ceil(rows / chunk), C], each output row the sum of one chunk of rows (divided by `divisor`). */
+/**
+ * What the first pass adds per element (later passes add partial sums): x itself, or a product
+ * with per-column values, so batch norm's sums need no tensor of their own.
+ */
+export const COLUMN_TERMS = {
+  x: { inputs: ['x'], value: 'x[i]' },
+  /** (x − mean[col])², for the variance. */
+  centeredSquare: { inputs: ['x', 'mean'], value: '(x[i] - mean[col]) * (x[i] - mean[col])' },
+  /** dy·(x − mean[col]), for batch norm's scale gradient. */
+  dyTimesCentered: { inputs: ['dy', 'x', 'mean'], value: 'dy[i] * (x[i] - mean[col])' },
+} as const;
+export type ColumnTerm = keyof typeof COLUMN_TERMS;
+
+/** One pass: [rows, C] → [ceil(rows / chunk), C], each output row the sum of one chunk of rows' terms (divided by `divisor`). */
 class ColumnSumProgram implements WebGPUProgram {
-  readonly variableNames = ['x'];
-  readonly uniforms = 'rows : i32, cols : i32, divisor : f32,';
+  readonly variableNames: string[];
+  readonly uniforms = 'rows : i32, cols : i32, rowsPerThread : i32, divisor : f32,';
   readonly outputShape: number[];
   shaderKey: string;
   readonly dispatchLayout: { x: number[] };
@@ -32,14 +52,20 @@ class ColumnSumProgram implements WebGPUProgram {
   private readonly lanes: number;
   private readonly rowLanes: number;
 
-  constructor(rows: number, cols: number, outputShape: number[]) {
+  constructor(
+    rows: number,
+    cols: number,
+    outputShape: number[],
+    private readonly term: ColumnTerm,
+  ) {
+    this.variableNames = [...COLUMN_TERMS[term].inputs];
     this.lanes = columnLanesFor(cols);
     this.rowLanes = THREADS / this.lanes;
     this.workgroupSize = [this.lanes, this.rowLanes, 1];
-    this.shaderKey = `rewindColumnSum-${this.lanes}`;
+    this.shaderKey = `rewindColumnSum-${term}-${this.lanes}`;
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(cols / this.lanes), Math.ceil(rows / chunkRowsFor(cols)), 1];
+    this.dispatch = [Math.ceil(cols / this.lanes), Math.ceil(rows / chunkRowsFor(rows, cols)), 1];
   }
 
   getUserCode(): string {
@@ -50,12 +76,15 @@ class ColumnSumProgram implements WebGPUProgram {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
         let col = i32(workgroupId.x) * ${lanes} + tx;
-        let row0 = i32(workgroupId.y) * ${rowLanes * ROWS_PER_THREAD};
+        let row0 = i32(workgroupId.y) * ${rowLanes} * uniforms.rowsPerThread;
         var sum = 0.0;
         if (col < uniforms.cols) {
-          for (var i = 0; i < ${ROWS_PER_THREAD}; i++) {
-            let row = row0 + i * ${rowLanes} + ty;
-            if (row < uniforms.rows) { sum += x[row * uniforms.cols + col]; }
+          for (var r = 0; r < uniforms.rowsPerThread; r++) {
+            let row = row0 + r * ${rowLanes} + ty;
+            if (row < uniforms.rows) {
+              let i = row * uniforms.cols + col;
+              sum += ${COLUMN_TERMS[this.term].value};
+            }
           }
         }
         partial[ty * ${lanes} + tx] = sum;
@@ -77,28 +106,29 @@ function columnsOf(x: TensorInfo, axis: number | number[]): number | undefined {
   const rank = x.shape.length;
   const axes = [...util.parseAxisParam(axis, x.shape)].sort((a, b) => a - b);
   if (x.dtype !== 'float32' || rank < 2 || axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return undefined;
-  const rows = util.sizeFromShape(x.shape.slice(0, -1));
-  if (rows === 0 || Math.ceil(rows / chunkRowsFor(x.shape[rank - 1]!)) > MAX_WORKGROUPS_PER_DIMENSION) return undefined;
-  return x.shape[rank - 1]!;
+  return util.sizeFromShape(x.shape) === 0 ? undefined : x.shape[rank - 1];
 }
 
-/** Passes until one row is left; the last writes `outputShape` and divides by `divisor`. */
-function columnSum(backend: WebGPUBackend, x: TensorInfo, cols: number, outputShape: number[], divisor: number): TensorInfo {
-  let input = x;
-  let rows = util.sizeFromShape(x.shape) / cols;
+/**
+ * Σ over rows of `term` per column of the [rows, cols] inputs, divided by `divisor`, shaped
+ * `outputShape`: passes until one row is left, the last one dividing.
+ */
+export function columnSum(backend: WebGPUBackend, term: ColumnTerm, inputs: TensorInfo[], rows: number, cols: number, outputShape: number[], divisor = 1): TensorInfo {
+  let pass = { term, inputs, rows };
   for (;;) {
-    const chunks = Math.ceil(rows / chunkRowsFor(cols));
+    const chunks = Math.ceil(pass.rows / chunkRowsFor(pass.rows, cols));
     const last = chunks === 1;
     const uniforms = [
-      { type: 'int32', data: [rows] },
+      { type: 'int32', data: [pass.rows] },
       { type: 'int32', data: [cols] },
+      { type: 'int32', data: [rowsPerThreadFor(pass.rows, cols)] },
       { type: 'float32', data: [last ? divisor : 1] },
     ];
-    const out = backend.runWebGPUProgram(new ColumnSumProgram(rows, cols, last ? outputShape : [chunks, cols]), [input], 'float32', uniforms);
-    if (input !== x) backend.disposeData(input.dataId);
+    const program = new ColumnSumProgram(pass.rows, cols, last ? outputShape : [chunks, cols], pass.term);
+    const out = backend.runWebGPUProgram(program, pass.inputs, 'float32', uniforms);
+    if (pass.inputs !== inputs) backend.disposeData(pass.inputs[0]!.dataId);
     if (last) return out;
-    input = out;
-    rows = chunks;
+    pass = { term: 'x', inputs: [out], rows: chunks };
   }
 }
 
@@ -108,8 +138,9 @@ function reduceKernel(stock: KernelFunc, mean: boolean): KernelFunc {
     const { x } = inputs;
     const cols = columnsOf(x, attrs.axis);
     if (cols === undefined) return stock(args);
+    const rows = util.sizeFromShape(x.shape) / cols;
     const outputShape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols];
-    return columnSum(backend, x, cols, outputShape, mean ? util.sizeFromShape(x.shape) / cols : 1);
+    return columnSum(backend, 'x', [x], rows, cols, outputShape, mean ? rows : 1);
   };
 }
 

@@ -2,12 +2,15 @@
  * Rewind's WGSL kernels for tfjs-backend-webgpu, registered over tfjs's own for the ops that
  * dominate a training step: matMul (with transposes), conv2d and its two backprops (tfjs's filter
  * gradient is a naive loop per weight that slows as the batch grows), Sum and Mean over all but the
- * last axis (bias gradients, batch-norm statistics), the fused masked SGD update, and the mean
+ * last axis (bias gradients, batch-norm statistics), training batch norm and its gradient as the
+ * engine's fused kernels, the fused masked SGD update, and the mean
  * softmax cross-entropy with its gradient. Each replaced kernel falls back to tfjs's for cases it
  * does not handle (NCHW, dilation, int32, other reduction axes).
  * `REWIND_WEBGPU_KERNELS=stock` keeps tfjs's kernels, to compare.
  */
-import { getKernel, type KernelFunc, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { batchNormTrainGradConfig } from '@rewind/native-kernels';
+import { getKernel, type KernelFunc, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { batchNormConfigs } from './batch-norm.ts';
 import { meanKernel, sumKernel } from './column-sum.ts';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './conv2d.ts';
 import { maskedSgdConfig } from './masked-sgd.ts';
@@ -44,5 +47,8 @@ export function registerRewindWebgpuKernels(): void {
     registerKernel({ ...stock, kernelFunc: wrap(stock.kernelFunc) });
   }
   registerKernel(maskedSgdConfig);
+  batchNormConfigs.forEach(registerKernel);
+  // Gradients are global in tfjs; rewind-native registers the same one where it loads.
+  registerGradient(batchNormTrainGradConfig);
   softmaxXentConfigs.forEach(registerKernel);
 }
