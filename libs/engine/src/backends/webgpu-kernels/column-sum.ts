@@ -17,15 +17,34 @@ const MAX_CHUNKS = 65535; // WebGPU's workgroups per grid dimension
 /** Threads across columns: the power of two that covers C, at most 64; the rest of the 256 go down the rows. */
 const columnLanesFor = (cols: number) => Math.min(MAX_COLUMN_LANES, 2 ** Math.ceil(Math.log2(Math.max(1, cols))));
 
+export interface ColumnSumPass {
+  /** Rows this pass adds: the tensor's, then the previous pass's chunks. */
+  readonly rows: number;
+  readonly columnLanes: number;
+  readonly rowLanes: number;
+  /** Rows each thread adds (every row-lanes-th row of its workgroup's chunk). */
+  readonly rowsPerThread: number;
+  /** Workgroups down the rows, one partial sum each; 1 for the last pass. */
+  readonly chunks: number;
+}
+
 /**
- * Rows each thread adds in a pass over `rows`: 16, or more where 16 would need more chunks than a
- * grid dimension holds. Each thread adds every row-lanes-th row of its workgroup's chunk.
+ * The passes that sum [rows, cols] by columns. They depend on the shape alone, and so does the
+ * order of additions. A thread adds 16 rows, or more where 16 would need more chunks than a grid
+ * dimension holds.
  */
-const rowsPerThreadFor = (rows: number, cols: number) => {
-  const rowLanes = THREADS / columnLanesFor(cols);
-  return Math.max(ROWS_PER_THREAD, Math.ceil(rows / (MAX_CHUNKS * rowLanes)));
-};
-const chunkRowsFor = (rows: number, cols: number) => (THREADS / columnLanesFor(cols)) * rowsPerThreadFor(rows, cols);
+export function columnSumPasses(rows: number, cols: number): ColumnSumPass[] {
+  const columnLanes = columnLanesFor(cols);
+  const rowLanes = THREADS / columnLanes;
+  const passes: ColumnSumPass[] = [];
+  for (let left = rows; ; ) {
+    const rowsPerThread = Math.max(ROWS_PER_THREAD, Math.ceil(left / (MAX_CHUNKS * rowLanes)));
+    const chunks = Math.ceil(left / (rowLanes * rowsPerThread));
+    passes.push({ rows: left, columnLanes, rowLanes, rowsPerThread, chunks });
+    if (chunks === 1) return passes;
+    left = chunks;
+  }
+}
 
 /**
  * What the first pass adds per element (later passes add partial sums): x itself, or a product
@@ -53,19 +72,19 @@ class ColumnSumProgram implements WebGPUProgram {
   private readonly rowLanes: number;
 
   constructor(
-    rows: number,
+    pass: ColumnSumPass,
     cols: number,
     outputShape: number[],
     private readonly term: ColumnTerm,
   ) {
     this.variableNames = [...COLUMN_TERMS[term].inputs];
-    this.lanes = columnLanesFor(cols);
-    this.rowLanes = THREADS / this.lanes;
+    this.lanes = pass.columnLanes;
+    this.rowLanes = pass.rowLanes;
     this.workgroupSize = [this.lanes, this.rowLanes, 1];
     this.shaderKey = `rewindColumnSum-${term}-${this.lanes}`;
     this.outputShape = outputShape;
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(cols / this.lanes), Math.ceil(rows / chunkRowsFor(rows, cols)), 1];
+    this.dispatch = [Math.ceil(cols / this.lanes), pass.chunks, 1];
   }
 
   getUserCode(): string {
@@ -114,22 +133,21 @@ function columnsOf(x: TensorInfo, axis: number | number[]): number | undefined {
  * `outputShape`: passes until one row is left, the last one dividing.
  */
 export function columnSum(backend: WebGPUBackend, term: ColumnTerm, inputs: TensorInfo[], rows: number, cols: number, outputShape: number[], divisor = 1): TensorInfo {
-  let pass = { term, inputs, rows };
-  for (;;) {
-    const chunks = Math.ceil(pass.rows / chunkRowsFor(pass.rows, cols));
-    const last = chunks === 1;
+  let current = inputs;
+  for (const pass of columnSumPasses(rows, cols)) {
+    const last = pass.chunks === 1;
     const uniforms = [
       { type: 'int32', data: [pass.rows] },
       { type: 'int32', data: [cols] },
-      { type: 'int32', data: [rowsPerThreadFor(pass.rows, cols)] },
+      { type: 'int32', data: [pass.rowsPerThread] },
       { type: 'float32', data: [last ? divisor : 1] },
     ];
-    const program = new ColumnSumProgram(pass.rows, cols, last ? outputShape : [chunks, cols], pass.term);
-    const out = backend.runWebGPUProgram(program, pass.inputs, 'float32', uniforms);
-    if (pass.inputs !== inputs) backend.disposeData(pass.inputs[0]!.dataId);
-    if (last) return out;
-    pass = { term: 'x', inputs: [out], rows: chunks };
+    const program = new ColumnSumProgram(pass, cols, last ? outputShape : [pass.chunks, cols], current === inputs ? term : 'x');
+    const out = backend.runWebGPUProgram(program, current, 'float32', uniforms);
+    if (current !== inputs) backend.disposeData(current[0]!.dataId);
+    current = [out];
   }
+  return current[0]!;
 }
 
 function reduceKernel(stock: KernelFunc, mean: boolean): KernelFunc {
