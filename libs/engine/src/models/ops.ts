@@ -66,8 +66,8 @@ export function batchNorm(
 }
 
 /**
- * The normalised batch and its (biased) statistics. A backend with the fused kernel (rewind-native)
- * does it, and its gradient, in one native call each; elsewhere moments + batchNorm compose it.
+ * The normalised batch and its (biased) statistics. A backend with the fused kernels (rewind-native, webgpu)
+ * does it, and its gradient, in one kernel call each; elsewhere moments + batchNorm compose it.
  */
 function trainingBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): { y: tf.Tensor4D; mean: tf.Tensor; variance: tf.Tensor } {
   if (tf.getKernel(BATCH_NORM_TRAIN_KERNEL, tf.getBackend()) !== undefined) {
