@@ -17,7 +17,7 @@ interface Outcome {
   readonly variantsChecked: number;
   readonly differing: readonly string[];
   readonly pendingBeforeTuning: boolean;
-  readonly tuned: ReadonlyArray<{ readonly product: string; readonly timed: number; readonly sized: string; readonly chosen: string }>;
+  readonly tuned: ReadonlyArray<{ readonly product: string; readonly timed: number; readonly sized: string; readonly sizedMs: number; readonly chosen: string }>;
   readonly sameAfterTuning: boolean;
 }
 
@@ -33,10 +33,15 @@ test('every tiling of a product gives the same bits, and tuning picks among them
 
   assert.ok(outcome.pendingBeforeTuning, 'products launched with tuning on wait to be tuned');
   assert.equal(outcome.tuned.length, outcome.products);
-  for (const p of outcome.tuned) assert.ok(p.timed >= 2 && p.timed <= 3, `${p.product}: ${p.timed} tilings timed (limit 3)`);
+  // Products under 0.1 ms keep their sized tiling untimed against others; the deep split product (milliseconds on lavapipe) never is.
+  for (const p of outcome.tuned) {
+    if (p.sizedMs < 0.1) assert.equal(p.timed, 1, `${p.product}: ${p.sizedMs} ms, yet ${p.timed} tilings timed`);
+    else assert.ok(p.timed >= 2 && p.timed <= 3, `${p.product}: ${p.timed} tilings timed (limit 3)`);
+  }
+  assert.ok(outcome.tuned.some((p) => p.product.endsWith('1x20x30x3000') && p.timed >= 2), JSON.stringify(outcome.tuned));
   assert.ok(outcome.sameAfterTuning, 'the cases give the same bits after tuning');
   assert.match(child.stderr, /rewind: webgpu tilings are tuned to this GPU between steps \(up to 3 a product; no tilings file\)/);
-  assert.match(child.stderr, /rewind: webgpu tilings tuned for 6 of 6 products in [\d.]+ s, \d+ tilings timed/);
+  assert.match(child.stderr, /rewind: webgpu tilings tuned for [1-6] of 6 products in [\d.]+ s, \d+ tilings timed/);
 });
 
 test('a tilings file keeps what one process tuned for the next, and an unreadable one is tuned again with a warning', async () => {

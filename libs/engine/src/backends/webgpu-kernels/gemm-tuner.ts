@@ -13,8 +13,9 @@ import type { GemmLaunch } from './run-gemm.ts';
 
 /** Products faster than this on their sized tiling are left as they are: too small to matter, or to time through tfjs. */
 const MIN_TUNED_MS = 0.1;
-/** Each timing runs enough launches to take about this long, so the submit's own latency is a small part of it. */
-const SAMPLE_MS = 5;
+/** Each timing's shorter run has enough launches to keep the GPU busy about this long. */
+const SAMPLE_MS = 10;
+const MIN_LAUNCHES = 4;
 const MAX_LAUNCHES = 64;
 /** A candidate replaces the incumbent only when this much faster: timing noise must not flip choices. */
 const MIN_GAIN = 0.03;
@@ -178,20 +179,32 @@ async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly
 /** The tuner of Rewind's webgpu products (one per process, as tfjs's kernel registry is). */
 export const gemmTuner = new GemmTuner();
 
-/** Wall ms per launch of `launch` with the GPU idle before and after: enough launches for about SAMPLE_MS, best of two. */
+/**
+ * Ms per launch of `launch`: the wall time of 2L launches minus that of L, over L, best of two.
+ * Waiting for the GPU costs time of its own in dawn.node: on the H100, one launch and a wait took
+ * 7–12 ms for products that run in 1.6 ms in a replayed step, so the waits are cancelled out. L is
+ * at least MIN_LAUNCHES, and enough for about SAMPLE_MS.
+ */
 async function msPerLaunch(launch: () => void, idle: () => Promise<void>): Promise<number> {
-  const sample = async (launches: number) => {
+  const wall = async (launches: number) => {
     await idle();
     const start = performance.now();
     for (let i = 0; i < launches; i++) launch();
     await idle();
-    return (performance.now() - start) / launches;
+    return performance.now() - start;
   };
-  // The first launch compiles the shader.
-  await sample(1);
-  const estimate = await sample(1);
-  const launches = Math.min(MAX_LAUNCHES, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(estimate, 1e-3))));
-  return Math.min(await sample(launches), await sample(launches));
+  const perLaunch = async (launches: number) => {
+    const short = await wall(launches);
+    const long = await wall(2 * launches);
+    // A slow wait in the short run can swallow the difference; the long run alone then bounds it.
+    const difference = (long - short) / launches;
+    return difference > 0 ? difference : long / (2 * launches);
+  };
+  // The first launch compiles the shader; the second, with its wait, overestimates a launch, which only errs towards fewer.
+  await wall(1);
+  const estimate = await wall(1);
+  const launches = Math.min(MAX_LAUNCHES, Math.max(MIN_LAUNCHES, Math.ceil(SAMPLE_MS / estimate)));
+  return Math.min(await perLaunch(launches), await perLaunch(launches));
 }
 
 /** One log line: how many products were tuned, and each one whose tiling changed, with its time before and after. */
