@@ -5,6 +5,7 @@
  * 512. Here each pass reads the tensor once and adds fixed chunks of rows per workgroup, then the
  * chunks' partial sums are reduced by the same pass until one row is left. The order of additions is
  * set by the tensor's shape alone, so results are deterministic. Other reductions go to tfjs's kernel.
+ * Batch norm (batch-norm.ts) sums products with per-column values through the same passes.
  */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { type KernelFunc, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs-core';
@@ -50,7 +51,7 @@ export function columnSumPasses(rows: number, cols: number): ColumnSumPass[] {
  * What the first pass adds per element (later passes add partial sums): x itself, or a product
  * with per-column values, so batch norm's sums need no tensor of their own.
  */
-export const COLUMN_TERMS = {
+const COLUMN_TERMS = {
   x: { inputs: ['x'], value: 'x[i]' },
   /** (x − mean[col])², for the variance. */
   centeredSquare: { inputs: ['x', 'mean'], value: '(x[i] - mean[col]) * (x[i] - mean[col])' },
