@@ -1,7 +1,7 @@
 /**
  * The kernel cases the webgpu tests run: matMul (all transposes, batch broadcast, split inner
  * dimension), conv2d with its two gradients (strides, paddings, a split filter gradient), sums and
- * means over all but the last axis (one, two and three passes), training batch norm with its
+ * means over all but the last axis (one, two and three passes; more columns than one grid dimension holds), training batch norm with its
  * gradient, the masked SGD update and the fused loss. Random inputs from a fixed seed, the same on every call of `runAll`.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -134,6 +134,8 @@ export const CASES: Case[] = [
   reduce([2, 9, 9, 3], [2, 0, 1], true, true),
   reduce([5, 30, 30, 64], [0, 1, 2], false),
   reduce([6, 5, 4], [1], false),
+  // More column tiles (of 64) than a grid dimension holds: the last two wrap into z.
+  reduce([2, 65537 * 64 - 5], [0], false),
   biasAndMoments([4, 12, 12, 16]),
   trainingBatchNorm([4, 6, 6, 16]),
   trainingBatchNorm([8, 10, 10, 8]),

@@ -16,7 +16,7 @@ CASES.forEach((c, i) => {
   let worst = 0;
   reference[i]!.forEach((ref, j) => {
     const got = actual[i]![j]!;
-    const scale = Math.max(1e-3, ...Array.from(ref, Math.abs));
+    const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-3);
     for (let e = 0; e < ref.length; e++) worst = Math.max(worst, Math.abs(got[e]! - ref[e]!) / scale);
     if (got.length !== ref.length) worst = Number.POSITIVE_INFINITY;
   });

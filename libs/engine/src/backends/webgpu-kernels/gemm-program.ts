@@ -11,8 +11,8 @@
  * variants of a product give the same bits and one can be swapped for another (gemm-tuner.ts).
  * Products whose output is too small to fill the GPU but whose inner dimension is long (a conv's
  * filter gradient sums over batch × positions) split that dimension: each split writes a partial
- * tile and `SplitSumProgram` adds the splits in a fixed order, so results are deterministic (no
- * atomics). The split points depend on the product alone, never on the variant.
+ * tile and a column sum (column-sum.ts) adds the splits in a fixed order, so results are deterministic
+ * (no atomics). The split points depend on the product alone, never on the variant.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
@@ -276,37 +276,4 @@ export class GemmProgram implements WebGPUProgram {
 function stage(innerContiguous: boolean, extent: number, depth: number, threads: number): string {
   const e = `p * ${threads} + t`;
   return innerContiguous ? `let kk = (${e}) % ${depth}; let r = (${e}) / ${depth};` : `let r = (${e}) % ${extent}; let kk = (${e}) / ${extent};`;
-}
-
-const SUM_THREADS = 256;
-
-/** Adds the splits of a split product in a fixed order: out[i] = Σ_s partial[s·size + i]. */
-export class SplitSumProgram implements WebGPUProgram {
-  readonly variableNames = ['partial'];
-  readonly uniforms = 'splits : i32,';
-  readonly outputShape: number[];
-  shaderKey = 'rewindSplitSum';
-  readonly dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  readonly workgroupSize: [number, number, number] = [SUM_THREADS, 1, 1];
-  readonly size = true;
-
-  constructor(outputShape: number[]) {
-    this.outputShape = outputShape;
-    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    const elements = outputShape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.ceil(elements / SUM_THREADS), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index: i32) {
-        if (index < uniforms.size) {
-          var sum = 0.0;
-          for (var s = 0; s < uniforms.splits; s++) { sum += partial[s * uniforms.size + index]; }
-          result[index] = sum;
-        }
-      }
-    `;
-  }
 }

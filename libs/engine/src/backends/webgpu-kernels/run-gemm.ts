@@ -1,7 +1,8 @@
 /** Runs a `GemmProgram` on the webgpu backend: the product's tiling (tuned or by size), and a split of the inner dimension where that fills the GPU better. */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { type GemmOperands, GemmProgram, type GemmSize, type GemmVariant, MAX_WORKGROUPS_PER_DIMENSION, SplitSumProgram, splitPlan, tileCount } from './gemm-program.ts';
+import { type GemmOperands, GemmProgram, type GemmSize, type GemmVariant, MAX_WORKGROUPS_PER_DIMENSION, splitPlan, tileCount } from './gemm-program.ts';
+import { columnSum } from './column-sum.ts';
 import { gemmTuner } from './gemm-tuner.ts';
 import { type GemmLimits, gridFits, limitsOf, sizedVariant } from './gemm-variants.ts';
 
@@ -36,9 +37,10 @@ export class GemmLaunch {
     const uniforms = [size.batch, size.m, size.n, size.k, depth, splits, ...this.uniformValues].map((v) => ({ type: 'int32', data: [v] }));
     if (splits === 1) return backend.runWebGPUProgram(new GemmProgram(operands, variant, size, 1, outputShape), [...inputs], 'float32', uniforms);
 
-    const partialShape = [splits * size.batch * size.m * size.n];
-    const partial = backend.runWebGPUProgram(new GemmProgram(operands, variant, size, splits, partialShape), [...inputs], 'float32', uniforms);
-    const out = backend.runWebGPUProgram(new SplitSumProgram(outputShape), [partial], 'float32', [{ type: 'int32', data: [splits] }]);
+    // The splits' partial products, one row each, summed by columns.
+    const elements = size.batch * size.m * size.n;
+    const partial = backend.runWebGPUProgram(new GemmProgram(operands, variant, size, splits, [splits * elements]), [...inputs], 'float32', uniforms);
+    const out = columnSum(backend, 'x', [partial], splits, elements, outputShape);
     backend.disposeData(partial.dataId);
     return out;
   }
