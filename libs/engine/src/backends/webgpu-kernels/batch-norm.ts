@@ -13,7 +13,7 @@ import { columnSum } from './column-sum.ts';
 
 const THREADS = 256;
 
-/** One value per element of [rows, cols] (or per column, for `perColumn`), from inputs indexed by `i` and `col`. */
+/** `value` for each element of the output ([..., cols] like x, or [cols]), in WGSL over its flat index `i`, its column `col` and `invstd`. */
 class ChannelwiseProgram implements WebGPUProgram {
   readonly uniforms = 'cols : i32, epsilon : f32, rows : f32,';
   readonly outputShape: number[];

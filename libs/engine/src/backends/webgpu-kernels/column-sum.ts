@@ -9,11 +9,11 @@
  */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { type KernelFunc, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { MAX_WORKGROUPS_PER_DIMENSION } from './gemm-program.ts';
 
 const THREADS = 256;
 const MAX_COLUMN_LANES = 64;
 const ROWS_PER_THREAD = 16;
-const MAX_GRID = 65535; // WebGPU's workgroups per grid dimension
 
 /** Threads across columns: the power of two that covers C, at most 64; the rest of the 256 go down the rows. */
 const columnLanesFor = (cols: number) => Math.min(MAX_COLUMN_LANES, 2 ** Math.ceil(Math.log2(Math.max(1, cols))));
@@ -39,7 +39,7 @@ export function columnSumPasses(rows: number, cols: number): ColumnSumPass[] {
   const rowLanes = THREADS / columnLanes;
   const passes: ColumnSumPass[] = [];
   for (let left = rows; ; ) {
-    const rowsPerThread = Math.max(ROWS_PER_THREAD, Math.ceil(left / (MAX_GRID * rowLanes)));
+    const rowsPerThread = Math.max(ROWS_PER_THREAD, Math.ceil(left / (MAX_WORKGROUPS_PER_DIMENSION * rowLanes)));
     const chunks = Math.ceil(left / (rowLanes * rowsPerThread));
     passes.push({ rows: left, columnLanes, rowLanes, rowsPerThread, chunks });
     if (chunks === 1) return passes;
@@ -87,7 +87,7 @@ class ColumnSumProgram implements WebGPUProgram {
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
     // Column tiles past a grid dimension's limit wrap into z.
     const columnTiles = Math.ceil(cols / this.lanes);
-    this.dispatch = [Math.min(columnTiles, MAX_GRID), pass.chunks, Math.ceil(columnTiles / MAX_GRID)];
+    this.dispatch = [Math.min(columnTiles, MAX_WORKGROUPS_PER_DIMENSION), pass.chunks, Math.ceil(columnTiles / MAX_WORKGROUPS_PER_DIMENSION)];
   }
 
   getUserCode(): string {
@@ -97,7 +97,7 @@ class ColumnSumProgram implements WebGPUProgram {
       fn main(index: i32) {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
-        let col = (i32(workgroupId.z) * ${MAX_GRID} + i32(workgroupId.x)) * ${lanes} + tx;
+        let col = (i32(workgroupId.z) * ${MAX_WORKGROUPS_PER_DIMENSION} + i32(workgroupId.x)) * ${lanes} + tx;
         let row0 = i32(workgroupId.y) * ${rowLanes} * uniforms.rowsPerThread;
         var sum = 0.0;
         if (col < uniforms.cols) {

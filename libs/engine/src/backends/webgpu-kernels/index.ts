@@ -3,9 +3,9 @@
  * dominate a training step: matMul (with transposes), conv2d and its two backprops (tfjs's filter
  * gradient is a naive loop per weight that slows as the batch grows), Sum and Mean over all but the
  * last axis (bias gradients, batch-norm statistics), training batch norm and its gradient as the
- * engine's fused kernels, the fused masked SGD update, and the mean
- * softmax cross-entropy with its gradient. Each replaced kernel falls back to tfjs's for cases it
- * does not handle (NCHW, dilation, int32, other reduction axes).
+ * engine's fused kernels, the fused masked SGD update, and the mean softmax cross-entropy with its
+ * gradient. Each replaced kernel falls back to tfjs's for cases it does not handle (NCHW, dilation,
+ * int32, other reduction axes).
  * `REWIND_WEBGPU_KERNELS=stock` keeps tfjs's kernels, to compare.
  */
 import { batchNormTrainGradConfig } from '@rewind/native-kernels';
