@@ -2,3 +2,4 @@ export { Child, type ChildSpec } from './child-process.ts';
 export { type Cluster, type ClusterOptions, startCluster } from './cluster.ts';
 export { freePort } from './free-port.ts';
 export { type LocalServer, S3RVER_CREDENTIALS, startNatsServer, startS3rver } from './local-servers.ts';
+export { scaled, timeScale } from './time-scale.ts';
