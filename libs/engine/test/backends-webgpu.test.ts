@@ -4,14 +4,21 @@
  * candidate on lavapipe, Mesa's software Vulkan device, in child processes: real Dawn, real WGSL.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, before, describe, mock, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ChildResult, runTsx, softwareWebgpuEnv } from '../../../test/support/software-webgpu.ts';
 import { hasNvidiaGpu } from '../src/backends/candidates.ts';
 import { BACKEND_IDS, initBackend } from '../src/backends/index.ts';
+import { driverManifestPaths, findDriverManifests } from '../src/backends/vulkan-drivers.ts';
+
+/** Prints the engine's backend choice, or a short training run's outcome, as one JSON line. */
+const ENGINE_CHILD = new URL('../../../test/support/engine-child.ts', import.meta.url).pathname;
 
 /** Every way a machine without a usable adapter is reported, each in one line. */
-const NO_ADAPTER = /webgpu \(dawn\.node\) unavailable|no Vulkan loader, so no WebGPU adapter|no Vulkan driver: VK_DRIVER_FILES|Dawn found no Vulkan-capable GPU adapter|only a software WebGPU adapter/;
+const NO_ADAPTER = /webgpu \(dawn\.node\) unavailable|no Vulkan loader, so no WebGPU adapter|no Vulkan driver: |Dawn found no Vulkan-capable GPU adapter|only a software WebGPU adapter/;
 const gpuVisible = hasNvidiaGpu();
 
 afterEach(() => {
@@ -19,7 +26,69 @@ afterEach(() => {
   mock.restoreAll();
 });
 
+describe('Vulkan driver search, as the loader does it on Linux', () => {
+  test('reads the XDG folders, then /etc and /usr, with VK_ADD_DRIVER_FILES first', () => {
+    assert.deepEqual(driverManifestPaths({ VK_ADD_DRIVER_FILES: '/opt/a.json' }, '/home/u'), [
+      '/opt/a.json',
+      '/home/u/.config/vulkan/icd.d',
+      '/etc/xdg/vulkan/icd.d',
+      '/usr/local/etc/vulkan/icd.d',
+      '/etc/vulkan/icd.d',
+      '/home/u/.local/share/vulkan/icd.d',
+      '/usr/local/share/vulkan/icd.d',
+      '/usr/share/vulkan/icd.d',
+    ]);
+    assert.deepEqual(driverManifestPaths({ XDG_CONFIG_HOME: '/c', XDG_CONFIG_DIRS: '/d1:/d2', XDG_DATA_HOME: '/h', XDG_DATA_DIRS: '/s' }, '/home/u'), [
+      '/c/vulkan/icd.d',
+      '/d1/vulkan/icd.d',
+      '/d2/vulkan/icd.d',
+      '/usr/local/etc/vulkan/icd.d',
+      '/etc/vulkan/icd.d',
+      '/h/vulkan/icd.d',
+      '/s/vulkan/icd.d',
+    ]);
+  });
+
+  test('VK_DRIVER_FILES, or the older VK_ICD_FILENAMES, replaces the search', () => {
+    assert.deepEqual(driverManifestPaths({ VK_DRIVER_FILES: '/x/lvp.json:/y', VK_ICD_FILENAMES: '/old.json' }), ['/x/lvp.json', '/y']);
+    assert.deepEqual(driverManifestPaths({ VK_ICD_FILENAMES: '/old.json' }), ['/old.json']);
+  });
+
+  test('finds named manifests that exist and the .json files in named folders', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-icd-'));
+    try {
+      assert.deepEqual(findDriverManifests({ VK_DRIVER_FILES: `${dir}:${join(dir, 'absent.json')}` }), []);
+      const manifest = join(dir, 'lvp_icd.x86_64.json');
+      writeFileSync(manifest, '{}');
+      writeFileSync(join(dir, 'notes.txt'), '');
+      assert.deepEqual(findDriverManifests({ VK_DRIVER_FILES: dir }), [manifest]);
+      assert.deepEqual(findDriverManifests({ VK_DRIVER_FILES: manifest }), [manifest]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('webgpu candidate', () => {
+  test("the backend choice on a machine without a Vulkan driver prints none of Dawn's or the loader's warnings", async () => {
+    // This machine's own driver search: no lavapipe, and an empty home, so only system ICDs count.
+    const home = mkdtempSync(join(tmpdir(), 'rewind-home-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    for (const name of ['REWIND_BACKEND', 'REWIND_WEBGPU_ALLOW_SOFTWARE', 'VK_DRIVER_FILES', 'VK_ICD_FILENAMES', 'VK_ADD_DRIVER_FILES', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME']) delete env[name];
+    try {
+      const run = await runTsx(ENGINE_CHILD, ['backend'], env);
+      const choice = outcomeOf<Choice>(run);
+      assert.doesNotMatch(run.stderr, /vkCreateInstance|VK_ERROR|VulkanError|CheckVkSuccess/);
+      if (findDriverManifests(env).length === 0) {
+        assert.notEqual(choice.name, 'webgpu');
+        assert.equal(webgpuPassedOver(choice.reason), "no Vulkan driver: no ICD file in the loader's search path (vulkan/icd.d)");
+        assert.doesNotMatch(run.stderr, /Warning/);
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   test('sits after tensorflow-gpu and before the CPU backends', () => {
     assert.deepEqual(BACKEND_IDS, ['tensorflow-gpu', 'webgpu', 'tensorflow', 'rewind-native', 'wasm', 'cpu']);
   });
@@ -54,8 +123,6 @@ describe('webgpu candidate', () => {
   });
 });
 
-/** Prints the engine's backend choice, or a short training run's outcome, as one JSON line. */
-const ENGINE_CHILD = new URL('../../../test/support/engine-child.ts', import.meta.url).pathname;
 
 /** The child's JSON line (its last line on stdout), after checking it exited cleanly. */
 function outcomeOf<T>(run: ChildResult): T {

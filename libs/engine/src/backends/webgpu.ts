@@ -3,12 +3,12 @@
  * reaches an NVIDIA GPU through the Vulkan loader (Debian libvulkan1) and the driver's ICD file.
  * Both packages are optional dependencies; without them, or without a GPU adapter, it steps aside.
  */
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerKernelTuner } from '../kernel-tuning.ts';
 import { registerStepRecorder } from '../step-replay.ts';
 import type { Probe } from './candidates.ts';
 import { watchDeviceErrors } from './device-errors.ts';
+import { findDriverManifests } from './vulkan-drivers.ts';
 import { webgpuStepRecorder } from './webgpu-replay/recorder.ts';
 import { gpuErrorsOf, idle, webgpuInternals } from './webgpu-internals.ts';
 import { describeTuning, gemmTuner, gemmTuningSetting } from './webgpu-kernels/gemm-tuner.ts';
@@ -121,10 +121,11 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const loaderMissing = findVulkanLoader();
   if (loaderMissing) return { ok: false, why: `no Vulkan loader, so no WebGPU adapter (install Debian libvulkan1; ${loaderMissing})` };
 
-  // Checked before Dawn too: a VK_DRIVER_FILES naming nothing costs several lines of loader warnings there.
-  const icdFiles = (process.env.VK_DRIVER_FILES ?? '').split(':').filter(Boolean);
-  if (icdFiles.length > 0 && !icdFiles.some((file) => existsSync(file))) {
-    return { ok: false, why: `no Vulkan driver: VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES} names no existing ICD file` };
+  // Checked before Dawn too: Dawn without a driver prints a multi-line vkCreateInstance warning.
+  if (findDriverManifests().length === 0) {
+    const named = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES;
+    const where = named ? `VK_DRIVER_FILES=${named} names no existing ICD file` : 'no ICD file in the loader\'s search path (vulkan/icd.d)';
+    return { ok: false, why: `no Vulkan driver: ${where}` };
   }
 
   const gpu = create([]);
