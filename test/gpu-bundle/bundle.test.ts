@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { scaled } from '@rewind/dev-cluster';
 import { softwareWebgpuEnv } from '../support/software-webgpu.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/build-gpu-bundle.sh', import.meta.url));
@@ -23,6 +24,8 @@ const LIBS = join(out, 'gpu-libs/usr/lib/x86_64-linux-gnu');
 // The Vulkan loader, then libglvnd, which the NVIDIA ICD libGLX_nvidia.so.0 needs.
 const GPU_LIBS = ['libvulkan.so.1', 'libGLdispatch.so.0', 'libGLX.so.0', 'libGL.so.1', 'libEGL.so.1', 'libOpenGL.so.0', 'libGLESv2.so.2'];
 const HINT = /^run\.sh: hint: no GPU adapter\. VK_DRIVER_FILES .*graphics.*libGLX_nvidia\.so\.0 needs libglvnd \(libGLdispatch\.so\.0/gm;
+/** Every child here is killed past this (an idle machine needs well under a tenth of it), so nothing hangs. */
+const CHILD = { timeout: scaled(600_000), killSignal: 'SIGKILL' } as const;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 type Run = { status: number | null; stdout: string; stderr: string };
 let run: Run;
@@ -33,17 +36,17 @@ let onLavapipe: Run;
 function runSh(...args: string[]): Run {
   const env = { ...process.env };
   for (const name of ['VK_DRIVER_FILES', 'REWIND_BACKEND', 'REWIND_WEBGPU_KERNELS', 'REWIND_WEBGPU_ALLOW_SOFTWARE', 'REWIND_STEP_REPLAY', 'WORKLOADS']) delete env[name];
-  return spawnSync(join(out, 'run.sh'), args, { cwd: tmpdir(), env, encoding: 'utf8' });
+  return spawnSync(join(out, 'run.sh'), args, { cwd: tmpdir(), env, encoding: 'utf8', ...CHILD });
 }
 
 before(() => {
-  execFileSync(SCRIPT, ['--archive', out], { stdio: 'pipe', env: { ...process.env, GPU_BUNDLE_XZ_LEVEL: '0' } });
+  execFileSync(SCRIPT, ['--archive', out], { stdio: 'pipe', env: { ...process.env, GPU_BUNDLE_XZ_LEVEL: '0' }, ...CHILD });
   run = runSh('--quick');
   profile = runSh('--quick', '--profile');
   compare = runSh('--quick', '--compare');
   // LeNet only: a convolution step takes seconds on the software device. Tuned as on a GPU, 2 tilings a product.
   const lavapipe = softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', WORKLOADS: 'lenet-60', REWIND_WEBGPU_TUNE: '2', REWIND_WEBGPU_TUNING_FILE: undefined });
-  onLavapipe = spawnSync(join(out, 'run.sh'), ['--quick'], { cwd: tmpdir(), env: lavapipe, encoding: 'utf8' });
+  onLavapipe = spawnSync(join(out, 'run.sh'), ['--quick'], { cwd: tmpdir(), env: lavapipe, encoding: 'utf8', ...CHILD });
 });
 after(() => {
   for (const path of [out, `${out}.tar.xz`, unpacked]) rmSync(path, { recursive: true, force: true });
@@ -136,13 +139,13 @@ describe('GPU bundle', () => {
   test('--archive writes OUT.tar.xz, which python3\'s tarfile unpacks to the same tree', (t) => {
     if (!hasPython) return t.skip('no python3 here');
     const unpack = 'import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])';
-    execFileSync('python3', ['-c', unpack, `${out}.tar.xz`, unpacked], { stdio: 'pipe' });
+    execFileSync('python3', ['-c', unpack, `${out}.tar.xz`, unpacked], { stdio: 'pipe', ...CHILD });
     // The lavapipe run has since added its tuning to the folder.
     assert.deepEqual(listTree(unpacked).sort(), listTree(out).filter((path) => path !== 'webgpu-tilings.json').sort());
     accessSync(join(unpacked, 'run.sh'), constants.X_OK);
     accessSync(join(unpacked, 'bin/node'), constants.X_OK);
     assert.ok(lstatSync(join(unpacked, 'gpu-libs/usr/lib/x86_64-linux-gnu/libGLdispatch.so.0')).isSymbolicLink());
-    const help = spawnSync(join(unpacked, 'run.sh'), ['--help'], { encoding: 'utf8' });
+    const help = spawnSync(join(unpacked, 'run.sh'), ['--help'], { encoding: 'utf8', ...CHILD });
     assert.equal(help.status, 0);
     assert.ok(help.stdout.includes(`python3 -c "${unpack}" bundle.tar.xz DIR`), help.stdout);
   });

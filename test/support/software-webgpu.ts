@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled } from '@rewind/dev-cluster';
 
 export const SOFTWARE_VULKAN_DIR = fileURLToPath(new URL('../../.cache/software-vulkan', import.meta.url));
 
@@ -45,13 +46,17 @@ export interface ChildResult {
   readonly stderr: string;
 }
 
-/** Runs `node --import tsx <script> <args>` with `env`; a child still running after `timeoutMs` is killed. */
+/**
+ * Runs `node --import tsx <script> <args>` with `env`; a child still running after `timeoutMs` (stretched by
+ * REWIND_TEST_TIME_SCALE, as lavapipe on a busy machine runs several times slower) is killed.
+ */
 export function runTsx(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ChildResult> {
+  const deadlineMs = scaled(timeoutMs);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
-      timeout: timeoutMs,
+      timeout: deadlineMs,
       killSignal: 'SIGKILL',
     });
     let stdout = '';
@@ -64,7 +69,7 @@ export function runTsx(script: string, args: readonly string[], env: NodeJS.Proc
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (signal) stderr += `\n(killed by ${signal}${signal === 'SIGKILL' ? ` after ${timeoutMs} ms?` : ''})`;
+      if (signal) stderr += `\n(killed by ${signal}${signal === 'SIGKILL' ? ` after ${deadlineMs} ms?` : ''})`;
       resolve({ code, stdout, stderr });
     });
   });
