@@ -95,12 +95,12 @@ for (const w of chosen) {
 if (failed) process.exitCode = 1;
 
 async function profile(w: Workload): Promise<void> {
-  const batch = syntheticBatch(w.batch, w.inputShape, 10);
+  const batch = syntheticBatch(w.batch, w.inputShape, w.numClasses);
   let groups: Group[] = [];
   try {
     // Steps through tfjs: timed, then one recorded kernel by kernel. Then the same model replaying its steps.
     // One at a time: tfjs variable names are global.
-    const trainer = maskedSgd(w.model, w.inputShape, 10, 0, 'off');
+    const trainer = maskedSgd(w.model, w.inputShape, w.numClasses, 0, 'off');
     let throughTfjs: Timing;
     try {
       throughTfjs = await timeSteps(trainer, batch, warmup, steps);
@@ -108,7 +108,7 @@ async function profile(w: Workload): Promise<void> {
     } finally {
       trainer.dispose();
     }
-    const replaying = maskedSgd(w.model, w.inputShape, 10, 0, 'on');
+    const replaying = maskedSgd(w.model, w.inputShape, w.numClasses, 0, 'on');
     let replayed: Timing | undefined;
     let gpuTimes: DispatchTime[] | undefined;
     try {

@@ -13,15 +13,21 @@ export interface Workload {
   readonly torchModel: string;
   readonly batch: number;
   readonly inputShape: InputShape;
+  readonly numClasses: number;
+  /** At most this many timed steps, whatever --steps says: a large model's step is long enough to time in fewer. */
+  readonly maxSteps?: number;
 }
 
 const MNIST: InputShape = [28, 28, 1];
+const IMAGENET: InputShape = [224, 224, 3];
 export const WORKLOADS: readonly Workload[] = [
-  { id: 'lenet-60', model: 'mnist_lenet_300_100', torchModel: 'lenet_300_100', batch: 60, inputShape: MNIST },
-  { id: 'lenet-1024', model: 'mnist_lenet_300_100', torchModel: 'lenet_300_100', batch: 1024, inputShape: MNIST },
-  { id: 'conv2-60', model: 'mnist_conv_2', torchModel: 'conv2', batch: 60, inputShape: MNIST },
-  { id: 'conv2-512', model: 'mnist_conv_2', torchModel: 'conv2', batch: 512, inputShape: MNIST },
-  { id: 'resnet20-128', model: 'cifar_resnet_20', torchModel: 'resnet20', batch: 128, inputShape: [32, 32, 3] },
+  { id: 'lenet-60', model: 'mnist_lenet_300_100', torchModel: 'lenet_300_100', batch: 60, inputShape: MNIST, numClasses: 10 },
+  { id: 'lenet-1024', model: 'mnist_lenet_300_100', torchModel: 'lenet_300_100', batch: 1024, inputShape: MNIST, numClasses: 10 },
+  { id: 'conv2-60', model: 'mnist_conv_2', torchModel: 'conv2', batch: 60, inputShape: MNIST, numClasses: 10 },
+  { id: 'conv2-512', model: 'mnist_conv_2', torchModel: 'conv2', batch: 512, inputShape: MNIST, numClasses: 10 },
+  { id: 'resnet20-128', model: 'cifar_resnet_20', torchModel: 'resnet20', batch: 128, inputShape: [32, 32, 3], numClasses: 10 },
+  { id: 'resnet50-64', model: 'imagenet_resnet_50', torchModel: 'resnet50', batch: 64, inputShape: IMAGENET, numClasses: 1000, maxSteps: 20 },
+  { id: 'resnet50-256', model: 'imagenet_resnet_50', torchModel: 'resnet50', batch: 256, inputShape: IMAGENET, numClasses: 1000, maxSteps: 10 },
 ];
 export const ALL_WORKLOADS = WORKLOADS.map((w) => w.id).join(',');
 
@@ -33,12 +39,17 @@ export function chooseWorkloads(ids: string): Workload[] {
   });
 }
 
+/** The timed steps for `w` when --steps asks for `steps`. */
+export const stepsFor = (w: Workload, steps: number): number => Math.min(steps, w.maxSteps ?? steps);
+
 /** Backends that cannot train convolutions in useful time (cpu: minutes a step; wasm: no Conv2DBackpropFilter). */
 const NO_CONV_TRAINING = new Set(['cpu', 'wasm']);
 
 /** Why `backend` skips `w`, or undefined when it runs it. */
 export function skipReason(backend: string, w: Workload): string | undefined {
   if (NO_CONV_TRAINING.has(backend) && w.model !== 'mnist_lenet_300_100') return `${backend} cannot train convolutions in useful time`;
+  // A CPU fallback (no GPU adapter) would spend a device lease on ImageNet-sized steps of seconds each.
+  if (backend !== 'webgpu' && w.inputShape[0] >= 224) return `${backend} (a CPU backend) cannot train 224x224 inputs in useful time`;
   return undefined;
 }
 

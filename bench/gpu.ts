@@ -1,6 +1,9 @@
 /**
  * Training throughput of tfjs on the GPU (the engine's `webgpu` backend) against PyTorch CUDA on
- * the same card (bench/torch_cuda.py), for the engine's models at the batch sizes IMP uses. Both
+ * the same card (bench/torch_cuda.py), for the engine's models at the batch sizes IMP uses and
+ * ResNet-50 at 224x224 as ImageNet trains it. PyTorch runs twice, in one process per workload: plain
+ * fp32 eager ("torch"), and what a user would pick ("pick": TF32, bf16 autocast + channels_last for
+ * conv nets, the whole step as a CUDA graph for LeNet and Conv-2). Both
  * sides keep batch, weights and masks on the device, read nothing back per step, and stop the
  * clock only after the device has finished (one readback / `cuda.synchronize()`).
  *
@@ -17,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ALL_WORKLOADS, applyKernels, backendLabel, chooseWorkloads, defaultKernels, positiveInt, skipReason, type Workload } from './gpu-workloads.ts';
+import { ALL_WORKLOADS, applyKernels, backendLabel, chooseWorkloads, defaultKernels, positiveInt, skipReason, stepsFor, type Workload } from './gpu-workloads.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +42,7 @@ const { stepReplaySetting } = await import('../libs/engine/src/step-replay.ts');
 const replay = stepReplaySetting(args.replay);
 
 interface TorchResult {
+  readonly mode: 'eager' | 'user';
   readonly exPerSec: number;
   readonly msPerStep: number;
   readonly device: string;
@@ -48,7 +52,11 @@ interface TorchResult {
   readonly cudnnBenchmark?: boolean;
   readonly tf32Matmul?: boolean;
   readonly tf32Cudnn?: boolean;
+  readonly autocast?: string | null;
+  readonly channelsLast?: boolean;
+  readonly cudaGraph?: boolean;
 }
+type TorchRun = TorchResult | { why: string };
 
 const started = await startBackend();
 const label = backendLabel(started.backend, kernels);
@@ -57,15 +65,15 @@ console.log(
 );
 if (started.note) console.log(`note: ${started.note}`);
 console.log(
-  `${'workload'.padEnd(14)} ${'tfjs ex/s'.padStart(10)} ${'tfjs ms'.padStart(9)} ${'queue ms'.padStart(9)} ${'torch ex/s'.padStart(11)} ${'torch ms'.padStart(9)}  ${'tfjs/torch'.padStart(10)}  torch device`,
+  `${'workload'.padEnd(14)} ${'tfjs ex/s'.padStart(10)} ${'tfjs ms'.padStart(9)} ${'queue ms'.padStart(9)} ${'torch ex/s'.padStart(11)} ${'torch ms'.padStart(9)}  ${'tfjs/torch'.padStart(10)} ${'pick ex/s'.padStart(11)} ${'pick ms'.padStart(9)}  ${'tfjs/pick'.padStart(9)}  notes`,
 );
 
-let torchSettings: TorchResult | undefined;
+const settings = new Map<string, TorchResult>();
 let failed = false;
 for (const w of chosen) {
-  const torch = args['skip-torch'] ? { why: 'skipped (--skip-torch)' } : runTorch(w);
-  if ('exPerSec' in torch) torchSettings ??= torch;
   const skipped = skipReason(started.backend, w);
+  const [eager, pick] = args['skip-torch'] || skipped ? [{ why: 'skipped' }, { why: 'skipped' }] : runTorch(w);
+  for (const run of [eager, pick]) if ('exPerSec' in run && !settings.has(run.mode)) settings.set(run.mode, run);
   let tfjs: { exPerSec: number; msPerStep: number; enqueueMsPerStep: number; lastLoss: number } | { error: string } | undefined;
   if (!skipped) {
     try {
@@ -76,35 +84,46 @@ for (const w of chosen) {
     }
   }
   const ok = tfjs && 'exPerSec' in tfjs ? tfjs : undefined;
-  const ratio = ok && 'exPerSec' in torch ? (ok.exPerSec / torch.exPerSec).toFixed(3) : '-';
+  const ratio = (torch: TorchRun) => (ok && 'exPerSec' in torch ? (ok.exPerSec / torch.exPerSec).toFixed(3) : '-');
   const cells = [
     w.id.padEnd(14),
     (ok ? ok.exPerSec.toFixed(0) : '-').padStart(10),
     (ok ? ok.msPerStep.toFixed(2) : '-').padStart(9),
     (ok ? ok.enqueueMsPerStep.toFixed(2) : '-').padStart(9),
-    ('exPerSec' in torch ? torch.exPerSec.toFixed(0) : '-').padStart(11),
-    ('msPerStep' in torch ? torch.msPerStep.toFixed(2) : '-').padStart(9),
+    ('exPerSec' in eager ? eager.exPerSec.toFixed(0) : '-').padStart(11),
+    ('msPerStep' in eager ? eager.msPerStep.toFixed(2) : '-').padStart(9),
+    ` ${ratio(eager).padStart(10)}`,
+    ('exPerSec' in pick ? pick.exPerSec.toFixed(0) : '-').padStart(11),
+    ('msPerStep' in pick ? pick.msPerStep.toFixed(2) : '-').padStart(9),
+    ` ${ratio(pick).padStart(9)}`,
   ];
   const notes = [
-    'device' in torch ? torch.device : `torch unavailable: ${torch.why}`,
-    skipped ? `tfjs skipped: ${skipped}` : '',
+    skipped ? `skipped: ${skipped}` : '',
+    'device' in eager ? eager.device : skipped || args['skip-torch'] ? '' : `torch unavailable: ${'why' in eager ? eager.why : '?'}`,
+    'exPerSec' in pick ? `pick: ${pickLabel(pick)}` : 'why' in pick && !skipped && !args['skip-torch'] ? `pick unavailable: ${pick.why}` : '',
     tfjs && 'error' in tfjs ? `tfjs FAILED: ${tfjs.error}` : '',
     ok && !Number.isFinite(ok.lastLoss) ? `tfjs loss ${ok.lastLoss}` : '',
-    'lastLoss' in torch && torch.lastLoss === null ? 'torch loss not finite' : '',
+    [eager, pick].some((run) => 'lastLoss' in run && run.lastLoss === null) ? 'torch loss not finite' : '',
   ].filter(Boolean);
-  console.log(`${cells.join(' ')}  ${ratio.padStart(10)}  ${notes.join('; ')}`);
+  console.log(`${cells.join(' ')}  ${notes.join('; ')}`);
 }
-if (torchSettings) {
-  const { torch, cudnnBenchmark, tf32Matmul, tf32Cudnn } = torchSettings;
-  console.log(`torch ${torch ?? '?'}: cudnn.benchmark=${cudnnBenchmark}, allow_tf32 matmul=${tf32Matmul} cudnn=${tf32Cudnn}; tfjs ${label}`);
+for (const [mode, { torch, cudnnBenchmark, tf32Matmul, tf32Cudnn }] of settings) {
+  console.log(`torch ${torch ?? '?'} ${mode === 'eager' ? 'torch' : 'pick'} column: cudnn.benchmark=${cudnnBenchmark}, allow_tf32 matmul=${tf32Matmul} cudnn=${tf32Cudnn}`);
 }
+console.log(`tfjs ${label}`);
 if (failed) process.exitCode = 1;
 
+/** What the user's pick turned on for a row: bf16 autocast, channels_last, a CUDA graph (always TF32). */
+function pickLabel(run: TorchResult): string {
+  const parts = ['tf32', run.autocast ? `${run.autocast} autocast` : '', run.channelsLast ? 'channels_last' : '', run.cudaGraph ? 'CUDA graph' : ''];
+  return parts.filter(Boolean).join(' + ');
+}
+
 async function runTfjs(w: Workload): Promise<{ exPerSec: number; msPerStep: number; enqueueMsPerStep: number; lastLoss: number }> {
-  const trainer = maskedSgd(w.model, w.inputShape, 10, 0, replay);
-  const batch = syntheticBatch(w.batch, w.inputShape, 10);
+  const trainer = maskedSgd(w.model, w.inputShape, w.numClasses, 0, replay);
+  const batch = syntheticBatch(w.batch, w.inputShape, w.numClasses);
   try {
-    const { msPerStep, enqueueMsPerStep, lastLoss } = await timeSteps(trainer, batch, warmup, steps);
+    const { msPerStep, enqueueMsPerStep, lastLoss } = await timeSteps(trainer, batch, warmup, stepsFor(w, steps));
     return { exPerSec: (w.batch * 1000) / msPerStep, msPerStep, enqueueMsPerStep, lastLoss };
   } finally {
     trainer.dispose();
@@ -113,21 +132,24 @@ async function runTfjs(w: Workload): Promise<{ exPerSec: number; msPerStep: numb
   }
 }
 
-function runTorch(w: Workload): TorchResult | { why: string } {
+/** Both PyTorch columns for `w` (eager, then the user's pick), from one Python process. */
+function runTorch(w: Workload): [TorchRun, TorchRun] {
   const script = fileURLToPath(new URL('torch_cuda.py', import.meta.url));
   const child = spawnSync(
     process.env.PYTHON || 'python3',
-    [script, '--model', w.torchModel, '--batch', String(w.batch), '--steps', String(steps), '--warmup', String(warmup)],
+    [script, '--model', w.torchModel, '--batch', String(w.batch), '--steps', String(stepsFor(w, steps)), '--warmup', String(warmup), '--modes', 'eager,user'],
     { encoding: 'utf8', timeout: 600_000 },
   );
-  const line = child.stdout?.split('\n').find((l) => l.startsWith('{'));
-  if (line) {
+  const results = new Map<string, TorchRun>();
+  for (const line of child.stdout?.split('\n').filter((l) => l.startsWith('{')) ?? []) {
     try {
-      return JSON.parse(line) as TorchResult;
+      const result = JSON.parse(line) as TorchResult;
+      results.set(result.mode, result);
     } catch {
-      return { why: `unreadable output: ${line.slice(0, 120)}` };
+      // An unreadable line leaves its column to the error below.
     }
   }
   const stderr = (child.stderr ?? '').trim().split('\n');
-  return { why: (child.error?.message ?? stderr.at(-1) ?? `exit ${child.status}`).slice(0, 160) };
+  const why = { why: (child.error?.message ?? stderr.at(-1) ?? `exit ${child.status}`).slice(0, 160) };
+  return [results.get('eager') ?? why, results.get('user') ?? why];
 }
