@@ -103,12 +103,12 @@ usage: ./run.sh [--quick] [--profile | --compare | --all]
   (none)     bench with Rewind's WGSL kernels and step replay (vs PyTorch), then the Fashion-MNIST training check
   --profile  per-kernel profile of one training step per workload (Rewind's kernels), with the step
              time through tfjs and replayed
-  --compare  bench with tfjs's stock kernels, then Rewind's, each step through tfjs (no PyTorch),
-             then Rewind's kernels with step replay (vs PyTorch)
+  --compare  bench with tfjs's stock kernels, then Rewind's, each step through tfjs (no PyTorch;
+             no ResNet-50), then Rewind's kernels with step replay (vs PyTorch)
   --all      --compare, then the training check, then --profile
   --quick    a few steps and two small workloads: checks the path (also on a CPU machine)
-env: WORKLOADS=lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128 (bench and profile; default all,
-     --quick: lenet-60,conv2-60); VK_DRIVER_FILES: the NVIDIA Vulkan ICD file (default: the first
+env: WORKLOADS=lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128,resnet50-64,resnet50-256 (bench; default
+     all; profile: all but resnet50-256; --quick: lenet-60,conv2-60); VK_DRIVER_FILES: the NVIDIA Vulkan ICD file (default: the first
      of the usual places that exists); PYTHON: the interpreter with PyTorch CUDA (default python3);
      REWIND_WEBGPU_TUNE (default here 16 tilings timed per product, to bound the first run's shader
      compiles; on for 32), REWIND_WEBGPU_TUNING_FILE (default webgpu-tilings.json here, so the runs
@@ -156,12 +156,17 @@ if [ -n "$QUICK" ]; then
   PROFILE="--steps 2 --warmup 1 --reps 3"
   CHECK="--steps 60 --min-accuracy 0.65"
 else
-  W=${WORKLOADS:-lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128}
+  W=${WORKLOADS:-lenet-60,lenet-1024,conv2-60,conv2-512,resnet20-128,resnet50-64,resnet50-256}
+  # ResNet-50 rows time at most 20 (batch 64) and 10 (batch 256) steps: bench/gpu-workloads.ts.
   BENCH="--steps 50 --warmup 5"
   REFERENCE="--steps 15 --warmup 3"
   PROFILE="--steps 10 --warmup 3 --reps 20"
   CHECK="--steps 500 --min-accuracy 0.75"
 fi
+# The profile steps through tfjs kernel by kernel: ResNet-50 at batch 64 stands for both of its rows.
+# --compare's steps through tfjs (stock kernels: a naive loop per filter weight) leave ResNet-50 out.
+P=${WORKLOADS:-$(echo "$W" | sed 's/,resnet50-256//')}
+C=${WORKLOADS:-$(echo "$W" | sed 's/,resnet50-64//; s/,resnet50-256//')}
 NODE="$HERE/bin/node"
 STATUS=0
 HINTED=
@@ -188,22 +193,23 @@ part() {
 # shellcheck disable=SC2086 # word splitting of the flag lists is intended
 bench() {
   kernels=$1
-  shift
-  part "bench ($kernels kernels)" env REWIND_WEBGPU_KERNELS="$kernels" "$NODE" "$HERE/app/gpu.mjs" $BENCH --workloads "$W" --kernels "$kernels" "$@"
+  workloads=$2
+  shift 2
+  part "bench ($kernels kernels)" env REWIND_WEBGPU_KERNELS="$kernels" "$NODE" "$HERE/app/gpu.mjs" $BENCH --workloads "$workloads" --kernels "$kernels" "$@"
 }
 # shellcheck disable=SC2086
 check() { part train-check env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-train-check.mjs" $CHECK --data "$HERE/fashion-mnist"; }
 # shellcheck disable=SC2086
-profile() { part profile env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-profile.mjs" $PROFILE --workloads "$W" --kernels rewind; }
+profile() { part profile env REWIND_WEBGPU_KERNELS=rewind "$NODE" "$HERE/app/gpu-profile.mjs" $PROFILE --workloads "$P" --kernels rewind; }
 # Steps through tfjs are the slow reference (ResNet-20 took about 1 s a step on the H100): fewer of them.
 # shellcheck disable=SC2086
 compare() {
-  bench stock --skip-torch --replay off $REFERENCE
-  bench rewind --skip-torch --replay off $REFERENCE
-  bench rewind --replay on
+  bench stock "$C" --skip-torch --replay off $REFERENCE
+  bench rewind "$C" --skip-torch --replay off $REFERENCE
+  bench rewind "$W" --replay on
 }
 case $MODE in
-  bench) bench rewind --replay on; check ;;
+  bench) bench rewind "$W" --replay on; check ;;
   profile) profile ;;
   compare) compare ;;
   all) compare; check; profile ;;
