@@ -6,14 +6,21 @@
  * reads nothing back. Only the caller decides when to wait for the device (one readback).
  */
 import type { ModelName } from '@rewind/core';
-import { getModel, type InputShape, type ModelDefinition } from '@rewind/engine';
+import {
+  getModel,
+  type InputShape,
+  initBackend,
+  type ModelDefinition,
+  meanSoftmaxCrossEntropy,
+  type Recording,
+  type SgdSlot,
+  StepRunner,
+  sgdStep,
+  stepReplaySetting,
+  throwIfBackendFailed,
+  tuneKernels,
+} from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
-import { throwIfBackendFailed } from '../libs/engine/src/backends/device-errors.ts';
-import { initBackend } from '../libs/engine/src/backends/index.ts';
-import { tuneKernels } from '../libs/engine/src/kernel-tuning.ts';
-import { meanSoftmaxCrossEntropy } from '../libs/engine/src/loss.ts';
-import { type SgdSlot, sgdStep } from '../libs/engine/src/optimizer.ts';
-import { type Recording, StepRunner, stepReplaySetting } from '../libs/engine/src/step-replay.ts';
 
 export const SGD = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
 

@@ -42,7 +42,7 @@ const kernels = applyKernels(args.kernels);
 // Imported only now: the engine and its backends load with REWIND_WEBGPU_KERNELS already set.
 const { drain, maskedSgd, startBackend, syntheticBatch, timeSteps } = await import('./gpu-loop.ts');
 type Timing = Awaited<ReturnType<typeof timeSteps>>;
-type DispatchTime = import('../libs/engine/src/step-replay.ts').DispatchTime;
+type DispatchTime = import('@rewind/engine/backend-contract').DispatchTime;
 
 /** One group of identical launches in the recorded step. */
 interface Group {

@@ -12,10 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { exampleSize, headOf, loadDataset } from '@rewind/data';
-import { DataOrder, iterationsPerEpoch } from '@rewind/engine';
+import { DataOrder, evaluateOnDevice, iterationsPerEpoch, tuneKernels } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
-import { evaluateOnDevice } from '../libs/engine/src/evaluate.ts';
-import { tuneKernels } from '../libs/engine/src/kernel-tuning.ts';
 import { maskedSgd, startBackend } from './gpu-loop.ts';
 import { backendLabel, defaultKernels } from './gpu-workloads.ts';
 

@@ -38,7 +38,7 @@ const chosen = chooseWorkloads(args.workloads);
 const kernels = applyKernels(args.kernels);
 // Imported only now: the engine and its backends load with REWIND_WEBGPU_KERNELS already set.
 const { maskedSgd, startBackend, syntheticBatch, timeSteps } = await import('./gpu-loop.ts');
-const { stepReplaySetting } = await import('../libs/engine/src/step-replay.ts');
+const { stepReplaySetting } = await import('@rewind/engine');
 const replay = stepReplaySetting(args.replay);
 
 interface TorchResult {

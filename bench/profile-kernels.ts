@@ -11,9 +11,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs'; // registers gradients (tfjs-core's Node build has none)
-import { getModel } from '@rewind/engine';
-import { initBackend } from '../libs/engine/src/backends/index.ts';
-import { sgdStep } from '../libs/engine/src/optimizer.ts';
+import { getModel, initBackend, sgdStep } from '@rewind/engine';
 
 const { values: args } = parseArgs({
   options: {

@@ -6,12 +6,8 @@
  * with the first run. Prints one JSON line. `--no-sweep` leaves out the tilings' comparison.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '../../libs/engine/src/gradients.ts';
-import { initBackend } from '../../libs/engine/src/backends/index.ts';
-import { variantName } from '../../libs/engine/src/backends/webgpu-kernels/gemm-program.ts';
-import { gemmTuner } from '../../libs/engine/src/backends/webgpu-kernels/gemm-tuner.ts';
-import { candidateVariants, defaultVariant } from '../../libs/engine/src/backends/webgpu-kernels/gemm-variants.ts';
-import { tuneKernels } from '../../libs/engine/src/kernel-tuning.ts';
+import { initBackend, tuneKernels } from '@rewind/engine';
+import { candidateVariants, defaultVariant, gemmTuner, variantName } from '@rewind/webgpu-kernels';
 import { CASES, random, runAll } from './kernel-cases.ts';
 
 // Every kind of product (matmul with each transpose, a split inner dimension, conv2d and both gradients, strides and paddings).
@@ -32,7 +28,7 @@ for (const { product, inputs } of sweep ? gemmTuner.products : []) {
     tf.backend().disposeData(out.dataId);
     return new Uint32Array(values.buffer, values.byteOffset, values.length).join(',');
   };
-  const reference = await run(defaultVariant(product.size, product.limits));
+  const reference = await run(defaultVariant(product.size));
   const tilings = ([8, 16, 32] as const).flatMap((depth) => [false, true].flatMap((prefetch) => candidateVariants(product.size, product.limits, depth, prefetch)));
   for (const v of tilings) {
     // Blocks, depths and prefetch per product (they change how its loaders stage), thread layouts once over all products.

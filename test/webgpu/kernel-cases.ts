@@ -5,9 +5,8 @@
  * gradient, the masked SGD update and the fused loss. Random inputs from a fixed seed, the same on every call of `runAll`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MASKED_SGD_KERNEL } from '@rewind/native-kernels';
-import { meanSoftmaxCrossEntropy } from '../../libs/engine/src/loss.ts';
-import { batchNorm } from '../../libs/engine/src/models/ops.ts';
+import { batchNorm, meanSoftmaxCrossEntropy } from '@rewind/engine';
+import { MASKED_SGD_KERNEL } from '@rewind/engine/backend-contract';
 
 export type Case = { readonly name: string; readonly inputs: number[][]; run(...xs: tf.Tensor[]): tf.Tensor[] };
 

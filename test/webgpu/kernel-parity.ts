@@ -4,8 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '../../libs/engine/src/gradients.ts';
-import { initBackend } from '../../libs/engine/src/backends/index.ts';
+import { initBackend } from '@rewind/engine';
 import { CASES, runAll } from './kernel-cases.ts';
 
 await tf.setBackend('cpu');

@@ -4,10 +4,7 @@
  * values can be computed by running the same body through tfjs (REWIND_STEP_REPLAY=off).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../libs/engine/src/backends/index.ts';
-import '../../libs/engine/src/gradients.ts';
-import { meanSoftmaxCrossEntropy } from '../../libs/engine/src/loss.ts';
-import { StepRunner } from '../../libs/engine/src/step-replay.ts';
+import { initBackend, meanSoftmaxCrossEntropy, StepRunner } from '@rewind/engine';
 
 await initBackend('webgpu');
 

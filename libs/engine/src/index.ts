@@ -1,10 +1,16 @@
 export { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainProgress, type TrainRequest } from './api.ts';
 export { DataOrder, gatherBatch, type HostBatch } from './batches.ts';
 export { iterationsPerEpoch, toIterations } from './duration.ts';
-export { DEFAULT_EVAL_BATCH, type Evaluation, evaluate, type Weights } from './evaluate.ts';
+export { DEFAULT_EVAL_BATCH, type Evaluation, evaluate, evaluateOnDevice, type Weights } from './evaluate.ts';
 export type { ForwardResult, InputShape, ModelDefinition, ModelInit, NamedTensors } from './models/model.ts';
 export { checkInputShape, getModel, MODEL_LIST } from './models/registry.ts';
-export { BackendFailedError } from './backends/device-errors.ts';
+export { BackendFailedError, throwIfBackendFailed } from './backends/device-errors.ts';
+export { type BackendChoice, initBackend } from './backends/index.ts';
+export { tuneKernels } from './kernel-tuning.ts';
+export { meanSoftmaxCrossEntropy } from './loss.ts';
+export { batchNorm } from './models/ops.ts';
+export { type SgdSlot, sgdStep } from './optimizer.ts';
+export { type Recording, StepRunner, stepReplaySetting } from './step-replay.ts';
 export { ensureBackend } from './runtime.ts';
 export { type LrSchedule, lrAt, scheduleFor } from './schedule.ts';
 export { train } from './train.ts';

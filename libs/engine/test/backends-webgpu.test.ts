@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type ChildResult, runTsx, softwareWebgpuEnv } from '../../../test/support/software-webgpu.ts';
 import { hasNvidiaGpu } from '../src/backends/candidates.ts';
 import { BACKEND_IDS, initBackend } from '../src/backends/index.ts';
-import { driverManifestPaths, findDriverManifests } from '../src/backends/vulkan-drivers.ts';
+import { driverManifestPaths, findDriverManifests } from '@rewind/webgpu-kernels';
 
 /** Prints the engine's backend choice, or a short training run's outcome, as one JSON line. */
 const ENGINE_CHILD = new URL('../../../test/support/engine-child.ts', import.meta.url).pathname;

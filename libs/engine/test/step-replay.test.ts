@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { webgpuStepRecorder } from '../src/backends/webgpu-replay/recorder.ts';
+import { webgpuStepRecorder } from '@rewind/webgpu-kernels';
 import { ensureBackend } from '../src/runtime.ts';
 import { StepRunner, stepReplaySetting } from '../src/step-replay.ts';
 

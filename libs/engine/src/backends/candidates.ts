@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { loadNativeAddon, NATIVE_BACKEND_NAME, registerNativeBackend, resolveThreadCount } from '@rewind/native-kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { activateWebgpu } from './webgpu.ts';
 
 export type Probe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly why: string };
 
@@ -17,12 +16,14 @@ export interface Candidate {
   activate(): Promise<Probe>;
 }
 
+const firstLine = (error: unknown) => (error instanceof Error ? error.message.split('\n')[0]! : String(error));
+
 async function importOptional(specifier: string): Promise<string | undefined> {
   try {
     await import(specifier);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return firstLine(error);
   }
 }
 
@@ -54,7 +55,17 @@ const webgpu: Candidate = {
   get expected() {
     return hasNvidiaGpu();
   },
-  activate: () => activateWebgpu(use),
+  async activate() {
+    // A package of its own, which imports the engine's backend contract: loaded here, never statically.
+    // The specifier is a literal so that bundlers (the GPU bench bundle's esbuild) include the package.
+    let webgpuKernels: typeof import('@rewind/webgpu-kernels');
+    try {
+      webgpuKernels = await import('@rewind/webgpu-kernels');
+    } catch (error) {
+      return { ok: false, why: `@rewind/webgpu-kernels unavailable (${firstLine(error)})` };
+    }
+    return webgpuKernels.activateWebgpu(use);
+  },
 };
 
 const tensorflowCpu: Candidate = {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { columnSumPasses } from '../src/backends/webgpu-kernels/column-sum.ts';
+import { columnSumPasses } from '../src/kernels/column-sum.ts';
 
 const GRID_LIMIT = 65535;
 

@@ -20,23 +20,6 @@ const MAX_LAUNCHES = 64;
 /** A candidate replaces the incumbent only when this much faster: timing noise must not flip choices. */
 const MIN_GAIN = 0.03;
 
-/** Most tilings timed per product by default: each is a shader to compile, which some drivers take long over. */
-const DEFAULT_TILINGS_PER_PRODUCT = 32;
-
-/**
- * `REWIND_WEBGPU_TUNE`: `off`, `on` (up to 32 tilings timed per product) or the most tilings to time
- * per product. Default: on, except on a software adapter, whose timings say nothing about a GPU, or
- * where REWIND_WEBGPU_GEMM_VARIANT fixes the tiling. Returns the limit, 0 for off.
- */
-export function gemmTuningSetting(value: string | undefined, softwareAdapter: boolean): number {
-  if (value === undefined || value === '') return softwareAdapter || process.env.REWIND_WEBGPU_GEMM_VARIANT ? 0 : DEFAULT_TILINGS_PER_PRODUCT;
-  if (value === 'off') return 0;
-  if (value === 'on') return DEFAULT_TILINGS_PER_PRODUCT;
-  const limit = Number(value);
-  if (Number.isInteger(limit) && limit >= 1) return limit;
-  throw new Error(`REWIND_WEBGPU_TUNE must be 'on', 'off' or the most tilings to time per product, a positive integer (got '${value}')`);
-}
-
 /** What tuning one product found. */
 export interface TunedProduct {
   readonly product: string;
@@ -112,7 +95,7 @@ class GemmTuner {
       }
       if (this.gpu) this.waiting.add(key);
     }
-    return defaultVariant(product.size, product.limits);
+    return defaultVariant(product.size);
   }
 
   /** Times the products seen since the last call and keeps each one's fastest tiling. */
@@ -150,7 +133,7 @@ async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly
     return 'value' in timed ? timed.value : Number.POSITIVE_INFINITY;
   };
   const { size, limits } = product;
-  const sized = defaultVariant(size, limits);
+  const sized = defaultVariant(size);
   const sizedMs = await time(sized);
   let best = { variant: sized, ms: sizedMs };
   let timed = 1;

@@ -9,10 +9,10 @@
  * a buffer that is neither state, input, output nor held, or the state's old value is shared.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Recorded, StepBody, StepRecorder } from '../../step-replay.ts';
+import type { Recorded, StepBody, StepRecorder } from '@rewind/engine/backend-contract';
 import { type CommandLog, recordingEncoder } from './commands.ts';
 import { copyToNewTensor, type OwnedTensor, type StateCopy, WebgpuRecording } from './recording.ts';
-import { bufferOf, flush, type WebgpuInternals, webgpuInternals } from '../webgpu-internals.ts';
+import { bufferOf, flush, type WebgpuInternals, webgpuInternals } from '../internals.ts';
 
 /** A recorder for `backend`, or why steps on it cannot be recorded. */
 export function webgpuStepRecorder(backend: unknown): StepRecorder | string {

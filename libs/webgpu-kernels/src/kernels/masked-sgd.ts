@@ -3,7 +3,7 @@
  * parameter (new momentum, then new parameter) instead of about seven tfjs ops, with the formula of
  * the native kernel: g = (grad + wd·p)·mask; buf = μ·buf + g; p = (p − lr·buf)·mask.
  */
-import { MASKED_SGD_KERNEL, type MaskedSgdAttrs } from '@rewind/native-kernels';
+import { MASKED_SGD_KERNEL, type MaskedSgdAttrs } from '@rewind/engine/backend-contract';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 

@@ -7,18 +7,11 @@
  * (`~/.cache/...` without XDG_CACHE_HOME).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 
 interface Contents {
   readonly version: 1;
   readonly devices: Record<string, Record<string, string>>;
-}
-
-export function tilingsFilePath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = env.REWIND_WEBGPU_TUNING_FILE;
-  if (value === 'none') return undefined;
-  return value || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rewind', 'webgpu-tilings.json');
 }
 
 export class TilingsFile {

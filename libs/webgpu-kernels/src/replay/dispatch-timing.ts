@@ -5,9 +5,9 @@
  * repeats (each writes the same output), so they run one after another, as in the step.
  * The repeats overwrite what the step computed, the state's new values included: profile only.
  */
-import type { DispatchTime } from '../../step-replay.ts';
+import type { DispatchTime } from '@rewind/engine/backend-contract';
 import type { Command } from './commands.ts';
-import type { WebgpuInternals } from '../webgpu-internals.ts';
+import type { WebgpuInternals } from '../internals.ts';
 
 type Dispatch = Extract<Command, { kind: 'dispatch' }>;
 

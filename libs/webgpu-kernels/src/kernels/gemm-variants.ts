@@ -83,16 +83,23 @@ export function parseVariant(name: string, limits: GemmLimits): GemmVariant | st
 }
 
 /** `REWIND_WEBGPU_GEMM_VARIANT` fixes the tiling of every product whose grid it fits, for tuning by hand; it turns the tuner off. */
-export function fixedVariant(limits: GemmLimits, value = process.env.REWIND_WEBGPU_GEMM_VARIANT): GemmVariant | undefined {
+export function fixedVariant(limits: GemmLimits, value: string | undefined): GemmVariant | undefined {
   if (!value) return undefined;
   const v = parseVariant(value, limits);
   if (typeof v === 'string') throw new Error(`REWIND_WEBGPU_GEMM_VARIANT='${value}' is ${v}`);
   return v;
 }
 
+/** The tiling fixed for this process, set once when the backend starts. */
+let fixed: GemmVariant | undefined;
+
+/** Fixes (or, with undefined, frees) the tiling of every product whose grid it fits; throws on a tiling this device cannot run. */
+export function fixGemmVariant(limits: GemmLimits, value: string | undefined): void {
+  fixed = fixedVariant(limits, value);
+}
+
 /** The tiling a product runs with when nothing was tuned: the fixed one where it fits, else the sized one. */
-export function defaultVariant(size: GemmSize, limits: GemmLimits): GemmVariant {
-  const fixed = fixedVariant(limits);
+export function defaultVariant(size: GemmSize): GemmVariant {
   return fixed && gridFits(size, fixed) ? fixed : sizedVariant(size);
 }
 

@@ -8,7 +8,7 @@
  * int32, other reduction axes).
  * `REWIND_WEBGPU_KERNELS=stock` keeps tfjs's kernels, to compare.
  */
-import { batchNormTrainGradConfig } from '@rewind/native-kernels';
+import { batchNormTrainGradConfig } from '@rewind/engine/backend-contract';
 import { getKernel, type KernelFunc, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { batchNormConfigs } from './batch-norm.ts';
 import { meanKernel, sumKernel } from './column-sum.ts';
@@ -26,13 +26,6 @@ const REPLACED: Readonly<Record<string, (stock: KernelFunc) => KernelFunc>> = {
   Sum: sumKernel,
   Mean: meanKernel,
 };
-
-export type WebgpuKernelSet = 'rewind' | 'stock';
-
-export function webgpuKernelSet(value = process.env.REWIND_WEBGPU_KERNELS || 'rewind'): WebgpuKernelSet {
-  if (value === 'rewind' || value === 'stock') return value;
-  throw new Error(`REWIND_WEBGPU_KERNELS must be 'rewind' or 'stock' (got '${value}')`);
-}
 
 let registered = false;
 

@@ -4,17 +4,15 @@
  * Both packages are optional dependencies; without them, or without a GPU adapter, it steps aside.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerKernelTuner } from '../kernel-tuning.ts';
-import { registerStepRecorder } from '../step-replay.ts';
-import type { Probe } from './candidates.ts';
-import { watchDeviceErrors } from './device-errors.ts';
+import { type Probe, registerKernelTuner, registerStepRecorder, watchDeviceErrors } from '@rewind/engine/backend-contract';
 import { findDriverManifests } from './vulkan-drivers.ts';
-import { webgpuStepRecorder } from './webgpu-replay/recorder.ts';
-import { gpuErrorsOf, idle, webgpuInternals } from './webgpu-internals.ts';
-import { describeTuning, gemmTuner, gemmTuningSetting } from './webgpu-kernels/gemm-tuner.ts';
-import { limitsOf } from './webgpu-kernels/gemm-variants.ts';
-import { TilingsFile, tilingsFilePath } from './webgpu-kernels/tilings-file.ts';
-import { registerRewindWebgpuKernels, webgpuKernelSet } from './webgpu-kernels/index.ts';
+import { webgpuStepRecorder } from './replay/recorder.ts';
+import { gpuErrorsOf, idle, webgpuInternals } from './internals.ts';
+import { readWebgpuConfig, tilingsToTime } from './config.ts';
+import { describeTuning, gemmTuner } from './kernels/gemm-tuner.ts';
+import { fixGemmVariant, limitsOf } from './kernels/gemm-variants.ts';
+import { registerRewindWebgpuKernels } from './kernels/index.ts';
+import { TilingsFile } from './kernels/tilings-file.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
 
@@ -34,18 +32,6 @@ function findVulkanLoader(): string | undefined {
     const message = firstLine(error);
     return /self-register/.test(message) ? undefined : message;
   }
-}
-
-/**
- * tfjs submits its recorded dispatches to the GPU queue every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
- * (15); `REWIND_WEBGPU_SUBMIT_BATCH` changes that, to trade submit overhead against queue latency.
- */
-function setSubmitBatch(): void {
-  const value = process.env.REWIND_WEBGPU_SUBMIT_BATCH;
-  if (!value) return;
-  const dispatches = Number(value);
-  if (!(Number.isInteger(dispatches) && dispatches >= 1)) throw new Error(`REWIND_WEBGPU_SUBMIT_BATCH must be a positive integer (got '${value}')`);
-  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', dispatches);
 }
 
 interface AdapterDescription {
@@ -84,14 +70,13 @@ function exposeGpu(gpu: GPU, globals: object): void {
  * Lets the engine tune Rewind's products to this GPU between steps, logging what each tuning found
  * and keeping it in the tilings file under the adapter's name, the tuning limit and the device's limits.
  */
-function tuneProducts(adapter: string, tilingsPerProduct: number): void {
+function tuneProducts(adapter: string, tilingsPerProduct: number, path: string | undefined): void {
   const b = webgpuInternals(tf.backend());
   if (typeof b === 'string') {
     console.warn(`rewind: webgpu products keep their sized tilings, untuned (${b})`);
     return;
   }
   const limits = limitsOf(b.device);
-  const path = tilingsFilePath();
   const device = `${adapter}; up to ${tilingsPerProduct} tilings a product; ${limits.workgroupStorageBytes} B workgroup memory, ${limits.threadsPerWorkgroup} threads`;
   const file = path ? new TilingsFile(path, device) : undefined;
   const known = gemmTuner.enable({ idle: () => idle(b), attempt: (run) => gpuErrorsOf(b, run), tilingsPerProduct }, file);
@@ -111,6 +96,8 @@ function tuneProducts(adapter: string, tilingsPerProduct: number): void {
 }
 
 export async function activateWebgpu(use: (backendName: string, detail: string) => Promise<Probe>): Promise<Probe> {
+  // A wrong setting is an error, not a reason to train elsewhere.
+  const config = readWebgpuConfig();
   let create: (options: string[]) => GPU;
   let globals: object;
   try {
@@ -138,8 +125,7 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') || 'unnamed adapter';
   // A software Vulkan device (lavapipe, SwiftShader) is slower than every CPU backend below; tests that
   // exercise the real WGSL kernels on one (see scripts/fetch-software-vulkan.sh) ask for it explicitly.
-  const allowSoftware = process.env.REWIND_WEBGPU_ALLOW_SOFTWARE === '1';
-  if (info.isFallbackAdapter && !allowSoftware) return { ok: false, why: `only a software WebGPU adapter (${name})` };
+  if (info.isFallbackAdapter && !config.allowSoftware) return { ok: false, why: `only a software WebGPU adapter (${name})` };
 
   exposeGpu(gpu, globals);
   try {
@@ -147,17 +133,19 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   } catch (error) {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu unavailable (${firstLine(error)})` };
   }
-  const kernels = webgpuKernelSet();
+  const { kernels } = config;
   if (kernels === 'rewind') registerRewindWebgpuKernels();
-  setSubmitBatch();
-  const tilingsPerProduct = kernels === 'rewind' ? gemmTuningSetting(process.env.REWIND_WEBGPU_TUNE, info.isFallbackAdapter === true) : 0;
+  // tfjs submits its recorded dispatches every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE (15): submit overhead against queue latency.
+  if (config.submitBatch) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', config.submitBatch);
+  const tilingsPerProduct = tilingsToTime(config, info.isFallbackAdapter === true);
   const software = info.isFallbackAdapter ? '; software adapter allowed by REWIND_WEBGPU_ALLOW_SOFTWARE' : '';
   const probe = await use('webgpu', `tfjs webgpu on Dawn/Vulkan, adapter ${name}${software}, ${kernels} kernels`);
   if (!probe.ok) return probe;
+  fixGemmVariant(limitsOf((tf.backend() as unknown as { device: GPUDevice }).device), config.gemmVariant);
   watchDeviceErrors((tf.backend() as unknown as { device: EventTarget }).device, 'webgpu');
   const recorder = webgpuStepRecorder(tf.backend());
   if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
   else registerStepRecorder('webgpu', recorder);
-  if (tilingsPerProduct > 0) tuneProducts([name, info.device].filter(Boolean).join(' / '), tilingsPerProduct);
+  if (tilingsPerProduct > 0) tuneProducts([name, info.device].filter(Boolean).join(' / '), tilingsPerProduct, config.tilingsFile);
   return probe;
 }

@@ -10,10 +10,10 @@
  * pointing at B, which the replay keeps writing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DispatchTime, Recording } from '../../step-replay.ts';
+import type { DispatchTime, Recording } from '@rewind/engine/backend-contract';
 import { type Command, encodeCommands } from './commands.ts';
 import { timeDispatches } from './dispatch-timing.ts';
-import { bufferOf, flush, type WebgpuInternals } from '../webgpu-internals.ts';
+import { bufferOf, flush, type WebgpuInternals } from '../internals.ts';
 
 export interface OwnedTensor {
   readonly tensor: tf.Tensor;

@@ -6,7 +6,7 @@
  * sums (column-sum.ts) and each output one elementwise pass: y = (x − mean)·invstd·scale + offset;
  * dOffset = Σdy, dScale = Σdy·(x − mean)·invstd, dx = scale·invstd·(dy − dOffset/N − (x − mean)·invstd²·Σdy·(x − mean)/N).
  */
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, type BatchNormAttrs } from '@rewind/native-kernels';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, type BatchNormAttrs } from '@rewind/engine/backend-contract';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { type KernelConfig, type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import { columnSum } from './column-sum.ts';

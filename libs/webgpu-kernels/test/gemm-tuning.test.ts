@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { type GemmOperands, GemmProgram, type GemmSize, stagingBytes, threadCount, tileCols, tileRows, variantName } from '../src/backends/webgpu-kernels/gemm-program.ts';
-import { gemmTuningSetting } from '../src/backends/webgpu-kernels/gemm-tuner.ts';
-import { candidateVariants, DEFAULT_LIMITS, fixedVariant, type GemmLimits, parseVariant, sizedVariant, variantProblem } from '../src/backends/webgpu-kernels/gemm-variants.ts';
-import { TilingsFile, tilingsFilePath } from '../src/backends/webgpu-kernels/tilings-file.ts';
-import { registerKernelTuner, tuneKernels } from '../src/kernel-tuning.ts';
-import { ensureBackend } from '../src/runtime.ts';
+import { ensureBackend, tuneKernels } from '@rewind/engine';
+import { registerKernelTuner } from '@rewind/engine/backend-contract';
+import { readWebgpuConfig, tilingsToTime } from '../src/config.ts';
+import { type GemmOperands, GemmProgram, type GemmSize, stagingBytes, threadCount, tileCols, tileRows, variantName } from '../src/kernels/gemm-program.ts';
+import { candidateVariants, DEFAULT_LIMITS, fixedVariant, type GemmLimits, parseVariant, sizedVariant, variantProblem } from '../src/kernels/gemm-variants.ts';
+import { TilingsFile } from '../src/kernels/tilings-file.ts';
 
 /** An H100's Vulkan limits, which admit deeper slices of big tiles. */
 const H100: GemmLimits = { workgroupStorageBytes: 49152, threadsPerWorkgroup: 1024 };
@@ -81,22 +81,47 @@ test('a wrong tiling name says what a name is, or why the device cannot compile 
   assert.equal(fixedVariant(DEFAULT_LIMITS, ''), undefined);
 });
 
-test('REWIND_WEBGPU_TUNE: on by default on a GPU, off on a software adapter, a limit, or an error naming the choices', () => {
-  assert.equal(gemmTuningSetting(undefined, false), 32);
-  assert.equal(gemmTuningSetting(undefined, true), 0);
-  assert.equal(gemmTuningSetting('on', true), 32);
-  assert.equal(gemmTuningSetting('off', false), 0);
-  assert.equal(gemmTuningSetting('5', false), 5);
+test('REWIND_WEBGPU_TUNE: on by default on a GPU, off on a software adapter or a fixed tiling, a limit, or an error naming the choices', () => {
+  const tilings = (env: Record<string, string>, software: boolean) => tilingsToTime(readWebgpuConfig(env), software);
+  assert.equal(tilings({}, false), 32);
+  assert.equal(tilings({}, true), 0);
+  assert.equal(tilings({ REWIND_WEBGPU_GEMM_VARIANT: '8x8' }, false), 0);
+  assert.equal(tilings({ REWIND_WEBGPU_TUNE: 'on' }, true), 32);
+  assert.equal(tilings({ REWIND_WEBGPU_TUNE: 'off' }, false), 0);
+  assert.equal(tilings({ REWIND_WEBGPU_TUNE: '5' }, false), 5);
+  assert.equal(tilings({ REWIND_WEBGPU_TUNE: '5', REWIND_WEBGPU_KERNELS: 'stock' }, false), 0, "tfjs's kernels have no tilings");
   for (const wrong of ['0', 'fast', '2.5']) {
-    assert.throws(() => gemmTuningSetting(wrong, false), /REWIND_WEBGPU_TUNE must be 'on', 'off' or the most tilings to time per product/);
+    assert.throws(() => readWebgpuConfig({ REWIND_WEBGPU_TUNE: wrong }), /REWIND_WEBGPU_TUNE must be 'on', 'off' or the most tilings to time per product/);
   }
+});
+
+test('the webgpu settings are read once into a typed config, and every wrong one is named in one error', () => {
+  assert.deepEqual(readWebgpuConfig({ XDG_CACHE_HOME: '/cache' }), {
+    allowSoftware: false,
+    kernels: 'rewind',
+    submitBatch: undefined,
+    tilingsPerProduct: 'default',
+    gemmVariant: undefined,
+    tilingsFile: '/cache/rewind/webgpu-tilings.json',
+  });
+  const set = readWebgpuConfig({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_KERNELS: 'stock', REWIND_WEBGPU_SUBMIT_BATCH: '64', REWIND_WEBGPU_GEMM_VARIANT: '8x8d32' });
+  assert.equal(set.allowSoftware, true);
+  assert.equal(set.kernels, 'stock');
+  assert.equal(set.submitBatch, 64);
+  assert.equal(set.gemmVariant, '8x8d32');
+  assert.throws(
+    () => readWebgpuConfig({ REWIND_WEBGPU_KERNELS: 'fast', REWIND_WEBGPU_SUBMIT_BATCH: '0', REWIND_WEBGPU_TUNE: 'x' }),
+    (error: Error) =>
+      /^3 webgpu settings are wrong: REWIND_WEBGPU_KERNELS must be 'rewind' or 'stock' \(got 'fast'\); REWIND_WEBGPU_SUBMIT_BATCH must be a positive integer \(got '0'\); REWIND_WEBGPU_TUNE must be/.test(
+        error.message,
+      ),
+  );
 });
 
 test('the tilings file: per device, merged with what others wrote, and set aside with one warning when unreadable', (t) => {
   const path = join(mkdtempSync(join(tmpdir(), 'rewind-tilings-')), 'sub', 'tilings.json');
-  assert.equal(tilingsFilePath({ REWIND_WEBGPU_TUNING_FILE: 'none' }), undefined);
-  assert.equal(tilingsFilePath({ REWIND_WEBGPU_TUNING_FILE: path }), path);
-  assert.equal(tilingsFilePath({ XDG_CACHE_HOME: '/cache' }), '/cache/rewind/webgpu-tilings.json');
+  assert.equal(readWebgpuConfig({ REWIND_WEBGPU_TUNING_FILE: 'none' }).tilingsFile, undefined);
+  assert.equal(readWebgpuConfig({ REWIND_WEBGPU_TUNING_FILE: path }).tilingsFile, path);
 
   const h100 = new TilingsFile(path, 'H100');
   assert.deepEqual(h100.load(), new Map());
