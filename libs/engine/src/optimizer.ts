@@ -4,7 +4,7 @@
  * On a backend that registers the fused kernel (rewind-native) each parameter is one native pass;
  * elsewhere the same formula runs as tfjs ops.
  */
-import { MASKED_SGD_KERNEL, type MaskedSgdAttrs } from '@rewind/native-kernels';
+import { MASKED_SGD_KERNEL, type MaskedSgdAttrs } from './kernel-contract.ts';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface SgdSlot {

@@ -5,8 +5,9 @@
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, type KernelConfig, registerBackend, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import { batchNormTrainGradConfig } from '@rewind/engine/backend-contract';
 import type { NativeAddon } from './addon.ts';
-import { batchNormGradConfig, batchNormTrainConfig, batchNormTrainGradConfig, fusedBatchNormConfig } from './kernels/batchnorm.ts';
+import { batchNormGradConfig, batchNormTrainConfig, fusedBatchNormConfig } from './kernels/batchnorm.ts';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './kernels/conv.ts';
 import { addConfig, meanConfig, multiplyConfig, realDivConfig, reluConfig, stepConfig, subConfig, sumConfig } from './kernels/elementwise.ts';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.ts';

@@ -8,7 +8,8 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build ships no gradients; the union package's bundle registers them all.
 import '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN_KERNEL, loadNativeAddon, MASKED_SGD_KERNEL, NATIVE_BACKEND_NAME, registerNativeBackend } from '../src/index.ts';
+import { BATCH_NORM_TRAIN_KERNEL, MASKED_SGD_KERNEL } from '@rewind/engine/backend-contract';
+import { loadNativeAddon, NATIVE_BACKEND_NAME, registerNativeBackend } from '../src/index.ts';
 
 /** Deterministic inputs without depending on either backend's RNG. */
 function values(size: number, seed: number): Float32Array {

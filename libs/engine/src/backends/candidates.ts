@@ -3,7 +3,6 @@
  * says why it can't; optional packages are imported dynamically so their absence is not an error.
  */
 import { existsSync } from 'node:fs';
-import { loadNativeAddon, NATIVE_BACKEND_NAME, registerNativeBackend, resolveThreadCount } from '@rewind/native-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 export type Probe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly why: string };
@@ -79,9 +78,17 @@ const tensorflowCpu: Candidate = {
 };
 
 const rewindNative: Candidate = {
-  id: NATIVE_BACKEND_NAME,
+  id: 'rewind-native',
   expected: true,
   async activate() {
+    // Like webgpu, a backend package that imports the engine's kernel contract: loaded, never imported statically.
+    let native: typeof import('@rewind/native-kernels');
+    try {
+      native = await import('@rewind/native-kernels');
+    } catch (error) {
+      return { ok: false, why: `@rewind/native-kernels unavailable (${firstLine(error)})` };
+    }
+    const { loadNativeAddon, NATIVE_BACKEND_NAME, registerNativeBackend, resolveThreadCount } = native;
     const load = loadNativeAddon();
     if ('error' in load) return { ok: false, why: load.error };
     const threads = resolveThreadCount();

@@ -1,5 +1,5 @@
 /** Functional layers over named parameters, with PyTorch semantics (explicit padding, BN momentum). */
-import { BATCH_NORM_TRAIN_KERNEL, type BatchNormAttrs } from '@rewind/native-kernels';
+import { BATCH_NORM_TRAIN_KERNEL, type BatchNormAttrs } from '../kernel-contract.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensors } from './model.ts';
 

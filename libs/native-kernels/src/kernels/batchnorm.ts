@@ -8,26 +8,14 @@ import {
   FusedBatchNorm,
   type FusedBatchNormAttrs,
   type FusedBatchNormInputs,
-  type GradConfig,
   type KernelConfig,
   type KernelFunc,
-  type NamedAttrMap,
-  type Tensor,
   type TensorInfo,
-  engine,
   util,
 } from '@tensorflow/tfjs-core';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, type BatchNormAttrs } from '@rewind/engine/backend-contract';
 import type { NativeAddon } from '../addon.ts';
 import { allF32, cpuKernel, f32, type KernelArgs, output } from './buffers.ts';
-
-/** Inputs: x, scale?, offset? (each [channels]). Attrs: varianceEpsilon. Outputs: [y, mean, variance (biased)]. */
-export const BATCH_NORM_TRAIN_KERNEL = 'RewindBatchNormTrain';
-/** Inputs: dy, x, mean, variance, scale?. Attrs: varianceEpsilon. Outputs: [dx, dScale, dOffset]. */
-export const BATCH_NORM_GRAD_KERNEL = 'RewindBatchNormGrad';
-
-export interface BatchNormAttrs extends NamedAttrMap {
-  varianceEpsilon: number;
-}
 
 type TrainInputs = { x: TensorInfo; scale?: TensorInfo; offset?: TensorInfo };
 type GradInputs = { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo };
@@ -84,25 +72,6 @@ export function batchNormGradConfig(addon: NativeAddon, backendName: string): Ke
   };
   return { kernelName: BATCH_NORM_GRAD_KERNEL, backendName, kernelFunc: kernelFunc as unknown as KernelFunc };
 }
-
-/**
- * The mean and variance outputs are batch statistics for the running averages, not activations:
- * gradient flows to x, scale and offset through y only (the statistics' own dependence on x is
- * inside the gradient kernel's formula).
- */
-export const batchNormTrainGradConfig: GradConfig = {
-  kernelName: BATCH_NORM_TRAIN_KERNEL,
-  inputsToSave: ['x', 'scale'],
-  outputsToSave: [false, true, true],
-  gradFunc: (dys: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-    const dy = Array.isArray(dys) ? dys[0]! : dys;
-    const [x, scale, mean, variance] = saved as [Tensor, Tensor | undefined, Tensor, Tensor];
-    const inputs: Record<string, Tensor> = { dy, x, mean, variance };
-    if (scale) inputs.scale = scale;
-    const [dx, dScale, dOffset] = engine().runKernel(BATCH_NORM_GRAD_KERNEL, inputs, attrs) as Tensor[];
-    return { x: () => dx!, scale: () => dScale!, offset: () => dOffset! };
-  },
-};
 
 /** Inference batch norm with per-channel statistics; other broadcasts stay on the cpu kernel. */
 export function fusedBatchNormConfig(addon: NativeAddon, backendName: string): KernelConfig {

@@ -3,18 +3,10 @@
  * parameter and momentum buffer. It writes fresh arrays rather than mutating the variable's storage
  * because callers may still hold the old values (e.g. a rewind snapshot read through dataSync()).
  */
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { MASKED_SGD_KERNEL, type MaskedSgdAttrs } from '@rewind/engine/backend-contract';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.ts';
 import { f32, type KernelArgs, output } from './buffers.ts';
-
-/** Inputs: param, grad, momentum, optional mask. Attrs: lr, momentum, weightDecay. Outputs: [param', momentum']. */
-export const MASKED_SGD_KERNEL = 'RewindMaskedSgd';
-
-export interface MaskedSgdAttrs extends NamedAttrMap {
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-}
 
 type MaskedSgdInputs = { param: TensorInfo; grad: TensorInfo; momentum: TensorInfo; mask?: TensorInfo };
 

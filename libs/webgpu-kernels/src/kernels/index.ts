@@ -41,7 +41,6 @@ export function registerRewindWebgpuKernels(): void {
   }
   registerKernel(maskedSgdConfig);
   batchNormConfigs.forEach(registerKernel);
-  // Gradients are global in tfjs; rewind-native registers the same one where it loads.
   registerGradient(batchNormTrainGradConfig);
   softmaxXentConfigs.forEach(registerKernel);
 }
