@@ -53,7 +53,7 @@ test('unknown commands and missing arguments print the usage', async () => {
   const r = await runCli(['frobnicate']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command "frobnicate"/);
-  assert.match(r.stderr, /rewind run <spec\.yaml>/);
+  assert.match(r.stderr, /run \[options\] <spec\.yaml>/);
   const show = await runCli(['show', '/nonexistent/run']);
   assert.equal(show.code, 2);
   assert.match(show.stderr, /cannot read \/nonexistent\/run\/results\.json: no such file/);

@@ -1,72 +1,109 @@
-/** The `rewind` command line. Errors a user can fix are printed as one clear message, exit code 2. */
-import { parseArgs } from 'node:util';
-import { SpecError } from '@rewind/core';
-import { analysesCommand } from './commands/analyses.ts';
-import { runCommand } from './commands/run.ts';
-import { connectionFrom, lineageCommand, submitCommand, ticketsCommand, watchCommand } from './commands/cluster.ts';
-import { findRewindCommand } from './commands/find-rewind.ts';
-import { reportCommand } from './commands/report.ts';
-import { showCommand } from './commands/show.ts';
-import { UsageError } from './spec-file.ts';
+/**
+ * The `rewind` command line, parsed by commander: every command has --help, and errors a user can fix are
+ * printed as one clear message that says what to do, exit code 2. A command is one registration below.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 
-const USAGE = `usage:
-  rewind run <spec.yaml> [--out DIR]                  run a sweep in this process (rerun to resume)
-  rewind show <run-dir>                               print a run's results tables
-  rewind report <run-dir>                             draw the accuracy and instability figures (SVG, PNG)
-  rewind find-rewind <spec.yaml> [--round R] [--out DIR]
-                                                      find the earliest stable rewind point
-against a cluster (--coordinator host:port, or REWIND_COORDINATOR):
-  rewind submit <spec.yaml>                           submit a sweep; prints its id
-  rewind watch <sweep>                                follow a sweep's progress until it ends
-  rewind tickets <sweep>                              list a sweep's tickets
-  rewind lineage <ticket-mask-id>                     trace a ticket back to its rewind checkpoint
-  rewind analyses <sweep>                             list a sweep's analyses, built-in and plug-in
-`;
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const COORDINATOR_HELP = 'the cluster\'s coordinator, host:port (default: $REWIND_COORDINATOR)';
+
+interface CoordinatorOptions {
+  readonly coordinator?: string;
+}
+
+// Commands load on use, so `--help` and parse errors answer at once, without the engine.
+const cluster = () => import('./commands/cluster.ts');
+const coordinator = async (o: CoordinatorOptions) => (await cluster()).connectionFrom(o.coordinator);
+
+/** The program, with `exitCode` set by whichever command's action ran. */
+function buildProgram(): { program: Command; exitCode: () => number } {
+  let code = 0;
+  // commander discards an action's result; a command's exit code is kept here instead.
+  const act =
+    <A extends unknown[]>(command: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      code = await command(...args);
+    };
+
+  // Subcommands inherit the help option, exit override and output settings set here.
+  const program = new Command('rewind')
+    .description('Lottery-ticket research: iterative magnitude pruning with rewinding, in one process or on a cluster.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+
+  program
+    .command('run')
+    .description('run a sweep in this process (rerun to resume)')
+    .argument('<spec.yaml>', 'the sweep spec')
+    .option('--out <dir>', 'the run directory (default: runs/<name>-<hash>)')
+    .action(act(async (spec: string, o: { out?: string }) => (await import('./commands/run.ts')).runCommand(spec, o.out)));
+  program
+    .command('show')
+    .description("print a run's results tables")
+    .argument('<run-dir>', 'a run directory written by `rewind run`')
+    .action(act(async (dir: string) => (await import('./commands/show.ts')).showCommand(dir)));
+  program
+    .command('report')
+    .description('draw the accuracy and instability figures (SVG, PNG)')
+    .argument('<run-dir>', 'a run directory written by `rewind run`')
+    .action(act(async (dir: string) => (await import('./commands/report.ts')).reportCommand(dir)));
+  program
+    .command('find-rewind')
+    .description('find the earliest stable rewind point')
+    .argument('<spec.yaml>', 'the sweep spec')
+    .option('--round <R>', 'the pruning round to probe (default: the last)')
+    .option('--out <dir>', 'the run directory (default: runs/<name>-<hash>)')
+    .action(act(async (spec: string, o: { round?: string; out?: string }) => (await import('./commands/find-rewind.ts')).findRewindCommand(spec, o.round, o.out)));
+
+  program.commandsGroup('Against a cluster:');
+  program
+    .command('submit')
+    .description('submit a sweep to a cluster; prints its id')
+    .argument('<spec.yaml>', 'the sweep spec')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (spec: string, o: CoordinatorOptions) => (await cluster()).submitCommand(spec, await coordinator(o))));
+  program
+    .command('watch')
+    .description("follow a sweep's progress until it ends")
+    .argument('<sweep>', 'the sweep id printed by `rewind submit`')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (sweep: string, o: CoordinatorOptions) => (await cluster()).watchCommand(sweep, await coordinator(o))));
+  program
+    .command('tickets')
+    .description("list a sweep's tickets")
+    .argument('<sweep>', 'the sweep id')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (sweep: string, o: CoordinatorOptions) => (await cluster()).ticketsCommand(sweep, await coordinator(o))));
+  program
+    .command('lineage')
+    .description('trace a ticket back to its rewind checkpoint')
+    .argument('<ticket-mask-id>', "the ticket's mask id")
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (ticket: string, o: CoordinatorOptions) => (await cluster()).lineageCommand(ticket, await coordinator(o))));
+  program
+    .command('analyses')
+    .description("list a sweep's analyses, built-in and plug-in")
+    .argument('<sweep>', 'the sweep id')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (sweep: string, o: CoordinatorOptions) => (await import('./commands/analyses.ts')).analysesCommand(sweep, await coordinator(o))));
+
+  return { program, exitCode: () => code };
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const { program, exitCode } = buildProgram();
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, round: { type: 'string' }, coordinator: { type: 'string' } },
-    });
-    const arg = (what: string) => {
-      const value = positionals[0];
-      if (!value) throw new UsageError(`rewind ${command}: missing ${what}\n${USAGE}`);
-      return value;
-    };
-    switch (command) {
-      case 'run':
-        return await runCommand(arg('<spec.yaml>'), values.out);
-      case 'show':
-        return await showCommand(arg('<run-dir>'));
-      case 'report':
-        return await reportCommand(arg('<run-dir>'));
-      case 'find-rewind':
-        return await findRewindCommand(arg('<spec.yaml>'), values.round, values.out);
-      case 'submit':
-        return await submitCommand(arg('<spec.yaml>'), connectionFrom(values.coordinator));
-      case 'watch':
-        return await watchCommand(arg('<sweep>'), connectionFrom(values.coordinator));
-      case 'tickets':
-        return await ticketsCommand(arg('<sweep>'), connectionFrom(values.coordinator));
-      case 'lineage':
-        return await lineageCommand(arg('<ticket-mask-id>'), connectionFrom(values.coordinator));
-      case 'analyses':
-        return await analysesCommand(arg('<sweep>'), connectionFrom(values.coordinator));
-      case undefined:
-      case 'help':
-      case '--help':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
-    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode();
   } catch (e) {
+    if (e instanceof CommanderError) return commanderExit(e, program, argv);
     // Ctrl-C or SIGTERM: finished work is in the ledger, and the interrupted training has its checkpoint.
     if ((e as Error | undefined)?.name === 'AbortError') return 130;
-    if (e instanceof UsageError || e instanceof SpecError || isUserFacing(e)) {
+    if (isUserFacing(e)) {
       process.stderr.write(`rewind: ${(e as Error).message}\n`);
       return 2;
     }
@@ -74,7 +111,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Help and --version exit 0; a parse error names the problem and where the help is, exit 2. */
+function commanderExit(e: CommanderError, program: Command, argv: readonly string[]): number {
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+  // `rewind help <command>` (exit code 0), or `rewind` alone, whose help went to stderr.
+  if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
+  if (e.code === 'commander.unknownCommand') {
+    process.stderr.write(`rewind: unknown command ${JSON.stringify(argv[0])}\n\n${program.helpInformation()}`);
+    return 2;
+  }
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  const helpHint = command ? `rewind ${command.name()} --help` : 'rewind --help';
+  const message = e.message.replace(/^error: /, '').replace(/'([^']*)'/g, '"$1"').replace(/\.$/, '');
+  process.stderr.write(`rewind${command ? ` ${command.name()}` : ''}: ${message}; see \`${helpHint}\`\n`);
+  return 2;
+}
+
 const USER_FACING = new Set([
+  'UsageError',
+  'SpecError',
   'DatasetError',
   'ChecksumMismatchError',
   'CheckpointNotFoundError',
@@ -87,6 +142,5 @@ const USER_FACING = new Set([
 
 /** Errors about the user's input or environment (missing dataset, corrupt checkpoint, unknown flag). */
 function isUserFacing(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  return USER_FACING.has(e.name) || String((e as NodeJS.ErrnoException).code ?? '').startsWith('ERR_PARSE_ARGS');
+  return e instanceof Error && USER_FACING.has(e.name);
 }

@@ -1,0 +1,74 @@
+/** The CLI's conventions: --help on every command, --version, parse errors that say what to do (exit 2). */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { scaled } from '@rewind/dev-cluster';
+
+const BIN = new URL('../bin/rewind.mjs', import.meta.url).pathname;
+const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const COMMANDS = ['run', 'show', 'report', 'find-rewind', 'submit', 'watch', 'tickets', 'lineage', 'analyses'];
+
+function rewind(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: scaled(60_000), killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+test('--help and -h list every command, exit 0', async () => {
+  for (const flag of ['--help', '-h']) {
+    const r = await rewind(flag);
+    assert.equal(r.code, 0, r.stderr);
+    for (const command of COMMANDS) assert.match(r.stdout, new RegExp(`^  ${command} `, 'm'), `${flag} lists ${command}`);
+  }
+});
+
+test('every command answers --help, -h and `rewind help <command>` with its usage', async () => {
+  for (const command of COMMANDS) {
+    for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
+      const r = await rewind(...args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: rewind ${command} `, 'm'), args.join(' '));
+    }
+  }
+  const watch = await rewind('watch', '--help');
+  assert.match(watch.stdout, /--coordinator <host:port>/);
+  assert.match(watch.stdout, /REWIND_COORDINATOR/);
+});
+
+test('--version and -V print the package version', async () => {
+  for (const flag of ['--version', '-V']) {
+    const r = await rewind(flag);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), VERSION);
+  }
+});
+
+test('parse errors name the problem and the help to read, exit 2', async () => {
+  const missing = await rewind('run');
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr, 'rewind run: missing required argument "spec.yaml"; see `rewind run --help`\n');
+  const unknownOption = await rewind('tickets', 'sweep_0', '--bogus');
+  assert.equal(unknownOption.code, 2);
+  assert.equal(unknownOption.stderr, 'rewind tickets: unknown option "--bogus"; see `rewind tickets --help`\n');
+  const extra = await rewind('show', 'a', 'b');
+  assert.equal(extra.code, 2);
+  assert.match(extra.stderr, /^rewind show: too many arguments .*; see `rewind show --help`\n$/);
+  const missingValue = await rewind('find-rewind', 'spec.yaml', '--round');
+  assert.equal(missingValue.code, 2);
+  assert.match(missingValue.stderr, /option "--round <R>" argument missing; see `rewind find-rewind --help`/);
+});
+
+test('an unknown command, or none, prints the usage to stderr, exit 2', async () => {
+  const unknown = await rewind('frobnicate');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^rewind: unknown command "frobnicate"\n/);
+  assert.match(unknown.stderr, /run \[options\] <spec\.yaml>/);
+  const none = await rewind();
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^Usage: rewind /);
+  assert.equal(none.stdout, '');
+});
