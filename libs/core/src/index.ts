@@ -3,6 +3,7 @@ export * from './hash.ts';
 export * from './hparams.ts';
 export * from './magnitude-select.ts';
 export * from './mask.ts';
+export * from './names.ts';
 export * from './plan.ts';
 export * from './pruning.ts';
 export * from './rng.ts';
