@@ -3,6 +3,7 @@
  * Declarations are idempotent, so whichever component starts first creates them.
  */
 import { connect, type JetStreamManager, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
+import { type JetStreamLayout, layoutFromEnv } from './layout.ts';
 import { ALL_EVENTS_FILTER, EVENTS_STREAM, JOB_RESULTS_BUCKET, JOBS_STREAM, LEDGER_BUCKET, SWEEPS_BUCKET, TRAIN_SUBJECT } from './subjects.ts';
 
 export class NatsUnavailableError extends Error {
@@ -31,16 +32,7 @@ export async function connectNats(url: string, options: ConnectOptions): Promise
   throw new NatsUnavailableError(`NATS server at ${url} is unreachable after ${attempts} attempts: ${(last as Error).message}`);
 }
 
-export interface JetStreamLayout {
-  /** How long a job's message id stays deduplicated: longer than any job's life. */
-  readonly jobDedupeMs: number;
-  /** How long a sweep's events stay deduplicated (a restarted coordinator re-emits finished work). */
-  readonly eventDedupeMs: number;
-}
-
-export const DEFAULT_LAYOUT: JetStreamLayout = { jobDedupeMs: 6 * 3600_000, eventDedupeMs: 24 * 3600_000 };
-
-export async function declareJetStream(nc: NatsConnection, layout: JetStreamLayout = DEFAULT_LAYOUT): Promise<void> {
+export async function declareJetStream(nc: NatsConnection, layout: JetStreamLayout = layoutFromEnv(process.env)): Promise<void> {
   const jsm = await nc.jetstreamManager();
   await ensureStream(jsm, JOBS_STREAM, {
     subjects: [TRAIN_SUBJECT],
@@ -48,16 +40,18 @@ export async function declareJetStream(nc: NatsConnection, layout: JetStreamLayo
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
     duplicate_window: nanos(layout.jobDedupeMs),
+    num_replicas: layout.replicas,
   });
   await ensureStream(jsm, EVENTS_STREAM, {
     subjects: [ALL_EVENTS_FILTER],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     duplicate_window: nanos(layout.eventDedupeMs),
+    num_replicas: layout.replicas,
   });
   const js = nc.jetstream();
   for (const bucket of [LEDGER_BUCKET, JOB_RESULTS_BUCKET, SWEEPS_BUCKET]) {
-    await js.views.kv(bucket, { history: 1, storage: StorageType.File });
+    await js.views.kv(bucket, { history: 1, storage: StorageType.File, replicas: layout.replicas });
   }
 }
 

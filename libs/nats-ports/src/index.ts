@@ -1,4 +1,5 @@
-export { type ConnectOptions, connectNats, DEFAULT_LAYOUT, declareJetStream, type JetStreamLayout, NatsUnavailableError } from './connection.ts';
+export { type ConnectOptions, connectNats, declareJetStream, NatsUnavailableError } from './connection.ts';
+export { DEFAULT_LAYOUT, type JetStreamLayout, layoutFromEnv } from './layout.ts';
 export { NatsEventSink, type ReplayOptions, replayEvents } from './event-stream.ts';
 export { JobResults } from './job-results.ts';
 export { KvLedger } from './kv-ledger.ts';
