@@ -16,7 +16,6 @@ import {
   type SgdSlot,
   StepRunner,
   sgdStep,
-  stepReplaySetting,
   throwIfBackendFailed,
   tuneKernels,
 } from '@rewind/engine';
@@ -58,8 +57,8 @@ export interface MaskedSgd {
   dispose(): void;
 }
 
-/** `replay`: whether steps are replayed from a recording (default: REWIND_STEP_REPLAY, else on). */
-export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: number, initSeed = 0, replay = stepReplaySetting()): MaskedSgd {
+/** `replay` off runs every step through tfjs; on replays them where the backend records steps (not with REWIND_STEP_REPLAY=off). */
+export function maskedSgd(name: ModelName, inputShape: InputShape, numClasses: number, initSeed = 0, replay: 'on' | 'off' = 'on'): MaskedSgd {
   const model = getModel(name);
   const init = model.init({ name, width: 1, initSeed }, inputShape, numClasses);
   const params: Record<string, tf.Variable> = {};

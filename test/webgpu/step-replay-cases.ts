@@ -1,7 +1,7 @@
 /**
  * Child script: StepRunner with the webgpu recorder on a real WebGPU device. Each case prints one
  * JSON line. A "step" here is a small masked update of a variable from a batch, so the expected
- * values can be computed by running the same body through tfjs (REWIND_STEP_REPLAY=off).
+ * values can be computed by running the same body through tfjs (a runner with replay off).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, meanSoftmaxCrossEntropy, StepRunner } from '@rewind/engine';
@@ -56,9 +56,8 @@ async function run(
   steps: number,
   options: { extra?: (t: tf.Tensor) => void; replaceStateAt?: number; lrAt?: (step: number) => number; deviceBatches?: boolean } = {},
 ) {
-  process.env.REWIND_STEP_REPLAY = replay;
   const m = makeModel();
-  const runner = new StepRunner(() => [m.w, m.momentum, m.mask]);
+  const runner = new StepRunner(() => [m.w, m.momentum, m.mask], replay);
   let bodyCalls = 0;
   let midWeights: number[] = [];
   const losses: number[] = [];
@@ -99,7 +98,6 @@ console.log(JSON.stringify({ case: 'replay', plain, replayed, before, after }));
 
 // The GPU time of each kind of dispatch in a recording (bench/gpu-profile.ts prints it).
 {
-  process.env.REWIND_STEP_REPLAY = 'on';
   const m = makeModel();
   const runner = new StepRunner(() => [m.w, m.momentum, m.mask]);
   const body = stepOf(m, 0.1);

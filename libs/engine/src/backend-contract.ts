@@ -17,4 +17,12 @@ export {
   SOFTMAX_XENT_GRAD_KERNEL,
   SOFTMAX_XENT_KERNEL,
 } from './kernel-contract.ts';
-export { type DispatchTime, type Recorded, type Recording, registerStepRecorder, type StepBody, type StepRecorder } from './step-replay.ts';
+export {
+  type DispatchTime,
+  type Recorded,
+  type Recording,
+  registerStepRecorder,
+  type StepBody,
+  type StepRecorder,
+  stepReplaySetting,
+} from './step-replay.ts';

@@ -5,7 +5,8 @@
  * commands are recorded, and later ones are encoded straight from the recording: no autograd
  * tape, no per-op bookkeeping, one submit. That host work is what bounds small GPU steps.
  * The replay runs the very same kernels on the same buffers in the same order, so results are
- * bit-identical to running through tfjs. `REWIND_STEP_REPLAY=off` runs every step through tfjs.
+ * bit-identical to running through tfjs. `REWIND_STEP_REPLAY=off` runs every step through tfjs: a backend
+ * reads it when it starts and then registers no recorder.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -50,7 +51,8 @@ export function registerStepRecorder(backendName: string, recorder: StepRecorder
   recorders.set(backendName, recorder);
 }
 
-export function stepReplaySetting(value = process.env.REWIND_STEP_REPLAY || 'on'): 'on' | 'off' {
+/** Parses REWIND_STEP_REPLAY (or a bench's --replay flag). */
+export function stepReplaySetting(value: string): 'on' | 'off' {
   if (value === 'on' || value === 'off') return value;
   throw new Error(`REWIND_STEP_REPLAY must be 'on' or 'off' (got '${value}')`);
 }
@@ -73,10 +75,13 @@ export class StepRunner {
   private readonly kinds = new Map<string, Kind>();
   private readonly warned = new Set<string>();
 
-  /** `state` lists the tensors that outlive a step (parameters, momenta, masks, running statistics). */
+  /**
+   * `state` lists the tensors that outlive a step (parameters, momenta, masks, running statistics).
+   * `setting` off runs every step through tfjs even where the backend records steps (benches compare the two).
+   */
   constructor(
     private readonly state: () => readonly tf.Tensor[],
-    setting = stepReplaySetting(),
+    setting: 'on' | 'off' = 'on',
   ) {
     this.recorder = setting === 'on' ? recorders.get(tf.getBackend()) : undefined;
   }

@@ -143,9 +143,11 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   if (!probe.ok) return probe;
   fixGemmVariant(limitsOf((tf.backend() as unknown as { device: GPUDevice }).device), config.gemmVariant);
   watchDeviceErrors((tf.backend() as unknown as { device: EventTarget }).device, 'webgpu');
-  const recorder = webgpuStepRecorder(tf.backend());
-  if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
-  else registerStepRecorder('webgpu', recorder);
+  if (config.stepReplay === 'on') {
+    const recorder = webgpuStepRecorder(tf.backend());
+    if (typeof recorder === 'string') console.warn(`rewind: webgpu training steps will not be replayed (${recorder})`);
+    else registerStepRecorder('webgpu', recorder);
+  }
   if (tilingsPerProduct > 0) tuneProducts([name, info.device].filter(Boolean).join(' / '), tilingsPerProduct, config.tilingsFile);
   return probe;
 }

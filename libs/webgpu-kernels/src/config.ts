@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { stepReplaySetting } from '@rewind/engine/backend-contract';
 
 export type WebgpuKernelSet = 'rewind' | 'stock';
 
@@ -23,6 +24,8 @@ export interface WebgpuConfig {
   readonly gemmVariant: string | undefined;
   /** REWIND_WEBGPU_TUNING_FILE: where tunings are kept per device; `none` keeps none. */
   readonly tilingsFile: string | undefined;
+  /** REWIND_STEP_REPLAY: whether training steps are replayed from a recording (default on). */
+  readonly stepReplay: 'on' | 'off';
 }
 
 /** Most tilings timed per product when tuning is on: each is a shader to compile, which some drivers take long over. */
@@ -54,6 +57,13 @@ export function readWebgpuConfig(env: Readonly<Record<string, string | undefined
     }
   }
 
+  let stepReplay: 'on' | 'off' = 'on';
+  try {
+    stepReplay = stepReplaySetting(env.REWIND_STEP_REPLAY || 'on');
+  } catch (error) {
+    wrong.push((error as Error).message);
+  }
+
   const file = env.REWIND_WEBGPU_TUNING_FILE;
   const tilingsFile = file === 'none' ? undefined : file || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'rewind', 'webgpu-tilings.json');
   if (wrong.length > 0) throw new Error(problems(wrong));
@@ -64,6 +74,7 @@ export function readWebgpuConfig(env: Readonly<Record<string, string | undefined
     tilingsPerProduct,
     gemmVariant: env.REWIND_WEBGPU_GEMM_VARIANT || undefined,
     tilingsFile,
+    stepReplay,
   };
 }
 

@@ -103,16 +103,18 @@ test('the webgpu settings are read once into a typed config, and every wrong one
     tilingsPerProduct: 'default',
     gemmVariant: undefined,
     tilingsFile: '/cache/rewind/webgpu-tilings.json',
+    stepReplay: 'on',
   });
   const set = readWebgpuConfig({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', REWIND_WEBGPU_KERNELS: 'stock', REWIND_WEBGPU_SUBMIT_BATCH: '64', REWIND_WEBGPU_GEMM_VARIANT: '8x8d32' });
   assert.equal(set.allowSoftware, true);
   assert.equal(set.kernels, 'stock');
   assert.equal(set.submitBatch, 64);
   assert.equal(set.gemmVariant, '8x8d32');
+  assert.equal(readWebgpuConfig({ REWIND_STEP_REPLAY: 'off' }).stepReplay, 'off');
   assert.throws(
-    () => readWebgpuConfig({ REWIND_WEBGPU_KERNELS: 'fast', REWIND_WEBGPU_SUBMIT_BATCH: '0', REWIND_WEBGPU_TUNE: 'x' }),
+    () => readWebgpuConfig({ REWIND_WEBGPU_KERNELS: 'fast', REWIND_WEBGPU_SUBMIT_BATCH: '0', REWIND_WEBGPU_TUNE: 'x', REWIND_STEP_REPLAY: 'yes' }),
     (error: Error) =>
-      /^3 webgpu settings are wrong: REWIND_WEBGPU_KERNELS must be 'rewind' or 'stock' \(got 'fast'\); REWIND_WEBGPU_SUBMIT_BATCH must be a positive integer \(got '0'\); REWIND_WEBGPU_TUNE must be/.test(
+      /^4 webgpu settings are wrong: REWIND_WEBGPU_KERNELS must be 'rewind' or 'stock' \(got 'fast'\); REWIND_WEBGPU_SUBMIT_BATCH must be a positive integer \(got '0'\); REWIND_WEBGPU_TUNE must be .*; REWIND_STEP_REPLAY must be 'on' or 'off' \(got 'yes'\)$/.test(
         error.message,
       ),
   );
