@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   dataset-fashion-mnist          # the embedded default's real data
   libopenblas-dev libdnnl-dev    # the fast CPU training path (native kernels)
+  libturbojpeg0-dev              # JPEG decode for image datasets (libs/image-data addon)
   g++ make python3               # to build them
   nats-server                    # integration tests start their own
   protobuf-compiler              # proto stubs

@@ -1,0 +1,12 @@
+export { type BatchStreamOptions, type ImageBatch, ImageBatchStream, type OnCorrupt } from './batch-stream.ts';
+export { type CropBox, centerCrop, evalResizeFor, IMAGENET_CROP_RANGE, type RandomResizedCropRange, randomResizedCrop } from './crop.ts';
+export { openImageFolder } from './folder-source.ts';
+export { className, type GenerateOptions, generateImageFolder, patternImage, TEST_IMAGES } from './generate.ts';
+export { type FolderSample, type ImageFolderListing, listImageFolder } from './image-folder.ts';
+export type { ImageSource } from './image-source.ts';
+export { isCorruptJpeg, type JpegAddon, jpegAddon } from './jpeg.ts';
+export { openLocalShards, readLocalIndex } from './local-shards.ts';
+export { type PackOptions, packImageFolder } from './pack.ts';
+export { openS3Shards, parseS3Url, readS3Index, type S3Location, s3Key } from './s3-shards.ts';
+export { EpochOrder, type SampleRef } from './sample-order.ts';
+export { INDEX_FILE, INDEX_FORMAT, parseShardIndex, type ShardEntry, type ShardIndex, SPLITS, type SplitName, shardSizes } from './shard-index.ts';
