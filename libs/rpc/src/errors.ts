@@ -6,7 +6,9 @@ import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 
 /** Errors whose class name says "the caller asked for something absent" or "the input is bad". */
 const NOT_FOUND = new Set(['CheckpointNotFoundError', 'NotFoundError']);
-const INVALID = new Set(['SpecError', 'SafetensorsFormatError', 'InvalidArgumentError', 'TypeError', 'RangeError']);
+const INVALID = new Set(['SpecError', 'SafetensorsFormatError', 'InvalidArgumentError', 'InvalidNameError', 'TypeError', 'RangeError']);
+/** A server this one depends on (S3, another service) is down: the caller may retry. */
+const UNAVAILABLE = new Set(['S3UnavailableError', 'ServerUnavailableError']);
 
 export class InvalidArgumentError extends Error {
   override name = 'InvalidArgumentError';
@@ -16,15 +18,28 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
+/** Codes a server passes on from a service it called: they describe the caller's request or a passing outage. */
+const PASSED_ON = new Set<GrpcStatus>([
+  GrpcStatus.NOT_FOUND,
+  GrpcStatus.INVALID_ARGUMENT,
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DATA_LOSS,
+]);
+
 export function toServiceError(err: unknown): Partial<ServiceError> {
   const e = err as Error;
+  if (err instanceof RemoteError && PASSED_ON.has(err.code)) return { code: err.code, details: e.message };
   const code = NOT_FOUND.has(e.name)
     ? GrpcStatus.NOT_FOUND
     : INVALID.has(e.name) || /is required|is not one of|not a checkpoint id|must /.test(e.message)
       ? GrpcStatus.INVALID_ARGUMENT
-      : e.name === 'AbortError'
-        ? GrpcStatus.CANCELLED
-        : GrpcStatus.INTERNAL;
+      : UNAVAILABLE.has(e.name)
+        ? GrpcStatus.UNAVAILABLE
+        : e.name === 'ChecksumMismatchError'
+          ? GrpcStatus.DATA_LOSS
+          : e.name === 'AbortError'
+            ? GrpcStatus.CANCELLED
+            : GrpcStatus.INTERNAL;
   return { code, details: e.message ?? String(err) };
 }
 

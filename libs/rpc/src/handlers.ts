@@ -1,8 +1,32 @@
-/** Server-side handler wrappers: each call runs in a span continuing the caller's trace, errors map to gRPC codes. */
+/**
+ * Server-side handler wrappers: each call runs in a span continuing the caller's trace, and every failure,
+ * unary or streaming, ends the call with a gRPC status (never a silent close the client waits on).
+ */
 import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
 import { contextFromMetadata, inSpan } from '@rewind/telemetry';
 import { toServiceError } from './errors.ts';
+
+/** Client-supplied values land in span attributes: bounded, so a huge id never makes a huge trace line. */
+export const MAX_ATTRIBUTE_CHARS = 256;
+
+export function boundedAttributes(attributes: Attributes | undefined): Attributes | undefined {
+  if (attributes === undefined) return undefined;
+  const bounded: Attributes = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    bounded[key] = typeof value === 'string' && value.length > MAX_ATTRIBUTE_CHARS ? `${value.slice(0, MAX_ATTRIBUTE_CHARS)}…` : value;
+  }
+  return bounded;
+}
+
+/** Attributes from the request; a request too malformed to describe gets none rather than failing the call. */
+function requestAttributes<Req>(attributes: ((request: Req) => Attributes) | undefined, request: Req): Attributes | undefined {
+  try {
+    return boundedAttributes(attributes?.(request));
+  } catch {
+    return undefined;
+  }
+}
 
 export function unaryHandler<Req, Res>(
   span: string,
@@ -10,7 +34,7 @@ export function unaryHandler<Req, Res>(
   attributes?: (request: Req) => Attributes,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    inSpan(span, { parent: contextFromMetadata(call.metadata), attributes: attributes?.(call.request) }, () =>
+    inSpan(span, { parent: contextFromMetadata(call.metadata), attributes: requestAttributes(attributes, call.request) }, () =>
       work(call.request),
     ).then(
       (res) => callback(null, res),
@@ -25,11 +49,12 @@ export function streamHandler<Req, Res>(
   attributes?: (request: Req) => Attributes,
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
-    inSpan(span, { parent: contextFromMetadata(call.metadata), attributes: attributes?.(call.request) }, () =>
+    inSpan(span, { parent: contextFromMetadata(call.metadata), attributes: requestAttributes(attributes, call.request) }, () =>
       work(call.request, call),
     ).then(
       () => call.end(),
-      (err) => call.destroy(Object.assign(new Error((err as Error).message), toServiceError(err))),
+      // grpc-js sends the status of an 'error' event; destroy() would close the stream with none.
+      (err) => call.emit('error', Object.assign(new Error((err as Error).message), toServiceError(err))),
     );
   };
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Mask, TrainState } from '@rewind/core';
+import { checkCheckpointId, checkPathName, type Mask, quoteBounded, type TrainState } from '@rewind/core';
 import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
 import { ChecksumMismatchError, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
 import { Client } from 'minio';
@@ -37,12 +37,12 @@ export class CheckpointNotFoundError extends Error {
   override name = 'CheckpointNotFoundError';
 }
 
-const ID = /^[0-9a-f]{64}$/;
-const REF_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,500}$/;
-
-function checkId(id: string): void {
-  if (!ID.test(id)) throw new Error(`"${id}" is not a checkpoint id (64 lowercase hex digits)`);
+/** A malformed request (bad prefix, page size); servers answer it with INVALID_ARGUMENT. */
+export class InvalidArgumentError extends Error {
+  override name = 'InvalidArgumentError';
 }
+
+const ID = /^[0-9a-f]{64}$/;
 
 function isMissing(err: unknown): boolean {
   const code = (err as { code?: string }).code;
@@ -102,7 +102,7 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 
   private async manifest(id: string): Promise<Manifest | undefined> {
-    checkId(id);
+    checkCheckpointId(id);
     const text = await this.getText(manifestKey(id));
     return text === undefined ? undefined : parseManifest(text, id);
   }
@@ -201,7 +201,8 @@ export class S3CheckpointStore implements CheckpointStore {
 
   /** Checkpoints whose id starts with `prefix`, in id order, a page at a time. */
   async list(prefix: string, pageSize = 100, pageToken = ''): Promise<{ items: CheckpointInfo[]; next: string }> {
-    if (!/^[0-9a-f]{0,64}$/.test(prefix)) throw new Error(`list prefix "${prefix}" must be lowercase hex`);
+    if (!/^[0-9a-f]{0,64}$/.test(prefix)) throw new InvalidArgumentError(`list prefix ${quoteBounded(prefix)} must be lowercase hex`);
+    if (pageToken !== '') checkCheckpointId(pageToken, 'page token');
     const limit = Math.min(Math.max(pageSize, 1), 1000);
     const keys = await this.call('list checkpoints', async () => {
       const found: string[] = [];
@@ -256,14 +257,16 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 
   async setRef(name: string, id: string): Promise<void> {
-    if (!REF_NAME.test(name)) throw new Error(`ref name "${name}" has characters outside [A-Za-z0-9._/-]`);
-    checkId(id);
+    checkPathName('ref name', name);
+    checkCheckpointId(id);
     await this.putObject(refKey(name), Buffer.from(id));
   }
 
   async getRef(name: string): Promise<string | undefined> {
-    if (!REF_NAME.test(name)) throw new Error(`ref name "${name}" has characters outside [A-Za-z0-9._/-]`);
-    return this.getText(refKey(name));
+    checkPathName('ref name', name);
+    const id = await this.getText(refKey(name));
+    // A ref written before names were checked, or by hand, is never passed on unchecked.
+    return id === undefined ? undefined : checkCheckpointId(id.trim(), `ref ${name}`);
   }
 }
 
