@@ -13,6 +13,7 @@ packages=(
   nats-server                    # integration tests start their own
   protobuf-compiler              # proto stubs
   chromium                       # report rendering and browser tests
+  python3-torch                  # the PyTorch export test loads tickets into torch
   libvulkan1 libllvm15           # WebGPU tests on lavapipe (software Vulkan): the Vulkan loader, lavapipe's compiler
   libelf1 libwayland-client0 libx11-xcb1 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-shm0 libxcb-sync1
   libxcb-xfixes0 libxshmfence1   # and the rest of its Depends (checked by scripts/fetch-software-vulkan.sh)

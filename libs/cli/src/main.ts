@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import type { ExportOptions } from './commands/export.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const COORDINATOR_HELP = 'the cluster\'s coordinator, host:port (default: $REWIND_COORDINATOR)';
@@ -58,6 +59,16 @@ function buildProgram(): { program: Command; exitCode: () => number } {
     .option('--round <R>', 'the pruning round to probe (default: the last)')
     .option('--out <dir>', 'the run directory (default: runs/<name>-<hash>)')
     .action(act(async (spec: string, o: { round?: string; out?: string }) => (await import('./commands/find-rewind.ts')).findRewindCommand(spec, o.round, o.out)));
+
+  program
+    .command('export')
+    .description('write a ticket as a PyTorch state dict (safetensors)')
+    .argument('<id>', 'its trained weights, rewind checkpoint or mask id (full, or an unambiguous prefix)')
+    .requiredOption('--run <dir>', 'the run directory that holds it')
+    .option('--format <format>', 'the target framework', 'torch')
+    .requiredOption('--out <file>', 'the .safetensors file to write')
+    .option('--masks <style>', 'prune: weight_orig + BOOL weight_mask (torch.nn.utils.prune); none: plain weight', 'prune')
+    .action(act(async (id: string, o: ExportOptions) => (await import('./commands/export.ts')).exportCommand(id, o)));
 
   program.commandsGroup('Against a cluster:');
   program

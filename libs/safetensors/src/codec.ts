@@ -3,12 +3,13 @@
  * length, a JSON header, then the raw little-endian tensor bytes. Readable by PyTorch tooling.
  */
 
-export type Dtype = 'F32' | 'U8';
+/** F32 and U8 for Rewind's own files; BOOL and I64 for exports that PyTorch loads (masks, BN batch counts). */
+export type Dtype = 'F32' | 'U8' | 'BOOL' | 'I64';
 
 export interface Entry {
   readonly dtype: Dtype;
   readonly shape: readonly number[];
-  readonly data: Float32Array | Uint8Array;
+  readonly data: Float32Array | Uint8Array | BigInt64Array;
 }
 
 export interface Decoded {
@@ -20,7 +21,7 @@ export class SafetensorsFormatError extends Error {
   override name = 'SafetensorsFormatError';
 }
 
-const BYTES_PER: Record<Dtype, number> = { F32: 4, U8: 1 };
+const BYTES_PER: Record<Dtype, number> = { F32: 4, U8: 1, BOOL: 1, I64: 8 };
 
 /** Entries are written in the given order and the header is padded, so equal input gives equal bytes. */
 export function encode(entries: Iterable<[string, Entry]>, metadata: Record<string, string>): Uint8Array {
@@ -75,7 +76,7 @@ export function decode(bytes: Uint8Array): Decoded {
     }
     // Copy out (a Buffer's slice would be a view): the source may be unaligned, and callers own their tensors.
     const slice = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
-    const data = dtype === 'F32' ? new Float32Array(slice.buffer, 0, count) : slice;
+    const data = dtype === 'F32' ? new Float32Array(slice.buffer, 0, count) : dtype === 'I64' ? new BigInt64Array(slice.buffer, 0, count) : slice;
     entries.set(name, { dtype, shape, data });
   }
   return { entries, metadata };

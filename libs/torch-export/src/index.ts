@@ -1,0 +1,1 @@
+export { type FlattenedInput, flattenedInputOf, type TorchExportOptions, toTorchStateDict } from './torch-layout.ts';
