@@ -103,8 +103,9 @@ export class ImageBatchStream {
     return this.load(step);
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  /** Stops the workers and closes the source (the stream owns it). */
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.source.close()]);
   }
 
   private async load(step: number): Promise<ImageBatch> {
