@@ -8,7 +8,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { traceContextInterceptor } from '@rewind/telemetry';
-import { callWithRetry, DEFAULT_RETRY, type RetryPolicy } from './errors.ts';
+import { callWithRetry, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 
 export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
@@ -34,16 +34,21 @@ export interface CallSettings {
   /** e.g. "checkpoint-store at 10.0.0.5:7000": named in errors. */
   readonly server: string;
   readonly retry?: RetryPolicy;
-  /** Per attempt. */
+  /** Per attempt; every call has one, so a server that never answers is an error, not a hang. */
   readonly timeoutMs?: number;
 }
+
+/** Long enough for the slowest legitimate call (an analysis over a linear path), short of forever. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30 * 60_000;
+
+export const deadlineOf = (settings: CallSettings): Date => new Date(Date.now() + (settings.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS));
 
 export function unary<Req, Res>(settings: CallSettings, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
   return callWithRetry(settings.server, settings.retry ?? DEFAULT_RETRY, () => once(settings, method, request));
 }
 
 function once<Req, Res>(settings: CallSettings, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
-  const options: Partial<CallOptions> = settings.timeoutMs ? { deadline: Date.now() + settings.timeoutMs } : {};
+  const options: Partial<CallOptions> = { deadline: deadlineOf(settings) };
   return new Promise((resolve, reject) =>
     method(request, new Metadata(), options, (err, res) => (err ? reject(err) : resolve(res))),
   );

@@ -1,7 +1,4 @@
-/**
- * Errors across the wire. Servers map domain errors to gRPC codes; clients turn a dead server into an
- * error that names it, after retrying while it may just be restarting.
- */
+/** Errors across the wire: servers map domain errors to gRPC codes; clients name the server that failed. */
 import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 
 /** Errors whose class name says "the caller asked for something absent" or "the input is bad". */
@@ -56,32 +53,5 @@ export class RemoteError extends Error {
     details: string,
   ) {
     super(`${server}: ${details}`);
-  }
-}
-
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250 };
-
-/** Retries while the server is UNAVAILABLE (down, restarting, not yet listening); other errors pass through. */
-export async function callWithRetry<T>(server: string, policy: RetryPolicy, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const e = err as ServiceError;
-      if (e.code !== GrpcStatus.UNAVAILABLE) {
-        throw typeof e.code === 'number' ? new RemoteError(server, e.code, e.details || e.message) : err;
-      }
-      if (attempt >= policy.attempts) {
-        throw new ServerUnavailableError(`${server} is unavailable after ${attempt} attempts: ${e.details || e.message}`, {
-          cause: err,
-        });
-      }
-      await new Promise((r) => setTimeout(r, policy.baseDelayMs * 2 ** (attempt - 1)));
-    }
   }
 }

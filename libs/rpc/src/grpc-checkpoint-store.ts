@@ -11,11 +11,14 @@ import {
   CheckpointStoreServiceClient,
   PayloadKind,
 } from '../generated/rewind/v1/checkpoint_store.ts';
-import { type CallSettings, channelOptions, insecure, unary } from './client.ts';
-import { callWithRetry, DEFAULT_RETRY, RemoteError } from './errors.ts';
+import { type CallSettings, channelOptions, deadlineOf, insecure, unary } from './client.ts';
+import { RemoteError } from './errors.ts';
+import { callWithRetry, serviceRetry } from './retry.ts';
 import { lineageFromMessage } from './lineage-convert.ts';
 
 const PIECE_BYTES = 1024 * 1024;
+/** Per attempt: a checkpoint transfer that takes longer is retried, not waited on forever. */
+const TRANSFER_TIMEOUT_MS = 5 * 60_000;
 
 export interface RemoteCheckpointInfo {
   readonly id: string;
@@ -42,7 +45,7 @@ export class GrpcCheckpointStore implements CheckpointStore {
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
     this.client = new CheckpointStoreServiceClient(address, insecure(), channelOptions());
-    this.settings = { server: `checkpoint-store at ${address}`, ...settings };
+    this.settings = { server: `checkpoint-store at ${address}`, retry: serviceRetry(), timeoutMs: TRANSFER_TIMEOUT_MS, ...settings };
   }
 
   close(): void {
@@ -50,9 +53,9 @@ export class GrpcCheckpointStore implements CheckpointStore {
   }
 
   async putBytes(bytes: Uint8Array, payload: 'state' | 'mask'): Promise<string> {
-    return callWithRetry(this.settings.server, this.settings.retry ?? DEFAULT_RETRY, () =>
+    return callWithRetry(this.settings.server, this.settings.retry ?? serviceRetry(), () =>
       new Promise<string>((resolve, reject) => {
-        const call = this.client.putCheckpoint(new Metadata(), {}, (err: ServiceError | null, res) =>
+        const call = this.client.putCheckpoint(new Metadata(), { deadline: deadlineOf(this.settings) }, (err: ServiceError | null, res) =>
           err ? reject(err) : resolve(res.id),
         );
         call.write({
@@ -70,8 +73,8 @@ export class GrpcCheckpointStore implements CheckpointStore {
   }
 
   async getBytes(id: string): Promise<{ info: RemoteCheckpointInfo; bytes: Uint8Array }> {
-    return callWithRetry(this.settings.server, this.settings.retry ?? DEFAULT_RETRY, async () => {
-      const stream = this.client.getCheckpoint({ id }, new Metadata(), {});
+    return callWithRetry(this.settings.server, this.settings.retry ?? serviceRetry(), async () => {
+      const stream = this.client.getCheckpoint({ id }, new Metadata(), { deadline: deadlineOf(this.settings) });
       let info: RemoteCheckpointInfo | undefined;
       const parts: Buffer[] = [];
       for await (const message of stream) {

@@ -4,6 +4,7 @@ import type { Pruner, PruneJob } from '@rewind/runner';
 import { type PruneRequest, PrunerServiceClient } from '../generated/rewind/v1/pruner.ts';
 import { type CallSettings, channelOptions, insecure, unary } from './client.ts';
 import { InvalidArgumentError } from './errors.ts';
+import { serviceRetry } from './retry.ts';
 import { pruningFromMessage, pruningToMessage } from './hparams-convert.ts';
 import { lineageToMessage, partialLineageFromMessage } from './lineage-convert.ts';
 
@@ -62,7 +63,7 @@ export class GrpcPruner implements Pruner {
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
     this.client = new PrunerServiceClient(address, insecure(), channelOptions());
-    this.settings = { server: `pruner at ${address}`, ...settings };
+    this.settings = { server: `pruner at ${address}`, retry: serviceRetry(), ...settings };
   }
 
   close(): void {

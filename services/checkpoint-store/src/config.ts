@@ -1,10 +1,12 @@
 import { EnvReader } from '@rewind/rpc';
-import { parseS3Config, type S3Config } from '@rewind/s3-store';
+import { DEFAULT_RETRY, parseS3Config, type RetryPolicy, type S3Config } from '@rewind/s3-store';
 
 export interface StoreServiceConfig {
   readonly host: string;
   readonly port: number;
   readonly s3: S3Config;
+  /** How long S3 calls are retried while the server is unreachable. */
+  readonly s3Retry: RetryPolicy;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceConfig {
@@ -16,6 +18,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceCo
   const secretKey = r.string('S3_SECRET_KEY');
   const bucket = r.string('S3_BUCKET', 'rewind-checkpoints');
   const chunkBytes = r.int('S3_CHUNK_BYTES', 16 * 1024 * 1024, 1, 32 * 1024 * 1024);
-  const config = r.done({ host, port, url, accessKey, secretKey, bucket, chunkBytes });
-  return { host, port, s3: parseS3Config(config) };
+  const retryDeadlineS = r.int('RETRY_DEADLINE_S', DEFAULT_RETRY.deadlineMs! / 1000, 1, 24 * 3600);
+  const config = r.done({ host, port, url, accessKey, secretKey, bucket, chunkBytes, retryDeadlineS });
+  return { host, port, s3: parseS3Config(config), s3Retry: { ...DEFAULT_RETRY, deadlineMs: retryDeadlineS * 1000 } };
 }

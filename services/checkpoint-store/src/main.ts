@@ -6,7 +6,7 @@ import { storeService } from './store-service.ts';
 
 await runService('checkpoint-store', async () => {
   const config = readConfig();
-  const store = await S3CheckpointStore.open(config.s3);
+  const store = await S3CheckpointStore.open(config.s3, config.s3Retry);
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,

@@ -1,5 +1,16 @@
 /** pruner: stateless gRPC Pruner; weights and masks come from and go to the checkpoint-store. */
-import { EnvReader, GrpcCheckpointStore, pruneJobFromMessage, PrunerServiceService, runService, ServingStatus, startGrpcServer, unaryHandler } from '@rewind/rpc';
+import {
+  DEFAULT_SERVICE_RETRY_DEADLINE_MS,
+  EnvReader,
+  GrpcCheckpointStore,
+  pruneJobFromMessage,
+  PrunerServiceService,
+  runService,
+  ServingStatus,
+  serviceRetry,
+  startGrpcServer,
+  unaryHandler,
+} from '@rewind/rpc';
 import { LocalPruner } from '@rewind/runner';
 import { ATTR } from '@rewind/telemetry';
 
@@ -9,8 +20,9 @@ await runService('pruner', async () => {
     host: env.string('HOST', '0.0.0.0'),
     port: env.int('PORT', 7002, 0, 65535),
     store: env.address('STORE_ADDRESS'),
+    retryDeadlineS: env.int('RETRY_DEADLINE_S', DEFAULT_SERVICE_RETRY_DEADLINE_MS / 1000, 1, 24 * 3600),
   });
-  const store = new GrpcCheckpointStore(config.store);
+  const store = new GrpcCheckpointStore(config.store, { retry: serviceRetry(config.retryDeadlineS * 1000) });
   const pruner = new LocalPruner(store);
   const server = await startGrpcServer({
     host: config.host,

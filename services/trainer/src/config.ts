@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { EnvReader } from '@rewind/rpc';
+import { DEFAULT_SERVICE_RETRY_DEADLINE_MS, EnvReader } from '@rewind/rpc';
 
 export interface TrainerConfig {
   readonly name: string;
@@ -12,6 +12,8 @@ export interface TrainerConfig {
   readonly maxDeliver: number;
   /** On SIGTERM, how long the current job may run on before it is handed back. */
   readonly shutdownGraceMs: number;
+  /** How long checkpoint-store calls are retried while it is unavailable. */
+  readonly retryDeadlineMs: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerConfig {
@@ -25,5 +27,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerConfig 
     ackWaitMs: r.int('ACK_WAIT_MS', 30_000, 1000),
     maxDeliver: r.int('MAX_DELIVER', 5, 1, 100),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 20_000, 0),
+    retryDeadlineMs: r.int('RETRY_DEADLINE_S', DEFAULT_SERVICE_RETRY_DEADLINE_MS / 1000, 1, 24 * 3600) * 1000,
   });
 }

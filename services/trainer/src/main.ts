@@ -5,7 +5,7 @@
  * `checkpoint.saved` on the job's sweep's event stream.
  */
 import { connectNats, declareJetStream, NatsEventSink, SWEEPS_BUCKET, safeKey, TrainWorker } from '@rewind/nats-ports';
-import { GrpcCheckpointStore, runService, ServingStatus, startGrpcServer } from '@rewind/rpc';
+import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startGrpcServer } from '@rewind/rpc';
 import { LocalTrainer } from '@rewind/train-job';
 import { readConfig } from './config.ts';
 
@@ -13,7 +13,7 @@ await runService('trainer', async () => {
   const config = readConfig();
   const nc = await connectNats(config.natsUrl, { name: config.name });
   await declareJetStream(nc);
-  const store = new GrpcCheckpointStore(config.store);
+  const store = new GrpcCheckpointStore(config.store, { retry: serviceRetry(config.retryDeadlineMs) });
   const sweeps = await nc.jetstream().views.kv(SWEEPS_BUCKET);
   const silent = new LocalTrainer(store);
   const trainerFor = (sweepId: string): LocalTrainer => {
