@@ -42,11 +42,12 @@ export class CoordinatorClient {
   async *watch(sweepId: string, afterSequence = 0, signal?: AbortSignal): AsyncGenerator<SweepEventMessage> {
     let after = afterSequence;
     for (;;) {
-      const stream = await callWithRetry(this.settings.server, this.settings.retry ?? DEFAULT_RETRY, async () => {
-        const call = this.client.watchSweep({ sweepId, afterSequence: after }, new Metadata());
-        signal?.addEventListener('abort', () => call.cancel(), { once: true });
-        return call;
-      });
+      const stream = await callWithRetry(this.settings.server, this.settings.retry ?? DEFAULT_RETRY, async () =>
+        this.client.watchSweep({ sweepId, afterSequence: after }, new Metadata()),
+      );
+      // One listener per stream, removed with it: reconnects after coordinator restarts don't pile them up.
+      const cancel = () => stream.cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
       try {
         for await (const response of stream) {
           const event = (response as { event?: SweepEventMessage }).event;
@@ -62,6 +63,8 @@ export class CoordinatorClient {
         // 14 = UNAVAILABLE: the coordinator went away mid-stream; resume after the last event.
         if (code !== 14) throw err;
         await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        signal?.removeEventListener('abort', cancel);
       }
     }
   }

@@ -20,6 +20,9 @@ export function channelOptions(): ChannelOptions & { interceptors: (typeof trace
     interceptors: [traceContextInterceptor],
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    // Long streams (watch) have no deadline; pings notice a dead server or connection instead.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
   };
 }
 
