@@ -3,7 +3,7 @@
  * Specs are read here (YAML or JSON) and sent as JSON; the coordinator validates them.
  */
 import { readFile } from 'node:fs/promises';
-import { type AnalysisCompleted, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
+import { type AnalysisCompleted, InvalidArgumentError, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
 import { CoordinatorClient } from './coordinator-client.ts';
 
 export interface Connection {
@@ -17,11 +17,19 @@ export async function submit(
   connection: Connection,
   parse: (text: string) => unknown = JSON.parse,
 ): Promise<{ sweepId: string; created: boolean }> {
+  let text: string;
+  try {
+    text = await readFile(specPath, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new InvalidArgumentError(`cannot read spec ${specPath}: ${why}`);
+  }
   let raw: unknown;
   try {
-    raw = parse(await readFile(specPath, 'utf8'));
+    // Bad syntax, duplicate keys, alias bombs and nesting too deep to parse are the user's input: exit 2, no stack.
+    raw = parse(text);
   } catch (err) {
-    throw new Error(`cannot read spec ${specPath}: ${(err as Error).message}`);
+    throw new InvalidArgumentError(`spec ${specPath} is not valid YAML or JSON: ${(err as Error).message}`);
   }
   const client = new CoordinatorClient(connection.coordinator);
   try {
