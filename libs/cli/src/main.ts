@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import type { PackCommandOptions } from './commands/data.ts';
 import type { ExportOptions } from './commands/export.ts';
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -69,6 +70,17 @@ function buildProgram(): { program: Command; exitCode: () => number } {
     .requiredOption('--out <file>', 'the .safetensors file to write')
     .option('--masks <style>', 'prune: weight_orig + BOOL weight_mask (torch.nn.utils.prune); none: plain weight', 'prune')
     .action(act(async (id: string, o: ExportOptions) => (await import('./commands/export.ts')).exportCommand(id, o)));
+
+  program
+    .command('data')
+    .description('prepare image datasets')
+    .command('pack')
+    .description('pack an ImageFolder tree (train/<class>/*.JPEG, val/<class>/*.JPEG) into tar shards with an index')
+    .requiredOption('--from <dir>', 'the ImageFolder tree')
+    .requiredOption('--to <dir|s3://bucket/prefix>', 'where the shards and index.json go (S3: endpoint and keys from S3_URL, S3_ACCESS_KEY, S3_SECRET_KEY)')
+    .option('--shard-size <size>', 'close a shard once it holds this much, e.g. 1GB or 256MB', '1GB')
+    .option('--seed <n>', 'seed of the shuffle that mixes classes across shards', '0')
+    .action(act(async (o: PackCommandOptions) => (await import('./commands/data.ts')).packCommand(o)));
 
   program.commandsGroup('Against a cluster:');
   program

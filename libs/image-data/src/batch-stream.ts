@@ -54,6 +54,12 @@ export class ImageBatchStream {
   private readonly order: EpochOrder;
   private readonly pool: DecodePool;
   private readonly limit: ReturnType<typeof pLimit>;
+  /**
+   * Output buffers reused in turn by streamed batches: `prefetch` in flight plus the one the consumer
+   * holds. Reusing them (rather than leaving old ones to the garbage collector) is what keeps the
+   * process's memory flat on a long run.
+   */
+  private readonly ring: SharedArrayBuffer[];
 
   constructor(
     private readonly source: ImageSource,
@@ -71,6 +77,7 @@ export class ImageBatchStream {
     }
     this.pool = new DecodePool(options.workers);
     this.limit = pLimit(options.concurrentReads ?? 64);
+    this.ring = Array.from({ length: prefetch + 1 }, () => new SharedArrayBuffer(batchSize * size * size * 3));
   }
 
   /** Bytes held by batches in flight: prefetched outputs and their JPEGs (each worker adds one decoded image). */
@@ -79,13 +86,17 @@ export class ImageBatchStream {
     return (prefetch + 1) * batchSize * (size * size * 3 + this.source.maxSampleBytes);
   }
 
-  /** Batches from `from` up to (not including) `to`, decoded `prefetch` ahead. */
+  /**
+   * Batches from `from` up to (not including) `to`, decoded `prefetch` ahead. A batch's images are valid
+   * until the next one is asked for (its buffer is then refilled); copy them to keep them longer.
+   */
   async *batches(from: number, to: number): AsyncGenerator<ImageBatch> {
     const ahead: Promise<ImageBatch>[] = [];
     let next = from;
+    let slot = 0;
     const fill = () => {
       while (ahead.length < this.options.prefetch && next < to) {
-        const loading = this.load(next++);
+        const loading = this.load(next++, this.ring[slot++ % this.ring.length]);
         loading.catch(() => {}); // awaited in turn below; this only stops an early failure counting as unhandled
         ahead.push(loading);
       }
@@ -98,7 +109,7 @@ export class ImageBatchStream {
     }
   }
 
-  /** The batch at `step`, alone (no prefetch). */
+  /** The batch at `step`, alone (no prefetch), in a buffer of its own. */
   batchAt(step: number): Promise<ImageBatch> {
     return this.load(step);
   }
@@ -108,7 +119,7 @@ export class ImageBatchStream {
     await Promise.all([this.pool.close(), this.source.close()]);
   }
 
-  private async load(step: number): Promise<ImageBatch> {
+  private async load(step: number, buffer?: SharedArrayBuffer): Promise<ImageBatch> {
     const { batchSize, size } = this.options;
     const epoch = Math.floor(step / this.stepsPerEpoch);
     const start = (step % this.stepsPerEpoch) * batchSize;
@@ -117,7 +128,7 @@ export class ImageBatchStream {
     const jpegs = await Promise.all(refs.map((r) => this.limit(() => this.source.read(r.shard, r.index))));
     this.samplesRead += count;
     const bytes = size * size * 3;
-    const out = new SharedArrayBuffer(count * bytes);
+    const out = buffer ?? new SharedArrayBuffer(count * bytes);
     const result = await this.pool.run(
       { out, size, resize: evalResizeFor(size), train: this.options.train, seed: this.options.augmentSeed, epoch, maxDenominator: this.options.maxDenominator ?? 8 },
       refs.map((r, slot) => ({ slot, id: r.id, jpeg: jpegs[slot]! })),
@@ -125,7 +136,7 @@ export class ImageBatchStream {
     result.scales.forEach((n, i) => {
       this.scales[i]! += n;
     });
-    const images = new Uint8Array(out);
+    const images = new Uint8Array(out, 0, count * bytes);
     const labels = Int32Array.from(refs, (r) => this.source.labelOf(r.shard, r.index));
     if (result.failures.length === 0) return { step, images, labels, count };
     return this.withoutCorrupt(step, images, labels, refs, result.failures);

@@ -30,7 +30,7 @@ export class DecodePool {
     });
   }
 
-  /** Decodes `jobs` into `out`, spread over the workers; resolves when all are done. */
+  /** Decodes `jobs` into `out`, spread over the workers; resolves when all are done. Each job's JPEG must own its whole ArrayBuffer, which moves to a worker. */
   async run(base: Omit<DecodeTask, 'task' | 'jobs'>, jobs: DecodeTask['jobs']): Promise<DecodeResult> {
     if (this.failed) throw this.failed;
     const slice = Math.ceil(jobs.length / this.size);
@@ -40,7 +40,8 @@ export class DecodePool {
         const mine = jobs.slice(w * slice, (w + 1) * slice);
         return new Promise<DecodeResult>((resolve, reject) => {
           this.pending.set(task, { resolve, reject });
-          worker.postMessage({ ...base, task, jobs: mine } satisfies DecodeTask);
+          // The JPEGs move to the worker rather than being copied; the caller is done with them.
+          worker.postMessage({ ...base, task, jobs: mine } satisfies DecodeTask, mine.map((job) => job.jpeg.buffer as ArrayBuffer));
         });
       }),
     );

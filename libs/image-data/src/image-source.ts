@@ -9,7 +9,7 @@ export interface ImageSource {
   /** The longest sample in bytes, for the pipeline's memory bound. */
   readonly maxSampleBytes: number;
   labelOf(shard: number, index: number): number;
-  /** The JPEG bytes of one sample. */
+  /** The JPEG bytes of one sample, in an ArrayBuffer of their own (it moves to a decode worker). */
   read(shard: number, index: number): Promise<Uint8Array>;
   /** Names a sample in errors and warnings: its file, or its shard and byte range. */
   describe(shard: number, index: number): string;

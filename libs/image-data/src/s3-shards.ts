@@ -96,7 +96,8 @@ export async function openS3Shards(location: S3Location, split: SplitName): Prom
       const bytes = await call(location, keys[shard]!, `reading sample ${i}`, async () =>
         readAll(await location.client.getPartialObject(location.bucket, keys[shard]!, offsets[i]!, lengths[i]!)),
       );
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+      // A copy that owns its memory, so it can be moved to a decode worker (Buffers may share a pool).
+      return new Uint8Array(bytes);
     },
     describe: (shard, i) => `s3://${location.bucket}/${keys[shard]} sample ${i} (bytes ${shards[shard]!.offsets[i]}+${shards[shard]!.lengths[i]})`,
     async close() {},

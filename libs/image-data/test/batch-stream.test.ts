@@ -21,7 +21,8 @@ const TRAIN: BatchStreamOptions = { batchSize: 8, size: 32, train: true, augment
 
 async function collect(stream: ImageBatchStream, from: number, to: number) {
   const out = [];
-  for await (const batch of stream.batches(from, to)) out.push(batch);
+  // A streamed batch's buffer is refilled once the next is asked for, so keep copies.
+  for await (const batch of stream.batches(from, to)) out.push({ ...batch, images: batch.images.slice() });
   return out;
 }
 
