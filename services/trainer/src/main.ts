@@ -4,9 +4,11 @@
  * from the ref `resume/<job id>` its previous trainer saved. Every checkpoint it writes is announced as
  * `checkpoint.saved` on the job's sweep's event stream.
  */
-import { connectNats, declareJetStream, NatsEventSink, SWEEPS_BUCKET, safeKey, TrainWorker } from '@rewind/nats-ports';
+import { jobMeter, serveMetrics } from '@rewind/metrics';
+import { connectNats, declareJetStream, JOBS_STREAM, NatsEventSink, SWEEPS_BUCKET, safeKey, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startGrpcServer } from '@rewind/rpc';
-import { LocalTrainer } from '@rewind/train-job';
+import type { Trainer } from '@rewind/runner';
+import { type JobProgress, LocalTrainer } from '@rewind/train-job';
 import { readConfig } from './config.ts';
 
 await runService('trainer', async () => {
@@ -15,12 +17,20 @@ await runService('trainer', async () => {
   await declareJetStream(nc);
   const store = new GrpcCheckpointStore(config.store, { retry: serviceRetry(config.retryDeadlineMs) });
   const sweeps = await nc.jetstream().views.kv(SWEEPS_BUCKET);
-  const silent = new LocalTrainer(store);
-  const trainerFor = (sweepId: string): LocalTrainer => {
+  const jsm = await nc.jetstreamManager();
+  const metrics = await serveMetrics('trainer', async () => {
+    const queue = await jsm.consumers.info(JOBS_STREAM, TRAINERS_CONSUMER);
+    return { pending: queue.num_pending, ackPending: queue.num_ack_pending, redelivered: queue.num_redelivered };
+  });
+  const meter = jobMeter(metrics);
+  const onProgress = (p: JobProgress) => meter.progress(p.job.id, p.step, p.job.training.batchSize);
+  const metered = (trainer: LocalTrainer): Trainer => ({ train: (job, signal) => meter.track(() => trainer.train(job, signal)) });
+  const silent = metered(new LocalTrainer(store, { onProgress }));
+  const trainerFor = (sweepId: string): Trainer => {
     // A job published without a sweep id has no event stream to announce on.
     if (sweepId === '') return silent;
     const sink = new NatsEventSink(nc, sweepId);
-    return new LocalTrainer(store, { onCheckpointSaved: (id, lineage) => sink.emit({ type: 'checkpoint.saved', id, lineage }) });
+    return metered(new LocalTrainer(store, { onProgress, onCheckpointSaved: (id, lineage) => sink.emit({ type: 'checkpoint.saved', id, lineage }) }));
   };
   const worker = await TrainWorker.open(nc, trainerFor, {
     name: config.name,
@@ -38,6 +48,7 @@ await runService('trainer', async () => {
       await worker.stop(config.shutdownGraceMs);
       await nc.drain();
       await health.shutdown();
+      await metrics.server?.close();
       store.close();
     },
   };
