@@ -158,12 +158,12 @@ export class S3CheckpointStore implements CheckpointStore {
       }
     }
     await flush();
-    if (metadata === undefined) throw new Error(`checkpoint upload of ${size} bytes is not a safetensors file`);
-    const payload = payloadOfFormat(metadata.format);
+    if (metadata === undefined) throw new InvalidArgumentError(`checkpoint upload of ${size} bytes is not a safetensors file`);
+    const payload = uploadedPayload(metadata.format);
     if (expected !== undefined && payload !== expected) {
-      throw new Error(`checkpoint upload was declared a ${expected} but holds a ${payload}`);
+      throw new InvalidArgumentError(`checkpoint upload was declared a ${expected} but holds a ${payload}`);
     }
-    const lineage = JSON.parse(metadata.lineage ?? '{}') as Lineage;
+    const lineage = uploadedLineage(metadata.lineage);
     const id = whole.digest('hex');
     const existing = await this.manifest(id);
     if (existing !== undefined) return infoOf(existing);
@@ -268,6 +268,28 @@ export class S3CheckpointStore implements CheckpointStore {
     // A ref written before names were checked, or by hand, is never passed on unchecked.
     return id === undefined ? undefined : checkCheckpointId(id.trim(), `ref ${name}`);
   }
+}
+
+/** What an upload's metadata says it is; anything else is the uploader's mistake. */
+function uploadedPayload(format: string | undefined): PayloadKind {
+  try {
+    return payloadOfFormat(format);
+  } catch (err) {
+    throw new InvalidArgumentError(`checkpoint upload: ${(err as Error).message}`);
+  }
+}
+
+function uploadedLineage(text: string | undefined): Lineage {
+  let lineage: unknown;
+  try {
+    lineage = JSON.parse(text ?? '{}');
+  } catch {
+    throw new InvalidArgumentError('checkpoint upload: its lineage metadata is not JSON');
+  }
+  if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
+    throw new InvalidArgumentError('checkpoint upload: its lineage metadata is not an object');
+  }
+  return lineage as Lineage;
 }
 
 function infoOf(m: Manifest): CheckpointInfo {

@@ -3,6 +3,7 @@ import type { ServerReadableStream } from '@grpc/grpc-js';
 import {
   type CheckpointInfo,
   type CheckpointStoreServiceServer,
+  InvalidArgumentError,
   lineageToMessage,
   PayloadKind,
   type PutCheckpointRequest,
@@ -32,18 +33,18 @@ async function* uploadedBytes(call: ServerReadableStream<PutCheckpointRequest, u
   for await (const message of call) {
     const part = (message as PutCheckpointRequest).part;
     if (part?.$case === 'header') {
-      if (expected !== undefined) throw new Error('checkpoint upload sent two headers');
+      if (expected !== undefined) throw new InvalidArgumentError('checkpoint upload sent two headers');
       expected = part.value.size;
       header.payload = part.value.payload === PayloadKind.PAYLOAD_KIND_MASK ? 'mask' : 'state';
     } else if (part?.$case === 'data') {
-      if (expected === undefined) throw new Error('checkpoint upload must start with its header');
+      if (expected === undefined) throw new InvalidArgumentError('checkpoint upload must start with its header');
       received += part.value.length;
-      if (received > expected) throw new Error(`checkpoint upload is longer than the ${expected} bytes announced`);
+      if (received > expected) throw new InvalidArgumentError(`checkpoint upload is longer than the ${expected} bytes announced`);
       yield part.value;
     }
   }
   if (expected === undefined || received !== expected) {
-    throw new Error(`checkpoint upload ended after ${received} of ${expected ?? '?'} bytes`);
+    throw new InvalidArgumentError(`checkpoint upload ended after ${received} of ${expected ?? '?'} bytes`);
   }
 }
 
@@ -54,7 +55,7 @@ export function storeService(store: S3CheckpointStore): CheckpointStoreServiceSe
         const header: { payload?: 'state' | 'mask' } = {};
         const info = await store.putBytes(uploadedBytes(call, header), undefined, activeSpanRef());
         if (header.payload !== undefined && header.payload !== info.payload) {
-          throw new Error(`checkpoint upload was declared a ${header.payload} but holds a ${info.payload}`);
+          throw new InvalidArgumentError(`checkpoint upload was declared a ${header.payload} but holds a ${info.payload}`);
         }
         span.setAttribute(ATTR.checkpoint, info.id);
         span.setAttribute(ATTR.experiment, info.lineage.experiment);
