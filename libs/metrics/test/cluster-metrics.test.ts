@@ -1,5 +1,5 @@
 /**
- * /metrics of real services during a short sweep on the dev cluster (nats-server, s3rver, every service):
+ * /metrics of every gRPC service, and of real services during a short sweep on the dev cluster (nats-server, s3rver, every service):
  * the trainer's job, step and example counters and the checkpoint-store's bytes move, and the queue gauges
  * read the real JetStream consumer.
  */
@@ -60,6 +60,9 @@ test('services serve /metrics, and the counters move during a sweep', async () =
     const store = await metricsOf(cluster.store);
     assert.ok((store.get('rewind_checkpoint_bytes_total{direction="write"}') ?? 0) > 0, 'checkpoints were written');
     assert.ok((store.get('rewind_checkpoint_bytes_total{direction="read"}') ?? 0) > 0, 'checkpoints were read');
+    for (const child of [cluster.coordinator, cluster.pruner, cluster.analyzer]) {
+      assert.equal((await metricsOf(child)).get('rewind_jobs_running'), 0, `${child.log.slice(0, 200)}: serves the shared metrics`);
+    }
   } finally {
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });

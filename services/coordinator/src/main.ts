@@ -1,4 +1,5 @@
 /** coordinator: the cluster's front door. Sweeps run as actors over NATS, the pruner and the store. */
+import { serveMetrics } from '@rewind/metrics';
 import { connectNats, declareJetStream, KvLedger } from '@rewind/nats-ports';
 import { CoordinatorServiceService, GrpcAnalyzer, GrpcCheckpointStore, GrpcPruner, runService, ServingStatus, startGrpcServer } from '@rewind/rpc';
 import { readConfig } from './config.ts';
@@ -9,6 +10,7 @@ await runService('coordinator', async () => {
   const config = readConfig();
   const nc = await connectNats(config.natsUrl, { name: 'coordinator' });
   await declareJetStream(nc);
+  const metrics = await serveMetrics('coordinator');
   const store = new GrpcCheckpointStore(config.store);
   const pruner = new GrpcPruner(config.pruner);
   const analyzer = new GrpcAnalyzer(config.analyzer);
@@ -34,6 +36,7 @@ await runService('coordinator', async () => {
     banner: `coordinator listening on ${config.host}:${server.port} (nats ${config.natsUrl}, store ${config.store}, pruner ${config.pruner}, analyzer ${config.analyzer})`,
     async stop() {
       await server.shutdown();
+      await metrics.server?.close();
       await coordinator.stop();
       await nc.drain();
       store.close();

@@ -1,4 +1,5 @@
 /** pruner: stateless gRPC Pruner; weights and masks come from and go to the checkpoint-store. */
+import { serveMetrics } from '@rewind/metrics';
 import {
   DEFAULT_SERVICE_RETRY_DEADLINE_MS,
   EnvReader,
@@ -22,6 +23,7 @@ await runService('pruner', async () => {
     store: env.address('STORE_ADDRESS'),
     retryDeadlineS: env.int('RETRY_DEADLINE_S', DEFAULT_SERVICE_RETRY_DEADLINE_MS / 1000, 1, 24 * 3600),
   });
+  const metrics = await serveMetrics('pruner');
   const store = new GrpcCheckpointStore(config.store, { retry: serviceRetry(config.retryDeadlineS * 1000) });
   const pruner = new LocalPruner(store);
   const server = await startGrpcServer({
@@ -46,6 +48,7 @@ await runService('pruner', async () => {
     banner: `pruner listening on ${config.host}:${server.port} (store ${config.store})`,
     async stop() {
       await server.shutdown();
+      await metrics.server?.close();
       store.close();
     },
   };

@@ -1,4 +1,5 @@
 /** stability-analyzer: stateless gRPC service comparing weight sets and evaluating linear paths. */
+import { serveMetrics } from '@rewind/metrics';
 import { EnvReader, GrpcCheckpointStore, runService, ServingStatus, StabilityAnalyzerServiceService, startGrpcServer } from '@rewind/rpc';
 import { analyzerService } from './analyzer.ts';
 
@@ -9,6 +10,7 @@ await runService('stability-analyzer', async () => {
     port: env.int('PORT', 7003, 0, 65535),
     store: env.address('STORE_ADDRESS'),
   });
+  const metrics = await serveMetrics('stability-analyzer');
   const store = new GrpcCheckpointStore(config.store);
   const server = await startGrpcServer({
     host: config.host,
@@ -20,6 +22,7 @@ await runService('stability-analyzer', async () => {
     banner: `stability-analyzer listening on ${config.host}:${server.port} (store ${config.store})`,
     async stop() {
       await server.shutdown();
+      await metrics.server?.close();
       store.close();
     },
   };
