@@ -11,6 +11,7 @@ packages=(
   libturbojpeg0-dev              # JPEG decode for image datasets (libs/image-data addon)
   g++ make python3               # to build them
   nats-server                    # integration tests start their own
+  openssl                        # TLS tests make their own CA and certificates
   protobuf-compiler              # proto stubs
   chromium                       # report rendering and browser tests
   python3-torch                  # the PyTorch export test loads tickets into torch

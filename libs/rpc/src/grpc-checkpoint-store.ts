@@ -11,9 +11,10 @@ import {
   CheckpointStoreServiceClient,
   PayloadKind,
 } from '../generated/rewind/v1/checkpoint_store.ts';
-import { type CallSettings, channelOptions, deadlineOf, insecure, unary } from './client.ts';
+import { type CallSettings, channelOptions, deadlineOf, unary } from './client.ts';
 import { RemoteError } from './errors.ts';
 import { callWithRetry, serviceRetry } from './retry.ts';
+import { channelCredentials } from './tls.ts';
 import { lineageFromMessage } from './lineage-convert.ts';
 
 const PIECE_BYTES = 1024 * 1024;
@@ -44,7 +45,7 @@ export class GrpcCheckpointStore implements CheckpointStore {
   private readonly settings: CallSettings;
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
-    this.client = new CheckpointStoreServiceClient(address, insecure(), channelOptions());
+    this.client = new CheckpointStoreServiceClient(address, channelCredentials(), channelOptions());
     this.settings = { server: `checkpoint-store at ${address}`, retry: serviceRetry(), timeoutMs: TRANSFER_TIMEOUT_MS, ...settings };
   }
 

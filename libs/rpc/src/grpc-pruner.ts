@@ -2,9 +2,10 @@
 import { checkCheckpointId, checkName, quoteBounded } from '@rewind/core';
 import type { Pruner, PruneJob } from '@rewind/runner';
 import { type PruneRequest, PrunerServiceClient } from '../generated/rewind/v1/pruner.ts';
-import { type CallSettings, channelOptions, insecure, unary } from './client.ts';
+import { type CallSettings, channelOptions, unary } from './client.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { serviceRetry } from './retry.ts';
+import { channelCredentials } from './tls.ts';
 import { pruningFromMessage, pruningToMessage } from './hparams-convert.ts';
 import { lineageToMessage, partialLineageFromMessage } from './lineage-convert.ts';
 
@@ -62,7 +63,7 @@ export class GrpcPruner implements Pruner {
   private readonly settings: CallSettings;
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
-    this.client = new PrunerServiceClient(address, insecure(), channelOptions());
+    this.client = new PrunerServiceClient(address, channelCredentials(), channelOptions());
     this.settings = { server: `pruner at ${address}`, retry: serviceRetry(), ...settings };
   }
 

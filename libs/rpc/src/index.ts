@@ -14,6 +14,7 @@ export { jobFromMessage, jobToMessage, resultFromMessage, resultToMessage } from
 export { lineageFromMessage, lineageToMessage, type PartialLineage, partialLineageFromMessage } from './lineage-convert.ts';
 export { runService, type Service } from './lifecycle.ts';
 export { type GrpcServerOptions, type RunningServer, startGrpcServer } from './server.ts';
+export { channelCredentials, clientCredentials, serverCredentials, type TlsFiles, tlsFromEnv } from './tls.ts';
 export {
   analysisJobFromMessage,
   analysisJobToMessage,

@@ -3,8 +3,9 @@
  * span continuing the caller's trace, and a shutdown that stops taking calls, lets running ones finish
  * (up to a grace period), then closes.
  */
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthService, HealthState, ServingStatus } from './health.ts';
+import { serverCredentials, type TlsFiles, tlsFromEnv } from './tls.ts';
 
 export interface GrpcServerOptions {
   /** Service name in logs and health (e.g. "rewind.v1.PrunerService"). */
@@ -14,6 +15,8 @@ export interface GrpcServerOptions {
   readonly port: number;
   /** Larger messages are refused; checkpoints stream in smaller pieces. */
   readonly maxMessageBytes?: number;
+  /** Mutual TLS; by default from REWIND_TLS_* (plaintext if unset). */
+  readonly tls?: TlsFiles;
 }
 
 export interface RunningServer {
@@ -30,7 +33,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(HealthService, health.implementation);
   for (const s of options.services) server.addService(s.definition, s.implementation);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls ?? tlsFromEnv()), (err, p) =>
       err ? reject(new Error(`cannot listen on ${options.host}:${options.port}: ${err.message}`)) : resolve(p),
     ),
   );
