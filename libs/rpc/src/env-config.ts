@@ -42,6 +42,14 @@ export class EnvReader {
     return v;
   }
 
+  /**
+   * Where to listen: HOST, else the pod's own address (POD_IP, from the downward API), else loopback.
+   * Never every interface unless HOST says 0.0.0.0 explicitly.
+   */
+  listenHost(name = 'HOST'): string {
+    return this.string(name, this.env.POD_IP || '127.0.0.1');
+  }
+
   int(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;

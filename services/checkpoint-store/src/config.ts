@@ -11,7 +11,7 @@ export interface StoreServiceConfig {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceConfig {
   const r = new EnvReader('checkpoint-store', env);
-  const host = r.string('HOST', '0.0.0.0');
+  const host = r.listenHost();
   const port = r.int('PORT', 7001, 0, 65535);
   const url = r.url('S3_URL', ['http', 'https']);
   const accessKey = r.string('S3_ACCESS_KEY');

@@ -18,7 +18,7 @@ import { ATTR } from '@rewind/telemetry';
 await runService('pruner', async () => {
   const env = new EnvReader('pruner');
   const config = env.done({
-    host: env.string('HOST', '0.0.0.0'),
+    host: env.listenHost(),
     port: env.int('PORT', 7002, 0, 65535),
     store: env.address('STORE_ADDRESS'),
     retryDeadlineS: env.int('RETRY_DEADLINE_S', DEFAULT_SERVICE_RETRY_DEADLINE_MS / 1000, 1, 24 * 3600),

@@ -22,7 +22,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerConfig 
     name: r.string('TRAINER_NAME', `trainer-${hostname()}-${process.pid}`),
     natsUrl: r.url('NATS_URL', ['nats', 'tls']),
     store: r.address('STORE_ADDRESS'),
-    healthHost: r.string('HOST', '0.0.0.0'),
+    healthHost: r.listenHost(),
     healthPort: r.int('HEALTH_PORT', 7004, 0, 65535),
     ackWaitMs: r.int('ACK_WAIT_MS', 30_000, 1000),
     maxDeliver: r.int('MAX_DELIVER', 5, 1, 100),
