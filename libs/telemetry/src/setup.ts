@@ -5,6 +5,8 @@
  */
 import { type Tracer, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -30,6 +32,26 @@ export interface Telemetry {
 
 export const TRACER_NAME = '@rewind/telemetry';
 
+/** Longer attribute values (an error's message, a spec) are cut to this many characters. */
+export const ATTRIBUTE_VALUE_LIMIT = 1024;
+
+/**
+ * Who emitted a span: the service, its namespace and instance, the host and the process. Set here rather
+ * than by the SDK's detectors, whose asynchronous attributes would hold back synchronous exports.
+ */
+function resourceFor(serviceName: string, env: NodeJS.ProcessEnv) {
+  return resourceFromAttributes({
+    'service.name': serviceName,
+    'service.namespace': 'rewind',
+    'service.version': env.OTEL_SERVICE_VERSION ?? '0.1.0',
+    'service.instance.id': randomUUID(),
+    'host.name': hostname(),
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+  });
+}
+
 function processorFor(options: TelemetryOptions): SpanProcessor | undefined {
   const env = options.env ?? process.env;
   if (options.exporter) return new SimpleSpanProcessor(options.exporter);
@@ -44,7 +66,8 @@ function processorFor(options: TelemetryOptions): SpanProcessor | undefined {
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const processor = processorFor(options);
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    resource: resourceFor(options.serviceName, options.env ?? process.env),
+    spanLimits: { attributeValueLengthLimit: ATTRIBUTE_VALUE_LIMIT },
     spanProcessors: processor ? [processor] : [],
   });
   // Installs the AsyncLocalStorage context manager and the W3C trace-context propagator globally.

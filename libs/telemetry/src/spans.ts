@@ -1,5 +1,5 @@
 /** Runs work inside a span that ends with the work and records its failure. */
-import { type Attributes, type Context, context, type Link, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, context, type Link, type Span, type SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { TRACER_NAME } from './setup.ts';
 
 export interface SpanOptions {
@@ -7,12 +7,14 @@ export interface SpanOptions {
   readonly links?: Link[];
   /** Parent context (e.g. extracted from a message); the active context otherwise. */
   readonly parent?: Context;
+  /** CLIENT/SERVER for gRPC, PRODUCER/CONSUMER for NATS (see conventions.ts); INTERNAL otherwise. */
+  readonly kind?: SpanKind;
 }
 
 export async function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
   const tracer = trace.getTracer(TRACER_NAME);
   const parent = options.parent ?? context.active();
-  return tracer.startActiveSpan(name, { attributes: options.attributes, links: options.links }, parent, async (span) => {
+  return tracer.startActiveSpan(name, { attributes: options.attributes, links: options.links, ...(options.kind === undefined ? {} : { kind: options.kind }) }, parent, async (span) => {
     try {
       return await work(span);
     } catch (err) {

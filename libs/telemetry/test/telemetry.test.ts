@@ -4,17 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
-import { context, propagation } from '@opentelemetry/api';
+import { context, propagation, SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR,
+  ATTRIBUTE_VALUE_LIMIT,
   activeSpanRef,
   contextFromMetadata,
   contextFromNatsHeaders,
   inSpan,
   linkTo,
+  messagingAttributes,
   natsHeadersWithContext,
   OtlpJsonFileExporter,
+  rpcAttributes,
+  SPAN_KIND,
   startTelemetry,
   type Telemetry,
 } from '../src/index.ts';
@@ -36,6 +40,33 @@ describe('telemetry', () => {
     const [publish, consume] = exporter.getFinishedSpans();
     assert.equal(consume!.spanContext().traceId, publish!.spanContext().traceId);
     assert.equal(consume!.parentSpanContext?.spanId, publish!.spanContext().spanId);
+  });
+
+  it('follows the semantic conventions: span kinds, rpc.* and messaging.*, resource attributes, bounded values', async () => {
+    exporter.reset();
+    await inSpan('Pruner/Prune', { kind: SPAN_KIND.server, attributes: rpcAttributes('/rewind.v1.Pruner/Prune') }, async (span) => {
+      span.setAttribute('rewind.note', 'x'.repeat(5000));
+    });
+    await inSpan('rewind.jobs.train publish', { kind: SPAN_KIND.producer, attributes: messagingAttributes('rewind.jobs.train', 'publish') }, async () => {});
+    const [server, producer] = exporter.getFinishedSpans();
+    assert.equal(server!.kind, SpanKind.SERVER);
+    assert.deepEqual(
+      [server!.attributes['rpc.system'], server!.attributes['rpc.service'], server!.attributes['rpc.method']],
+      ['grpc', 'rewind.v1.Pruner', 'Prune'],
+    );
+    assert.equal((server!.attributes['rewind.note'] as string).length, ATTRIBUTE_VALUE_LIMIT);
+    assert.equal(producer!.kind, SpanKind.PRODUCER);
+    assert.deepEqual(
+      [producer!.attributes['messaging.system'], producer!.attributes['messaging.destination.name'], producer!.attributes['messaging.operation.type']],
+      ['nats', 'rewind.jobs.train', 'publish'],
+    );
+    const resource = server!.resource;
+    assert.equal(resource.attributes['service.name'], 'test');
+    assert.equal(resource.attributes['service.namespace'], 'rewind');
+    assert.match(String(resource.attributes['service.instance.id']), /^[0-9a-f-]{36}$/);
+    assert.equal(resource.attributes['process.pid'], process.pid);
+    assert.ok(resource.attributes['host.name'], 'the host is named');
+    assert.equal(resource.attributes['process.runtime.name'], 'nodejs');
   });
 
   it('carries one trace across gRPC metadata', async () => {
