@@ -270,6 +270,8 @@ export class S3CheckpointStore implements CheckpointStore {
   }
 }
 
+const LINEAGE_KINDS: ReadonlySet<string> = new Set<Lineage['kind']>(['init', 'snapshot', 'final', 'mask', 'resume']);
+
 /** What an upload's metadata says it is; anything else is the uploader's mistake. */
 function uploadedPayload(format: string | undefined): PayloadKind {
   try {
@@ -288,6 +290,11 @@ function uploadedLineage(text: string | undefined): Lineage {
   }
   if (typeof lineage !== 'object' || lineage === null || Array.isArray(lineage)) {
     throw new InvalidArgumentError('checkpoint upload: its lineage metadata is not an object');
+  }
+  const { kind, experiment } = lineage as { kind?: unknown; experiment?: unknown };
+  // Stored lineage is served back to every reader: one it can't describe would fail each of them.
+  if (!LINEAGE_KINDS.has(kind as string) || typeof experiment !== 'string' || experiment === '') {
+    throw new InvalidArgumentError(`checkpoint upload: its lineage needs a kind (${[...LINEAGE_KINDS].join(', ')}) and an experiment`);
   }
   return lineage as Lineage;
 }
