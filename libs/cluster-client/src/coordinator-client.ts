@@ -4,9 +4,9 @@ import {
   type CallSettings,
   callWithRetry,
   CoordinatorServiceClient,
+  channelCredentials,
   channelOptions,
   DEFAULT_RETRY,
-  insecure,
   type SweepEventMessage,
   unary,
 } from '@rewind/rpc';
@@ -20,7 +20,7 @@ export class CoordinatorClient {
     settings: Partial<CallSettings> = {},
   ) {
     if (!/^[A-Za-z0-9._-]+:\d{1,5}$/.test(address)) throw new Error(`coordinator address "${address}" is not host:port`);
-    this.client = new CoordinatorServiceClient(address, insecure(), channelOptions());
+    this.client = new CoordinatorServiceClient(address, channelCredentials(), channelOptions());
     this.settings = { server: `coordinator at ${address}`, ...settings };
   }
 
