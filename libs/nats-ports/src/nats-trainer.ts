@@ -5,7 +5,7 @@
  */
 import { jobToMessage, resultFromMessage, TrainJobMessage } from '@rewind/rpc';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
-import { ATTR, inSpan, natsHeadersWithContext } from '@rewind/telemetry';
+import { ATTR, inSpan, messagingAttributes, natsHeadersWithContext, SPAN_KIND } from '@rewind/telemetry';
 import type { NatsConnection } from 'nats';
 import { JobResults } from './job-results.ts';
 import { TRAIN_SUBJECT } from './subjects.ts';
@@ -26,7 +26,7 @@ export class NatsTrainer implements Trainer {
   }
 
   train(job: TrainJob, signal?: AbortSignal): Promise<TrainJobResult> {
-    return inSpan('train.submit', { attributes: { [ATTR.job]: job.id, [ATTR.sweep]: this.sweepId } }, async (span) => {
+    return inSpan('train.submit', { kind: SPAN_KIND.producer, attributes: { ...messagingAttributes(TRAIN_SUBJECT, 'publish'), [ATTR.job]: job.id, [ATTR.sweep]: this.sweepId } }, async (span) => {
       // Watch before publishing so a fast trainer's result cannot slip past.
       const outcome = this.results.wait(job.id, signal);
       if ((await this.results.get(job.id)) === undefined) {

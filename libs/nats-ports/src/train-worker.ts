@@ -5,7 +5,7 @@
  */
 import { jobFromMessage, resultToMessage, TrainJobMessage, type TrainJobOutcome } from '@rewind/rpc';
 import type { Trainer, TrainJob } from '@rewind/runner';
-import { ATTR, contextFromNatsHeaders, inSpan } from '@rewind/telemetry';
+import { ATTR, contextFromNatsHeaders, inSpan, messagingAttributes, SPAN_KIND } from '@rewind/telemetry';
 import { AckPolicy, type Consumer, type JsMsg, type NatsConnection, nanos } from 'nats';
 import { JobResults } from './job-results.ts';
 import { SerialPullLoop } from './serial-pull-loop.ts';
@@ -104,7 +104,7 @@ export class TrainWorker {
     await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp }, async () => {
       const result = await inSpan(
         'train.job',
-        { parent, attributes: { [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },
+        { kind: SPAN_KIND.consumer, parent, attributes: { ...messagingAttributes(msg.subject, 'process'), [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },
         () => (typeof this.trainer === 'function' ? this.trainer(sweepId) : this.trainer).train(job, signal),
       );
       await finish({ $case: 'result', value: resultToMessage(result) });

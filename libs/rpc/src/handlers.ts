@@ -4,7 +4,7 @@
  */
 import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
-import { contextFromMetadata, inSpan } from '@rewind/telemetry';
+import { contextFromMetadata, inSpan, rpcAttributes, SPAN_KIND } from '@rewind/telemetry';
 import { toServiceError } from './errors.ts';
 
 /** Client-supplied values land in span attributes: bounded, so a huge id never makes a huge trace line. */
@@ -34,7 +34,7 @@ export function unaryHandler<Req, Res>(
   attributes?: (request: Req) => Attributes,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    inSpan(span, { parent: contextFromMetadata(call.metadata), attributes: requestAttributes(attributes, call.request) }, () =>
+    inSpan(span, { kind: SPAN_KIND.server, parent: contextFromMetadata(call.metadata), attributes: { ...rpcAttributes(call.getPath()), ...requestAttributes(attributes, call.request) } }, () =>
       work(call.request),
     ).then(
       (res) => callback(null, res),
@@ -49,7 +49,7 @@ export function streamHandler<Req, Res>(
   attributes?: (request: Req) => Attributes,
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
-    inSpan(span, { parent: contextFromMetadata(call.metadata), attributes: requestAttributes(attributes, call.request) }, () =>
+    inSpan(span, { kind: SPAN_KIND.server, parent: contextFromMetadata(call.metadata), attributes: { ...rpcAttributes(call.getPath()), ...requestAttributes(attributes, call.request) } }, () =>
       work(call.request, call),
     ).then(
       () => call.end(),

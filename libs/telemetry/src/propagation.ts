@@ -2,7 +2,7 @@
  * W3C trace context across process boundaries: gRPC metadata and NATS headers are both string
  * carriers, so a sweep submitted over gRPC and fanned out over NATS stays one trace.
  */
-import { type Context, context, propagation, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { type Context, context, propagation, SpanKind, SpanStatusCode, type TextMapGetter, type TextMapSetter, trace } from '@opentelemetry/api';
 import {
   type InterceptingCall,
   type Interceptor,
@@ -11,6 +11,8 @@ import {
   type Metadata,
 } from '@grpc/grpc-js';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
+import { rpcAttributes } from './conventions.ts';
+import { TRACER_NAME } from './setup.ts';
 
 const metadataSetter: TextMapSetter<Metadata> = { set: (m, k, v) => m.set(k, v) };
 const metadataGetter: TextMapGetter<Metadata> = {
@@ -21,14 +23,29 @@ const metadataGetter: TextMapGetter<Metadata> = {
   },
 };
 
-/** Client interceptor: every outgoing call carries the caller's active trace context. */
-export const traceContextInterceptor: Interceptor = (options: InterceptorOptions, next): InterceptingCall =>
-  new Intercepting(next(options), {
-    start(metadata, listener, nextStart) {
-      propagation.inject(context.active(), metadata, metadataSetter);
-      nextStart(metadata, listener);
+/**
+ * Client interceptor: every outgoing call is a CLIENT span (rpc.*, the gRPC status code), and carries
+ * that span's trace context, so the server's span is its child.
+ */
+export const traceContextInterceptor: Interceptor = (options: InterceptorOptions, next): InterceptingCall => {
+  const path = options.method_definition.path;
+  const span = trace.getTracer(TRACER_NAME).startSpan(path.replace(/^\//, ''), { kind: SpanKind.CLIENT, attributes: rpcAttributes(path) });
+  const callContext = trace.setSpan(context.active(), span);
+  return new Intercepting(next(options), {
+    start(metadata, _listener, nextStart) {
+      propagation.inject(callContext, metadata, metadataSetter);
+      // grpc-js passes every event this listener does not handle straight on.
+      nextStart(metadata, {
+        onReceiveStatus(status, nextStatus) {
+          span.setAttribute('rpc.grpc.status_code', status.code);
+          if (status.code !== 0) span.setStatus({ code: SpanStatusCode.ERROR, message: status.details });
+          span.end();
+          nextStatus(status);
+        },
+      });
     },
   });
+};
 
 /** The caller's trace context from a server call's metadata. */
 export function contextFromMetadata(metadata: Metadata): Context {

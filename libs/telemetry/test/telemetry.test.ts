@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
-import { context, propagation, SpanKind } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR,
@@ -21,6 +22,7 @@ import {
   SPAN_KIND,
   startTelemetry,
   type Telemetry,
+  traceContextInterceptor,
 } from '../src/index.ts';
 
 describe('telemetry', () => {
@@ -67,6 +69,61 @@ describe('telemetry', () => {
     assert.equal(resource.attributes['process.pid'], process.pid);
     assert.ok(resource.attributes['host.name'], 'the host is named');
     assert.equal(resource.attributes['process.runtime.name'], 'nodejs');
+  });
+
+  it('a real gRPC call is a CLIENT span with rpc.* and the status code, parent of the SERVER span', async () => {
+    exporter.reset();
+    const definition = {
+      Echo: {
+        path: '/rewind.test.Echoer/Echo',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
+    };
+    const server = new grpc.Server();
+    server.addService(definition, {
+      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        inSpan('echo', { kind: SPAN_KIND.server, parent: contextFromMetadata(call.metadata), attributes: rpcAttributes(call.getPath()) }, async () => {
+          if (call.request.toString() === 'fail') throw new Error('asked to fail');
+          return call.request;
+        }).then(
+          (r) => callback(null, r),
+          (e: Error) => callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message }),
+        );
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    );
+    const Client = grpc.makeGenericClientConstructor(definition, 'Echoer');
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { interceptors: [traceContextInterceptor] });
+    const echo = (text: string) =>
+      new Promise<void>((resolve) => (client as unknown as { Echo(request: Buffer, done: () => void): void }).Echo(Buffer.from(text), () => resolve()));
+    try {
+      await echo('hi');
+      await echo('fail');
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+    const spans = exporter.getFinishedSpans();
+    const clients = spans.filter((s) => s.kind === SpanKind.CLIENT);
+    const servers = spans.filter((s) => s.kind === SpanKind.SERVER);
+    assert.equal(clients.length, 2);
+    assert.equal(servers.length, 2);
+    for (const [i, client] of clients.entries()) {
+      assert.equal(client.name, 'rewind.test.Echoer/Echo');
+      assert.deepEqual([client.attributes['rpc.system'], client.attributes['rpc.service'], client.attributes['rpc.method']], ['grpc', 'rewind.test.Echoer', 'Echo']);
+      assert.equal(servers[i]!.parentSpanContext?.spanId, client.spanContext().spanId, 'the server span is the client span\'s child');
+      assert.equal(servers[i]!.attributes['rpc.method'], 'Echo');
+    }
+    assert.equal(clients[0]!.attributes['rpc.grpc.status_code'], grpc.status.OK);
+    assert.equal(clients[1]!.attributes['rpc.grpc.status_code'], grpc.status.INVALID_ARGUMENT);
+    assert.equal(clients[1]!.status.code, SpanStatusCode.ERROR);
   });
 
   it('carries one trace across gRPC metadata', async () => {
