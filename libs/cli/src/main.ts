@@ -120,7 +120,7 @@ function buildProgram(): { program: Command; exitCode: () => number } {
 export async function main(argv: string[]): Promise<number> {
   const { program, exitCode } = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await traced(argv, () => program.parseAsync(argv, { from: 'user' }));
     return exitCode();
   } catch (e) {
     if (e instanceof CommanderError) return commanderExit(e, program, argv);
@@ -131,6 +131,25 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     throw e;
+  }
+}
+
+/**
+ * With REWIND_TRACE_FILE (OTLP-JSON lines) or an OTLP endpoint set, the command runs in a span of service
+ * rewind-cli, flushed before exit; otherwise tracing is not even loaded.
+ */
+async function traced(argv: readonly string[], run: () => Promise<unknown>): Promise<void> {
+  const env = process.env;
+  if (!env.REWIND_TRACE_FILE && !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    await run();
+    return;
+  }
+  const { inSpan, startTelemetry } = await import('@rewind/telemetry');
+  const telemetry = startTelemetry({ serviceName: 'rewind-cli' });
+  try {
+    await inSpan(`rewind ${argv[0] ?? ''}`.trim(), { attributes: { 'rewind.cli.args': argv.join(' ') } }, run);
+  } finally {
+    await telemetry.shutdown();
   }
 }
 
