@@ -19,8 +19,8 @@ export interface RetryPolicy {
   readonly log?: (line: string) => void;
 }
 
-/** For interactive clients: about 8 s, then an error naming the server. */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250 };
+/** For interactive clients: 6 attempts over at most about 7.5 s, then an error naming the server. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 2000 };
 
 export const DEFAULT_SERVICE_RETRY_DEADLINE_MS = 10 * 60_000;
 
