@@ -14,6 +14,7 @@ packages=(
   openssl                        # TLS tests make their own CA and certificates
   protobuf-compiler              # proto stubs
   chromium                       # report rendering and browser tests
+  mmdebstrap podman              # scripts/build-images.sh and the image test
   python3-torch                  # the PyTorch export test loads tickets into torch
   libvulkan1 libllvm15           # WebGPU tests on lavapipe (software Vulkan): the Vulkan loader, lavapipe's compiler
   libelf1 libwayland-client0 libx11-xcb1 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-shm0 libxcb-sync1
