@@ -19,7 +19,7 @@
 # gpu-libs/ first on LD_LIBRARY_PATH, which is where the driver library finds them.
 #
 # Needs: `npm install` done (webgpu and tfjs-backend-webgpu are optional deps of @rewind/engine),
-# apt-get (for `apt-get download`), xz for --archive, and /usr/share/datasets/fashion-mnist.
+# the .debs of scripts/fetch-gpu-debs.sh (apt-get download when missing), xz for --archive, and /usr/share/datasets/fashion-mnist.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,10 +34,6 @@ for arg in "$@"; do
   esac
 done
 OUT=$(mkdir -p "${DEST:-$ROOT/.gpu-bundle}" && cd "${DEST:-$ROOT/.gpu-bundle}" && pwd)
-# The Vulkan loader, and libglvnd for the NVIDIA ICD: libGLX_nvidia.so.0 links libGLdispatch.so.0 and
-# libGLX.so.0. These six libglvnd packages, unpacked on an H100 machine (driver 580) where the loader
-# had found the ICD but could not load it, made Dawn find the adapter.
-GPU_DEBS=(libvulkan1 libglvnd0 libgl1 libglx0 libegl1 libopengl0 libgles2)
 FASHION=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 NODE=$(node -p process.execPath)
 WEBGPU="$ROOT/node_modules/webgpu"
@@ -66,13 +62,10 @@ cp "$WEBGPU/package.json" "$WEBGPU/index.js" "$OUT/app/node_modules/webgpu/"
 cp "$WEBGPU/dist/linux-x64/dawn.node" "$OUT/app/node_modules/webgpu/dist/linux-x64/"
 cp "$ROOT/bench/torch_cuda.py" "$ROOT/bench/torch_baseline.py" "$OUT/app/"
 
-DEBS=$(mktemp -d)
-trap 'rm -rf "$DEBS"' EXIT
-(cd "$DEBS" && apt-get download -q "${GPU_DEBS[@]/%/:amd64}" >/dev/null 2>&1) || {
-  echo "build-gpu-bundle: apt-get download ${GPU_DEBS[*]} failed (run apt-get update?)" >&2
-  exit 1
-}
-for deb in "${GPU_DEBS[@]}"; do dpkg -x "$DEBS/${deb}"_*_amd64.deb "$OUT/gpu-libs"; done
+# The Vulkan loader and libglvnd (see scripts/fetch-gpu-debs.sh), downloaded once by setup.sh.
+DEBS="$ROOT/.cache/gpu-debs"
+"$ROOT/scripts/fetch-gpu-debs.sh" "$DEBS"
+for deb in "$DEBS"/*_amd64.deb; do dpkg -x "$deb" "$OUT/gpu-libs"; done
 
 # The first N examples of each split, as gzipped IDX with the count in the header rewritten.
 "$NODE" --input-type=module - "$FASHION" "$OUT/fashion-mnist" "$TRAIN_EXAMPLES" "$TEST_EXAMPLES" <<'JS'

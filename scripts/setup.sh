@@ -28,6 +28,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+scripts/fetch-gpu-debs.sh          # the Vulkan loader and libglvnd for the GPU bundle, into .cache (nothing installed)
 scripts/fetch-software-vulkan.sh   # lavapipe from bookworm-backports, unpacked into .cache (nothing installed)
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
