@@ -2,13 +2,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalAnalyzer } from '@rewind/analysis';
-import { parseSpec, type ResultRow } from '@rewind/core';
+import type { ResultRow } from '@rewind/core';
+import { parseSweepSpec } from '@rewind/kinds';
 import { CoordinatorClient } from '@rewind/cluster-client';
 import type { Cluster } from '@rewind/dev-cluster';
 import { connectNats, JOB_RESULTS_BUCKET, KvLedger } from '@rewind/nats-ports';
-import { FileLedger, LocalDirStore, LocalPruner, runSweep, type TrainingRecord } from '@rewind/runner';
-import { LocalTrainer } from '@rewind/train-job';
+import { FileLedger, LocalAnalyzer, LocalDirStore, LocalPruner, LocalTrainer } from '@rewind/local';
+import { runSweep, type TrainingRecord } from '@rewind/runner';
 
 /** Real training on the synthetic set: long enough to kill a trainer mid-job, short enough for CI. */
 export const SPEC = {
@@ -39,7 +39,7 @@ const fingerprintOf = (rows: readonly ResultRow[]): Fingerprint =>
 export async function embeddedFingerprint(): Promise<Fingerprint> {
   const dir = await tempDir('embedded');
   const store = new LocalDirStore(join(dir, 'store'));
-  const outcome = await runSweep(parseSpec(SPEC), {
+  const outcome = await runSweep(parseSweepSpec(SPEC), {
     store,
     ledger: new FileLedger(join(dir, 'ledger')),
     trainer: new LocalTrainer(store),

@@ -1,8 +1,7 @@
 /** The embedded mode: every port in this process, all state in one run directory. */
 import { join } from 'node:path';
-import { LocalAnalyzer } from '@rewind/analysis';
-import { FileLedger, LocalDirStore, LocalPruner, type SweepEvent, type SweepPorts, serialTrainer } from '@rewind/runner';
-import { type JobProgress, LocalTrainer } from '@rewind/train-job';
+import { FileLedger, type JobProgress, LocalAnalyzer, LocalDirStore, LocalPruner, LocalTrainer, serialTrainer } from '@rewind/local';
+import type { SweepEvent, SweepPorts } from '@rewind/runner';
 
 export interface EmbeddedHooks {
   onEvent?(event: SweepEvent): void;

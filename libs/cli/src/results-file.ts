@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAccuracyTable, type ResultRow, toCsv } from '@rewind/core';
-import { type AnalysisRow, formatStabilityTable, writeFileAtomic } from '@rewind/runner';
+import { type AnalysisRow, formatStabilityTable } from '@rewind/kinds';
+import { writeFileAtomic } from '@rewind/local';
 import { UsageError } from './spec-file.ts';
 
 export interface ResultsFile {

@@ -1,6 +1,7 @@
 /** Reads a sweep spec from a YAML file, with errors that say which file and which field. */
 import { readFile } from 'node:fs/promises';
-import { parseSpec, type SweepSpec } from '@rewind/core';
+import type { SweepSpec } from '@rewind/core';
+import { parseSweepSpec } from '@rewind/kinds';
 import { parse } from 'yaml';
 
 export class UsageError extends Error {
@@ -20,5 +21,5 @@ export async function readSpecFile(path: string): Promise<{ spec: SweepSpec; tex
   } catch (e) {
     throw new UsageError(`spec ${path} is not valid YAML: ${(e as Error).message}`);
   }
-  return { spec: parseSpec(raw), text };
+  return { spec: parseSweepSpec(raw), text };
 }

@@ -17,3 +17,11 @@ export function formatDuration(d: Duration): string {
 export function toIterations(d: Duration, iterationsPerEpoch: number): number {
   return d.epochs * iterationsPerEpoch + d.iterations;
 }
+
+/** Iterations in an epoch: every full batch; the remainder is dropped. */
+export function iterationsPerEpoch(trainCount: number, batchSize: number): number {
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`batch size ${batchSize} is not positive`);
+  const ipe = Math.floor(trainCount / batchSize);
+  if (ipe === 0) throw new RangeError(`batch size ${batchSize} exceeds the ${trainCount} training examples`);
+  return ipe;
+}

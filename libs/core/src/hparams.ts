@@ -73,9 +73,6 @@ export interface PruningHparams {
   readonly excludedLayers: readonly string[];
 }
 
-export const CONTROL_NAMES = ['random_pruning', 'random_reinit'] as const;
-export type ControlName = (typeof CONTROL_NAMES)[number];
-
 /** Training-set sizes, so a plan can turn "4ep" into iterations without reading the data. */
 export const DATASET_TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
   fashion_mnist: 60000,

@@ -1,6 +1,7 @@
 export * from './duration.ts';
 export * from './hash.ts';
 export * from './hparams.ts';
+export * from './kind-catalog.ts';
 export * from './magnitude-select.ts';
 export * from './mask.ts';
 export * from './names.ts';
@@ -8,5 +9,6 @@ export * from './plan.ts';
 export * from './pruning.ts';
 export * from './rng.ts';
 export * from './spec.ts';
+export * from './sweep-id.ts';
 export * from './tensors.ts';
 export * from './results.ts';

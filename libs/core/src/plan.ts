@@ -3,13 +3,15 @@
  * One dense trunk per seed saves W_k at every rewind point; one IMP chain per (trunk, k) prunes and
  * rewinds round after round; controls and data-order copies branch off each round.
  */
-import { toIterations } from './duration.ts';
+import { iterationsPerEpoch as perEpoch, toIterations } from './duration.ts';
 import { experimentId } from './hash.ts';
-import { type ControlName, type ModelHparams, type TrainingHparams, trainSetSize } from './hparams.ts';
+import { type ModelHparams, type TrainingHparams, trainSetSize } from './hparams.ts';
 import { rngFor } from './rng.ts';
-import type { SweepSpec } from './spec.ts';
+import type { ResultRow } from './results.ts';
+import { SpecError, type SweepSpec } from './spec.ts';
 
-export type BranchKind = 'ticket' | ControlName;
+/** `ticket`, or the name of a control kind (@rewind/kinds). */
+export type BranchKind = string;
 
 export interface TrunkPlan {
   readonly id: string;
@@ -64,17 +66,20 @@ export interface SweepPlan {
   readonly trainings: number;
 }
 
-export function iterationsPerEpoch(spec: SweepSpec): number {
-  return Math.max(1, Math.floor(trainSetSize(spec.dataset) / spec.training.batchSize));
+function epochLength(spec: SweepSpec): number {
+  const examples = trainSetSize(spec.dataset);
+  if (spec.training.batchSize > examples) {
+    throw new SpecError([{ field: 'training.batch_size', message: `${spec.training.batchSize} exceeds the ${examples} training examples of ${spec.dataset.name}` }]);
+  }
+  return perEpoch(examples, spec.training.batchSize);
 }
 
 export function planSweep(spec: SweepSpec): SweepPlan {
-  const ipe = iterationsPerEpoch(spec);
+  const ipe = epochLength(spec);
   const endStep = toIterations(spec.training.steps, ipe);
   const rewindSteps = [...new Set(spec.rewind.map((d) => toIterations(d, ipe)))].sort((a, b) => a - b);
-  for (const k of rewindSteps) {
-    if (k >= endStep) throw new Error(`rewind point ${k}it is not before the end of training (${endStep}it)`);
-  }
+  const late = rewindSteps.filter((k) => k >= endStep);
+  if (late.length > 0) throw new SpecError(late.map((k) => ({ field: 'rewind', message: `rewind point ${k}it is not before the end of training (${endStep}it)` })));
   const analysedRounds = spec.stability ? new Set(spec.stability.rounds ?? range(spec.pruning.rounds + 1)) : new Set<number>();
   const copiesAt = (round: number) => (analysedRounds.has(round) ? spec.stability!.copies : 1);
   const dataset = { name: spec.dataset.name, trainSubset: spec.dataset.trainSubset, augment: spec.dataset.augment };
@@ -94,12 +99,15 @@ export function planSweep(spec: SweepSpec): SweepPlan {
         const training = { ...spec.training, dataOrderSeed: spec.training.dataOrderSeed + copy };
         const controlSeed = kind === 'ticket' ? undefined : rngFor(seed, kind, round).int(2 ** 31);
         const descriptor = { trunk: trunkId, kind, rewindStep, round, pruning: round > 0 ? pruning : undefined, dataOrderSeed: training.dataOrderSeed, controlSeed };
-        trainings++;
-        return { id: experimentId(kind === 'ticket' ? 'ticket' : 'control', descriptor), trunkId, kind, rewindStep, round, copy, training, ...(controlSeed === undefined ? {} : { controlSeed }) };
+        // The dense net retrained from W_0 on the trunk's data order is the trunk, step for step.
+        const isTrunk = kind === 'ticket' && round === 0 && copy === 0 && rewindStep === 0;
+        if (!isTrunk) trainings++;
+        const id = isTrunk ? trunkId : experimentId(kind === 'ticket' ? 'ticket' : 'control', descriptor);
+        return { id, trunkId, kind, rewindStep, round, copy, training, ...(controlSeed === undefined ? {} : { controlSeed }) };
       };
       const rounds: RoundPlan[] = [];
       for (let round = 0; round <= spec.pruning.rounds; round++) {
-        const kinds: BranchKind[] = round === 0 ? ['ticket'] : ['ticket', ...spec.controls];
+        const kinds: readonly BranchKind[] = round === 0 ? ['ticket'] : ['ticket', ...spec.controls];
         const extra: BranchPlan[] = [];
         const first = round === 0 && analysedRounds.has(0) ? 0 : 1;
         for (const kind of kinds) for (let copy = first; copy < copiesAt(round); copy++) extra.push(branch(kind, round, copy));
@@ -115,6 +123,20 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     }
   }
   return { iterationsPerEpoch: ipe, endStep, checkpointEvery: toIterations(spec.checkpointEvery, ipe), trunks, chains, trainings };
+}
+
+/** Rows in plan order, whatever order the work finished in; an experiment named twice appears once. */
+export function orderedRows(plan: SweepPlan, rows: ReadonlyMap<string, ResultRow>): ResultRow[] {
+  const ids = new Set<string>();
+  for (const trunk of plan.trunks) {
+    ids.add(trunk.id);
+    for (const chain of plan.chains.filter((c) => c.trunkId === trunk.id)) {
+      for (const round of chain.rounds) {
+        for (const branch of [...(round.ticket ? [round.ticket] : []), ...round.controls, ...round.copies]) ids.add(branch.id);
+      }
+    }
+  }
+  return [...ids].map((id) => rows.get(id)).filter((r): r is ResultRow => r !== undefined);
 }
 
 function range(n: number): number[] {

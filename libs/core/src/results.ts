@@ -1,7 +1,6 @@
 /** Result rows of a sweep, and their table and CSV forms. */
-import type { BranchKind } from './plan.ts';
-
-export type RowKind = 'dense' | BranchKind;
+/** `dense` (the trunk, or round 0 retrained from W_k), `ticket`, or a control's name. */
+export type RowKind = string;
 
 export interface ResultRow {
   readonly experiment: string;
@@ -49,6 +48,11 @@ export function toCsv(rows: readonly ResultRow[]): string {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}`;
 
+/** The dense trunk itself: the one dense net per seed, trained from initialisation on the spec's data order. */
+export function isTrunk(row: ResultRow): boolean {
+  return row.experiment === row.trunk;
+}
+
 /** The label of a line in the accuracy plot: "k=100it", "k=100it random_reinit", "dense". */
 export function seriesOf(row: ResultRow): string {
   if (row.kind === 'dense') return 'dense';
@@ -61,7 +65,8 @@ export function seriesOf(row: ResultRow): string {
  */
 export function formatAccuracyTable(rows: readonly ResultRow[]): string {
   const main = rows.filter((r) => r.copy === 0);
-  const dense = main.filter((r) => r.kind === 'dense');
+  // Dense nets retrained from W_k > 0 are not replicates of the trunk: the dense accuracy is the trunks'.
+  const dense = main.filter(isTrunk);
   const series = [...new Set(main.filter((r) => r.kind !== 'dense').map(seriesOf))];
   const rounds = [...new Set(main.map((r) => r.round))].sort((a, b) => a - b);
   const header = ['round', 'weights %', ...series];

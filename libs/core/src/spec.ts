@@ -3,10 +3,9 @@
  * Every error names the field, what was found and what is allowed; all errors are reported at once.
  */
 import { formatDuration, parseDuration } from './duration.ts';
+import type { KindCatalog } from './kind-catalog.ts';
 import {
   AUGMENTABLE_DATASETS,
-  CONTROL_NAMES,
-  type ControlName,
   DATASET_NAMES,
   type DatasetHparams,
   type Duration,
@@ -18,22 +17,15 @@ import {
 } from './hparams.ts';
 
 export interface StabilitySpec {
-  /** Analyses to run per ticket and control. */
-  readonly analyses: readonly StabilityAnalysisName[];
+  /** Analyses to run per ticket and control (kinds of @rewind/kinds). */
+  readonly analyses: readonly string[];
   /** Copies of each subnet trained on different data orders (≥ 2 for data-order stability and instability). */
   readonly copies: number;
-  /** Points on the linear path between copies. */
-  readonly alphaPoints: number;
-  /** Error barrier under which a subnet counts as stable. */
-  readonly threshold: number;
   /** Rounds analysed (0 = the dense net); every round when absent. */
   readonly rounds?: readonly number[];
-  /** Train and test examples evaluated at each point of the linear path (the first N of each split). */
-  readonly pathExamples: number;
+  /** The analyses' own numbers by spec key (e.g. `alpha_points`), defaults filled in. */
+  readonly options: Readonly<Record<string, number>>;
 }
-
-export const STABILITY_ANALYSES = ['pruning', 'data_order', 'linear_mode'] as const;
-export type StabilityAnalysisName = (typeof STABILITY_ANALYSES)[number];
 
 export interface SweepSpec {
   readonly name: string;
@@ -45,7 +37,8 @@ export interface SweepSpec {
   readonly pruning: PruningHparams;
   /** Rewind points k. */
   readonly rewind: readonly Duration[];
-  readonly controls: readonly ControlName[];
+  /** Controls (kinds of @rewind/kinds) trained beside every ticket. */
+  readonly controls: readonly string[];
   readonly stability?: StabilitySpec;
   /** Resumable training checkpoints this often; not part of any experiment hash. */
   readonly checkpointEvery: Duration;
@@ -192,7 +185,8 @@ function rangeText(o: { min?: number; max?: number; integer?: boolean; exclusive
   return o.integer ? kind : '';
 }
 
-export function parseSpec(raw: unknown): SweepSpec {
+/** Validates a raw spec against the experiment kinds of `catalog` (@rewind/kinds' `parseSweepSpec` passes its own). */
+export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
   const issues: SpecIssue[] = [];
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError([{ field: '(root)', message: 'the spec must be a mapping' }]);
   const top = new Reader(issues, raw as Raw, '', [
@@ -286,12 +280,12 @@ export function parseSpec(raw: unknown): SweepSpec {
       return parsed;
     }),
     controls: top.list('controls', [], (v, field) => {
-      if (CONTROL_NAMES.includes(v as ControlName)) return v as ControlName;
-      top.push(field, `unknown control ${JSON.stringify(v)}; allowed values are ${CONTROL_NAMES.join(', ')}`);
+      if (typeof v === 'string' && catalog.controls.includes(v)) return v;
+      top.push(field, `unknown control ${JSON.stringify(v)}; allowed values are ${catalog.controls.join(', ')}`);
       return undefined;
     }),
     checkpointEvery: top.duration('checkpoint_every', '1ep'),
-    ...parseStability(top),
+    ...parseStability(top, catalog),
   };
   if (spec.seeds.length === 0) issues.push({ field: 'seeds', message: 'needs at least one seed' });
   if (spec.rewind.length === 0) issues.push({ field: 'rewind', message: 'needs at least one rewind point' });
@@ -299,21 +293,22 @@ export function parseSpec(raw: unknown): SweepSpec {
   return spec;
 }
 
-function parseStability(top: Reader): { stability?: StabilitySpec } {
-  const s = top.section('stability', ['analyses', 'copies', 'alpha_points', 'threshold', 'rounds', 'path_examples'], false);
+function parseStability(top: Reader, catalog: KindCatalog): { stability?: StabilitySpec } {
+  const options = catalog.analyses.flatMap((a) => a.options);
+  const keys = [...new Set(options.map((o) => o.key))];
+  const s = top.section('stability', ['analyses', 'copies', 'rounds', ...keys], false);
   if (!s) return {};
-  const analyses = s.list('analyses', [...STABILITY_ANALYSES], (v, field) => {
-    if (STABILITY_ANALYSES.includes(v as StabilityAnalysisName)) return v as StabilityAnalysisName;
-    top.push(field, `unknown analysis ${JSON.stringify(v)}; allowed values are ${STABILITY_ANALYSES.join(', ')}`);
+  const names = catalog.analyses.map((a) => a.name);
+  const analyses = s.list('analyses', names, (v, field) => {
+    if (typeof v === 'string' && names.includes(v)) return v;
+    top.push(field, `unknown analysis ${JSON.stringify(v)}; allowed values are ${names.join(', ')}`);
     return undefined;
   });
   return {
     stability: {
       analyses,
-      copies: s.number('copies', { fallback: 2, min: 2, integer: true }),
-      alphaPoints: s.number('alpha_points', { fallback: 30, min: 2, integer: true }),
-      threshold: s.number('threshold', { fallback: 0.02, min: 0, max: 1 }),
-      pathExamples: s.number('path_examples', { fallback: 10_000, min: 1, integer: true }),
+      copies: s.number('copies', { fallback: 2, min: 2, max: 64, integer: true }),
+      options: Object.fromEntries(keys.map((key) => [key, s.number(key, options.find((o) => o.key === key)!)])),
       ...(s.has('rounds')
         ? {
             rounds: s.list('rounds', undefined, (v, field) => {

@@ -1,6 +1,6 @@
 export { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainProgress, type TrainRequest } from './api.ts';
 export { DataOrder, gatherBatch, type HostBatch } from './batches.ts';
-export { iterationsPerEpoch, toIterations } from './duration.ts';
+export { iterationsPerEpoch, toIterations } from '@rewind/core';
 export { DEFAULT_EVAL_BATCH, type Evaluation, evaluate, evaluateOnDevice, type Weights } from './evaluate.ts';
 export type { ForwardResult, InputShape, ModelDefinition, ModelInit, NamedTensors } from './models/model.ts';
 export { checkInputShape, getModel, MODEL_LIST } from './models/registry.ts';

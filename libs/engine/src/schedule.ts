@@ -3,7 +3,7 @@
  * `gamma` at each milestone. A run rewound to step k therefore resumes the schedule exactly.
  */
 import type { TrainingHparams } from '@rewind/core';
-import { toIterations } from './duration.ts';
+import { toIterations } from '@rewind/core';
 
 export interface LrSchedule {
   readonly lr: number;

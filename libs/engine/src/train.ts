@@ -16,7 +16,7 @@ import { throwIfBackendFailed } from './backends/device-errors.ts';
 import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice } from './batch-source.ts';
 import { DataOrder } from './batches.ts';
 import { DeviceState } from './device-state.ts';
-import { iterationsPerEpoch, toIterations } from './duration.ts';
+import { iterationsPerEpoch, toIterations } from '@rewind/core';
 import { evaluateOnDevice } from './evaluate.ts';
 import { tuneKernels } from './kernel-tuning.ts';
 import { meanSoftmaxCrossEntropy } from './loss.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EVENTS_STREAM, NatsEventSink, pluginConsumer, replayEvents } from '@rewind/nats-ports';
 import { ConfigError } from '@rewind/rpc';
-import { LocalDirStore } from '@rewind/runner';
+import { LocalDirStore } from '@rewind/local';
 import { type DomainEvent, definePlugin, PluginDefinitionError, PluginWorker, readPluginConfig } from '../src/index.ts';
 import { useJetStream } from '../../../test/support/jetstream-fixture.ts';
 

@@ -3,7 +3,7 @@ import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 
 /** Errors whose class name says "the caller asked for something absent" or "the input is bad". */
 const NOT_FOUND = new Set(['CheckpointNotFoundError', 'NotFoundError']);
-const INVALID = new Set(['SpecError', 'SafetensorsFormatError', 'InvalidArgumentError', 'InvalidNameError', 'TypeError', 'RangeError']);
+const INVALID = new Set(['SpecError', 'JobError', 'SafetensorsFormatError', 'InvalidArgumentError', 'InvalidNameError', 'TypeError', 'RangeError']);
 /** A server this one depends on (S3, another service) is down: the caller may retry. */
 const UNAVAILABLE = new Set(['S3UnavailableError', 'ServerUnavailableError']);
 

@@ -1,4 +1,5 @@
 /** The Analyzer port as a client of the stability-analyzer service, and the conversions both sides use. */
+import { analysisKind, type DistanceResult, type LinearModeResult } from '@rewind/kinds';
 import type { AnalysisJob, AnalysisResult, Analyzer } from '@rewind/runner';
 import {
   type AnalyzeRequest,
@@ -8,83 +9,45 @@ import {
   StabilityAnalyzerServiceClient,
 } from '../generated/rewind/v1/stability_analyzer.ts';
 import { type CallSettings, channelOptions, insecure, unary } from './client.ts';
-import { datasetFromMessage, datasetToMessage, modelFromMessage, modelToMessage } from './hparams-convert.ts';
+import { InvalidArgumentError } from './errors.ts';
 
-const opt = (maskId: string | undefined) => (maskId !== undefined ? { maskId } : {});
-
-export function analysisJobToMessage(job: AnalysisJob): AnalyzeRequest {
-  switch (job.analysis) {
-    case 'pruning':
-      return { job: { $case: 'pruning', value: { denseId: job.denseId, subnetId: job.subnetId, maskId: job.maskId, layers: [...job.layers] } } };
-    case 'data_order':
-      return { job: { $case: 'dataOrder', value: { copyIds: [...job.copyIds], maskId: job.maskId, layers: [...job.layers] } } };
-    case 'linear_mode':
-      return {
-        job: {
-          $case: 'linearMode',
-          value: {
-            copyIds: [...job.copyIds],
-            maskId: job.maskId,
-            model: modelToMessage(job.model),
-            dataset: datasetToMessage(job.dataset),
-            alphaPoints: job.alphaPoints,
-            threshold: job.threshold,
-            pathExamples: job.pathExamples,
-          },
-        },
-      };
-  }
+/** A job goes as its kind's tag plus its own JSON: the wire never needs to know a kind. */
+export function analysisJobToMessage({ analysis, ...job }: AnalysisJob): AnalyzeRequest {
+  return { analysis, jobJson: JSON.stringify(job) };
 }
 
+/** Checks the tag against the registry and the job against its kind (INVALID_ARGUMENT otherwise). */
 export function analysisJobFromMessage(m: AnalyzeRequest): AnalysisJob {
-  const job = m.job;
-  if (job === undefined) throw new Error('analyze request: a job (pruning, data_order or linear_mode) is required');
-  switch (job.$case) {
-    case 'pruning':
-      return { analysis: 'pruning', denseId: job.value.denseId, subnetId: job.value.subnetId, ...opt(job.value.maskId), layers: job.value.layers };
-    case 'dataOrder':
-      return { analysis: 'data_order', copyIds: job.value.copyIds, ...opt(job.value.maskId), layers: job.value.layers };
-    case 'linearMode':
-      return {
-        analysis: 'linear_mode',
-        copyIds: job.value.copyIds,
-        ...opt(job.value.maskId),
-        model: modelFromMessage(job.value.model),
-        dataset: datasetFromMessage(job.value.dataset),
-        alphaPoints: job.value.alphaPoints,
-        threshold: job.value.threshold,
-        pathExamples: job.value.pathExamples,
-      };
-  }
+  const kind = analysisKind(m.analysis);
+  return kind.parseJob(parseObject(m.jobJson, 'job_json'));
 }
 
-export function distancesToMessage(r: Extract<AnalysisResult, { analysis: 'pruning' | 'data_order' }>): CompareWeightsResponse {
+export function analysisResultToMessage({ analysis, ...result }: AnalysisResult): AnalyzeResponse {
+  return { analysis, resultJson: JSON.stringify(result) };
+}
+
+export function analysisResultFromMessage(analysis: string, m: AnalyzeResponse): AnalysisResult {
+  if (m.analysis !== analysis) throw new Error(`analyzer answered a ${analysis} analysis with ${m.analysis || 'nothing'}`);
+  return { ...parseObject(m.resultJson, 'result_json'), analysis };
+}
+
+function parseObject(json: string, field: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    throw new InvalidArgumentError(`${field} is not JSON: ${(e as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError(`${field} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+export function distancesToMessage(r: DistanceResult): CompareWeightsResponse {
   return { total: { ...r.total }, perLayer: Object.fromEntries(Object.entries(r.perLayer).map(([k, v]) => [k, { ...v }])), normalization: r.normalization };
 }
 
-export function linearModeToMessage(r: Extract<AnalysisResult, { analysis: 'linear_mode' }>): EvaluateLinearPathResponse {
+export function linearModeToMessage(r: LinearModeResult): EvaluateLinearPathResponse {
   return { path: r.path.map((p) => ({ ...p })), trainBarrier: r.trainBarrier, testBarrier: r.testBarrier, threshold: r.threshold, stable: r.stable };
-}
-
-export function analysisResultToMessage(r: AnalysisResult): AnalyzeResponse {
-  return r.analysis === 'linear_mode'
-    ? { result: { $case: 'linearMode', value: linearModeToMessage(r) } }
-    : { result: { $case: 'distances', value: distancesToMessage(r) } };
-}
-
-export function analysisResultFromMessage(analysis: AnalysisJob['analysis'], m: AnalyzeResponse): AnalysisResult {
-  const r = m.result;
-  if (r?.$case === 'linearMode' && analysis === 'linear_mode') return { analysis, ...r.value };
-  if (r?.$case === 'distances' && analysis !== 'linear_mode') {
-    const summary = (s: { l2: number; l2Normalized: number; weightsCompared: number } | undefined) => s ?? { l2: 0, l2Normalized: 0, weightsCompared: 0 };
-    return {
-      analysis,
-      total: summary(r.value.total),
-      perLayer: Object.fromEntries(Object.entries(r.value.perLayer).map(([k, v]) => [k, summary(v)])),
-      normalization: r.value.normalization,
-    };
-  }
-  throw new Error(`analyzer answered a ${analysis} analysis with ${r?.$case ?? 'nothing'}`);
 }
 
 export class GrpcAnalyzer implements Analyzer {

@@ -2,7 +2,8 @@
  * The ports a sweep runs against. The embedded mode wires in-process adapters (local directory,
  * engine in this process); the cluster wires S3, NATS and gRPC clients. The sweep logic never knows which.
  */
-import type { DatasetHparams, Mask, ModelHparams, PruningHparams, TensorSet, TrainingHparams, TrainState } from '@rewind/core';
+import type { DatasetHparams, Mask, ModelHparams, TensorSet, TrainingHparams, TrainState } from '@rewind/core';
+import type { AnalysisJob, AnalysisResult, PruneMethod, TrainStart } from '@rewind/kinds';
 
 /** Lineage recorded with every checkpoint, so a ticket can be traced back to its rewind point. */
 export interface Lineage {
@@ -56,7 +57,7 @@ export interface TrainJob {
    * A stored TrainState (W_k for a rewound subnet; its momentum is dropped, as rewinding restores weights
    * only), or fresh kaiming-normal weights from a seed, positioned at `step` of the schedule and data order.
    */
-  readonly start: { readonly checkpointId: string } | { readonly initSeed: number; readonly step: number };
+  readonly start: TrainStart;
   /** Applied to the start weights and kept through training. */
   readonly maskId?: string;
   readonly endStep: number;
@@ -99,7 +100,7 @@ export interface PruneJob {
   /** Prunable parameter names of the model, in order. */
   readonly prunable: readonly string[];
   /** Magnitude pruning per the hparams, or the random control: same per-layer counts as `maskId`. */
-  readonly method: { readonly kind: 'magnitude'; readonly pruning: PruningHparams } | { readonly kind: 'random_like'; readonly seed: number };
+  readonly method: PruneMethod;
   readonly lineage: Omit<Lineage, 'kind' | 'parent'>;
 }
 
@@ -108,59 +109,8 @@ export interface Pruner {
   prune(job: PruneJob): Promise<string>;
 }
 
-/** Stability analyses of trained subnets (Frankle et al. 2019, 2020), by checkpoint id. */
-export type AnalysisJob =
-  | {
-      /** Distance between the dense net and the subnet, both trained from W_k on the same data order. */
-      readonly analysis: 'pruning';
-      readonly denseId: string;
-      readonly subnetId: string;
-      readonly maskId?: string;
-      /** The prunable layers: distances are over their (surviving) weights. */
-      readonly layers: readonly string[];
-    }
-  | {
-      /** Distances between copies of the subnet trained on different data orders. */
-      readonly analysis: 'data_order';
-      readonly copyIds: readonly string[];
-      readonly maskId?: string;
-      readonly layers: readonly string[];
-    }
-  | {
-      /** The error barrier on the linear path between the first two copies. */
-      readonly analysis: 'linear_mode';
-      readonly copyIds: readonly string[];
-      readonly maskId?: string;
-      readonly model: ModelHparams;
-      readonly dataset: DatasetHparams;
-      readonly alphaPoints: number;
-      readonly threshold: number;
-      /** Examples of each split evaluated per point (the first N). */
-      readonly pathExamples: number;
-    };
-
-export interface DistanceSummary {
-  readonly l2: number;
-  readonly l2Normalized: number;
-  readonly weightsCompared: number;
-}
-
-export type AnalysisResult =
-  | {
-      readonly analysis: 'pruning' | 'data_order';
-      readonly total: DistanceSummary;
-      readonly perLayer: Readonly<Record<string, DistanceSummary>>;
-      /** How l2Normalized is normalised. */
-      readonly normalization: string;
-    }
-  | {
-      readonly analysis: 'linear_mode';
-      readonly trainBarrier: number;
-      readonly testBarrier: number;
-      readonly threshold: number;
-      readonly stable: boolean;
-      readonly path: readonly { readonly alpha: number; readonly trainError: number; readonly testError: number }[];
-    };
+/** Stability analyses of trained subnets (Frankle et al. 2019, 2020): jobs and results of @rewind/kinds' analysis kinds. */
+export type { AnalysisJob, AnalysisResult };
 
 export interface Analyzer {
   analyze(job: AnalysisJob): Promise<AnalysisResult>;

@@ -1,6 +1,7 @@
 /** The Coordinator gRPC API: sweeps in, events and tickets out. One SweepActor per running sweep. */
 import { context, propagation } from '@opentelemetry/api';
-import { experimentId, parseSpec } from '@rewind/core';
+import { sweepId as sweepIdOf } from '@rewind/core';
+import { parseSweepSpec } from '@rewind/kinds';
 import { replayEvents } from '@rewind/nats-ports';
 import {
   type CoordinatorServiceServer,
@@ -62,13 +63,13 @@ export class Coordinator {
       } catch (err) {
         throw new InvalidArgumentError(`spec_json is not JSON: ${(err as Error).message}`);
       }
-      const spec = parseSpec(raw);
-      const sweepId = experimentId('sweep', spec);
+      const spec = parseSweepSpec(raw);
+      const sweepId = sweepIdOf(spec);
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
       const record: SweepRecord = {
         sweepId,
-        // The spec as written (parseSpec reads the written form, not its own output).
+        // The spec as written (parseSweepSpec reads the written form, not its own output).
         specJson: JSON.stringify(raw),
         phase: 'running',
         done: 0,

@@ -5,7 +5,7 @@
  * running the sweep again; the ledger makes finished work free.
  */
 import { type Context, context, propagation } from '@opentelemetry/api';
-import { parseSpec } from '@rewind/core';
+import { parseSweepSpec } from '@rewind/kinds';
 import { type KvLedger, NatsEventSink, NatsTrainer } from '@rewind/nats-ports';
 import { type GrpcAnalyzer, type GrpcCheckpointStore, type GrpcPruner, SweepState } from '@rewind/rpc';
 import { runSweep, type SweepEvent } from '@rewind/runner';
@@ -56,7 +56,7 @@ export class SweepActor {
   private async run(): Promise<void> {
     const { sweepId } = this.record;
     try {
-      const spec = parseSpec(JSON.parse(this.record.specJson));
+      const spec = parseSweepSpec(JSON.parse(this.record.specJson));
       const ports = {
         store: this.deps.store,
         ledger: this.deps.ledger,

@@ -12,7 +12,7 @@ import {
   startGrpcServer,
   unaryHandler,
 } from '@rewind/rpc';
-import { LocalPruner } from '@rewind/runner';
+import { LocalPruner } from '@rewind/local';
 import { ATTR } from '@rewind/telemetry';
 
 await runService('pruner', async () => {

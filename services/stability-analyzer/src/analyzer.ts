@@ -1,5 +1,7 @@
 /** The StabilityAnalyzer API over LocalAnalyzer (which loads checkpoints from the store and measures). */
-import { LocalAnalyzer } from '@rewind/analysis';
+import { LocalAnalyzer } from '@rewind/local';
+import { checkCheckpointId } from '@rewind/core';
+import { analysisKind, type DistanceResult, type LinearModeResult } from '@rewind/kinds';
 import type { CheckpointStore } from '@rewind/runner';
 import {
   analysisJobFromMessage,
@@ -19,25 +21,21 @@ const DEFAULT_PATH_EXAMPLES = 10_000;
 
 export function analyzerService(store: CheckpointStore): StabilityAnalyzerServiceServer {
   const analyzer = new LocalAnalyzer(store);
+  // Both direct calls go through their analysis kind's own checks, as Analyze does.
+  const run = async (analysis: string, job: Record<string, unknown>) => analyzer.analyze(analysisKind(analysis).parseJob({ analysis, ...job }));
   return {
     // A two-copy data-order comparison is exactly "distance between two weight sets".
     compareWeights: unaryHandler(
       'stability.compare',
       async (r) => {
-        const result = await analyzer.analyze({
-          analysis: 'data_order',
-          copyIds: [r.firstId, r.secondId],
-          ...(r.maskId !== undefined ? { maskId: r.maskId } : {}),
-          layers: r.layers.length > 0 ? r.layers : Object.keys((await store.getState(r.firstId)).value.params),
-        });
-        if (result.analysis === 'linear_mode') throw new Error('unexpected linear-mode result');
-        return distancesToMessage(result);
+        const layers = r.layers.length > 0 ? r.layers : Object.keys((await store.getState(checkCheckpointId(r.firstId))).value.params);
+        const result = await run('data_order', { copyIds: [r.firstId, r.secondId], ...(r.maskId !== undefined ? { maskId: r.maskId } : {}), layers });
+        return distancesToMessage(result as DistanceResult);
       },
       (r) => ({ [ATTR.checkpoint]: r.firstId }),
     ),
     evaluateLinearPath: unaryHandler('stability.linear_path', async (r) => {
-      const result = await analyzer.analyze({
-        analysis: 'linear_mode',
+      const result = await run('linear_mode', {
         copyIds: [r.firstId, r.secondId],
         ...(r.maskId !== undefined ? { maskId: r.maskId } : {}),
         model: modelFromMessage(r.model),
@@ -46,8 +44,7 @@ export function analyzerService(store: CheckpointStore): StabilityAnalyzerServic
         threshold: r.threshold ?? DEFAULT_INSTABILITY_THRESHOLD,
         pathExamples: r.pathExamples ?? DEFAULT_PATH_EXAMPLES,
       });
-      if (result.analysis !== 'linear_mode') throw new Error('unexpected distance result');
-      return linearModeToMessage(result);
+      return linearModeToMessage(result as LinearModeResult);
     }),
     analyze: unaryHandler('stability.analyze', async (r) => analysisResultToMessage(await analyzer.analyze(analysisJobFromMessage(r)))),
   };

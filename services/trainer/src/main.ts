@@ -8,7 +8,7 @@ import { jobMeter, serveMetrics } from '@rewind/metrics';
 import { connectNats, declareJetStream, JOBS_STREAM, NatsEventSink, SWEEPS_BUCKET, safeKey, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startGrpcServer } from '@rewind/rpc';
 import type { Trainer } from '@rewind/runner';
-import { type JobProgress, LocalTrainer } from '@rewind/train-job';
+import { type JobProgress, LocalTrainer } from '@rewind/local';
 import { readConfig } from './config.ts';
 
 await runService('trainer', async () => {

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Mask, ModelName } from '@rewind/core';
 import { SYNTHETIC_DEFAULTS } from '@rewind/data';
-import { LocalDirStore, writeFileAtomic } from '@rewind/runner';
+import { LocalDirStore, writeFileAtomic } from '@rewind/local';
 import { encode } from '@rewind/safetensors';
 import { toTorchStateDict } from '@rewind/torch-export';
 import { readResults } from '../results-file.ts';

@@ -6,7 +6,9 @@
 import { join } from 'node:path';
 import { renderTable, type SweepSpec } from '@rewind/core';
 import { planSweep } from '@rewind/core';
-import { runSweep, writeFileAtomic } from '@rewind/runner';
+import { defaultOptions, type LinearModeResult } from '@rewind/kinds';
+import { writeFileAtomic } from '@rewind/local';
+import { runSweep } from '@rewind/runner';
 import { findEarliestStableRewind } from '@rewind/stability';
 import { embeddedPorts } from '../embedded.ts';
 import { defaultRunDir } from './run.ts';
@@ -25,9 +27,7 @@ export async function findRewindCommand(specPath: string, roundText: string | un
     stability: {
       analyses: ['linear_mode'],
       copies: 2,
-      alphaPoints: spec.stability?.alphaPoints ?? 30,
-      threshold: spec.stability?.threshold ?? 0.02,
-      pathExamples: spec.stability?.pathExamples ?? 10_000,
+      options: spec.stability?.options ?? defaultOptions(),
       rounds: [round],
     },
   };
@@ -48,9 +48,10 @@ export async function findRewindCommand(specPath: string, roundText: string | un
   const { chosen, probes } = await findEarliestStableRewind(candidates, async (k) => {
     const { analyses } = await runSweep({ ...probeSpec, seeds: [seed] }, ports, undefined, { rewindSteps: [k] });
     const a = analyses.find((x) => x.rewindStep === k && x.round === round && x.analysis === 'linear_mode' && (x.kind === 'ticket' || x.kind === 'dense'));
-    if (a?.result.analysis !== 'linear_mode') throw new Error(`no linear-mode analysis came back for k=${k}`);
-    process.stderr.write(`  k=${k}it: test barrier ${(100 * a.result.testBarrier).toFixed(2)}% → ${a.result.stable ? 'stable' : 'unstable'}\n`);
-    return { stable: a.result.stable, barrier: a.result.testBarrier };
+    if (!a) throw new Error(`no linear-mode analysis came back for k=${k}`);
+    const result = a.result as LinearModeResult;
+    process.stderr.write(`  k=${k}it: test barrier ${(100 * result.testBarrier).toFixed(2)}% → ${result.stable ? 'stable' : 'unstable'}\n`);
+    return { stable: result.stable, barrier: result.testBarrier };
   });
   const table = renderTable(
     ['probe', 'k', 'test barrier %', 'stable'],

@@ -1,8 +1,9 @@
 /** `rewind report <dir>`: the papers' two figures as SVG, and PNG where a browser is at hand. */
 import { join } from 'node:path';
 import { seriesOf } from '@rewind/core';
+import { ANALYSES } from '@rewind/kinds';
 import { accuracyVsSparsityFigure, instabilityVsRewindFigure, svgToPng } from '@rewind/report';
-import { writeFileAtomic } from '@rewind/runner';
+import { writeFileAtomic } from '@rewind/local';
 import { readResults } from '../results-file.ts';
 
 export async function reportCommand(runDir: string): Promise<number> {
@@ -18,16 +19,15 @@ export async function reportCommand(runDir: string): Promise<number> {
   });
   figures.push(['accuracy-vs-weights-remaining', accuracyVsSparsityFigure(accuracy, { title: `${results.model}: test accuracy vs weights remaining` })]);
 
-  const barriers = results.analyses
-    .filter((a) => a.result.analysis === 'linear_mode' && (a.kind === 'ticket' || a.kind === 'dense'))
-    .map((a) => ({
-      sparsityLabel: `${(100 * a.weightsRemaining).toFixed(1)}% remaining`,
-      rewindStep: a.rewindStep,
-      barrier: a.result.analysis === 'linear_mode' ? a.result.testBarrier : 0,
-    }));
-  if (barriers.length > 0) {
-    figures.push(['instability-vs-rewind', instabilityVsRewindFigure(barriers, { title: `${results.model}: instability vs rewind point` })]);
-  } else {
+  // Each analysis kind with a figure against k draws it for the tickets (and the dense net of round 0).
+  for (const kind of ANALYSES) {
+    const figure = kind.figure;
+    const points = results.analyses
+      .filter((a) => a.analysis === kind.name && (a.kind === 'ticket' || a.kind === 'dense'))
+      .map((a) => ({ sparsityLabel: `${(100 * a.weightsRemaining).toFixed(1)}% remaining`, rewindStep: a.rewindStep, barrier: figure ? figure.value(a.result) : 0 }));
+    if (figure && points.length > 0) figures.push([figure.file, instabilityVsRewindFigure(points, { title: `${results.model}: ${figure.title}` })]);
+  }
+  if (figures.length === 1) {
     process.stdout.write(`no linear-mode analyses in this run (rewind points: ${rewindSteps.join(', ')}): add a stability section to the spec for the instability figure\n`);
   }
 

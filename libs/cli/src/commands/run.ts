@@ -1,18 +1,13 @@
 /** `rewind run <spec> [--out DIR]`: a whole sweep in this process, resumable by running it again. */
 import { join } from 'node:path';
-import { canonicalJson, checkExcludedLayers, experimentId, type SweepSpec } from '@rewind/core';
+import { checkExcludedLayers, type SweepSpec, sweepId } from '@rewind/core';
 import { getModel } from '@rewind/engine';
-import { runSweep, type TrainJob, writeFileAtomic } from '@rewind/runner';
+import { writeFileAtomic } from '@rewind/local';
+import { runSweep, type TrainJob } from '@rewind/runner';
 import { embeddedPorts } from '../embedded.ts';
 import { ProgressBar } from '../progress-bar.ts';
 import { formatResults, readResults, writeResults } from '../results-file.ts';
 import { readSpecFile } from '../spec-file.ts';
-
-/** A sweep's identity: its hyper-parameters, not where its data sits or how often it checkpoints. */
-export function sweepId(spec: SweepSpec): string {
-  const { checkpointEvery: _, ...rest } = spec;
-  return experimentId('sweep', JSON.parse(canonicalJson({ ...rest, dataset: { ...spec.dataset, dir: undefined } })));
-}
 
 /** Where a sweep's state lives unless --out says otherwise: named by the spec and its hash. */
 export function defaultRunDir(spec: SweepSpec): string {

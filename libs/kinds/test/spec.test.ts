@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { experimentId, parseSpec, planSweep, SpecError } from '../src/index.ts';
+import { experimentId, planSweep, SpecError } from '@rewind/core';
+import { parseSweepSpec as parseSpec } from '../src/index.ts';
 
 const valid = () => ({
   name: 'quick',

@@ -1,5 +1,5 @@
 /** Runs one training at a time: in one process, concurrent chains would only fight over the same cores. */
-import type { Trainer, TrainJob, TrainJobResult } from './ports.ts';
+import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
 
 export function serialTrainer(inner: Trainer): Trainer {
   let tail: Promise<unknown> = Promise.resolve();

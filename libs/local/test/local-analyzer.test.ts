@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { getModel } from '@rewind/engine';
-import { type AnalysisRow, formatStabilityTable, LocalDirStore } from '@rewind/runner';
-import { LocalAnalyzer } from '../src/index.ts';
+import { type AnalysisRow, type DataOrderJob, type DistanceResult, formatStabilityTable, type LinearModeJob, type LinearModeResult } from '@rewind/kinds';
+import { LocalAnalyzer, LocalDirStore } from '../src/index.ts';
 
 const model = { name: 'mnist_lenet_300_100' as const, width: 1, initSeed: 4 };
 const dataset = { name: 'synthetic' as const, dir: '', trainSubset: 0 };
+const linearMode = (copyIds: string[]): LinearModeJob => ({ analysis: 'linear_mode', copyIds, model, dataset, alphaPoints: 3, threshold: 0.02, pathExamples: 64 });
 
 async function fixture() {
   const store = new LocalDirStore(await mkdtemp(join(tmpdir(), 'rewind-analyzer-')));
@@ -23,15 +24,16 @@ async function fixture() {
 
 test('two identical copies are at distance 0 with a flat path, and count as stable', async () => {
   const { analyzer, id, layers } = await fixture();
-  const distance = await analyzer.analyze({ analysis: 'data_order', copyIds: [id, id], layers });
+  const dataOrder: DataOrderJob = { analysis: 'data_order', copyIds: [id, id], layers };
+  const distance = (await analyzer.analyze(dataOrder)) as DistanceResult;
   assert.equal(distance.analysis === 'data_order' && distance.total.l2, 0);
-  const path = await analyzer.analyze({ analysis: 'linear_mode', copyIds: [id, id], model, dataset, alphaPoints: 3, threshold: 0.02, pathExamples: 64 });
+  const path = (await analyzer.analyze(linearMode([id, id]))) as LinearModeResult;
   assert.ok(path.analysis === 'linear_mode' && path.stable && path.testBarrier === 0 && path.path.length === 3);
 });
 
 test('a diverged copy is never called stable, and the table says it diverged', async () => {
   const { analyzer, id, nanId } = await fixture();
-  const result = await analyzer.analyze({ analysis: 'linear_mode', copyIds: [id, nanId], model, dataset, alphaPoints: 3, threshold: 0.02, pathExamples: 64 });
+  const result = (await analyzer.analyze(linearMode([id, nanId]))) as LinearModeResult;
   assert.ok(result.analysis === 'linear_mode');
   assert.equal(result.stable, false);
   assert.ok(Number.isNaN(result.testBarrier));

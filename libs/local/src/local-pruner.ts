@@ -1,7 +1,7 @@
 /** A pruner in this process: the core strategies over checkpoints from the store. */
 import { prune, randomLike } from '@rewind/core';
 import type { Mask } from '@rewind/core';
-import type { CheckpointStore, Pruner, PruneJob } from './ports.ts';
+import type { CheckpointStore, Pruner, PruneJob } from '@rewind/runner';
 
 function randomLikeOf(reference: Mask | undefined, seed: number): Mask {
   if (!reference) throw new Error('random_like pruning needs the reference mask (maskId)');

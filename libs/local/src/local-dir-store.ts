@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Mask, TrainState } from '@rewind/core';
 import { contentId, decodeLineage, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
 import { writeFileAtomic } from './atomic-file.ts';
-import type { CheckpointStore, Lineage, StoredCheckpoint } from './ports.ts';
+import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
 
 export class CheckpointNotFoundError extends Error {
   override name = 'CheckpointNotFoundError';

@@ -3,11 +3,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseSpec, prune } from '@rewind/core';
-import { LocalDirStore, type TrainJob } from '@rewind/runner';
-import { LocalTrainer } from '../src/index.ts';
+import { prune } from '@rewind/core';
+import { parseSweepSpec } from '@rewind/kinds';
+import type { TrainJob } from '@rewind/runner';
+import { LocalDirStore, LocalTrainer } from '../src/index.ts';
 
-const spec = parseSpec({
+const spec = parseSweepSpec({
   name: 't',
   model: { name: 'mnist_lenet_300_100' },
   dataset: { name: 'synthetic' },

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.ts';
-import type { Ledger } from './ports.ts';
+import type { Ledger } from '@rewind/runner';
 
 export class FileLedger implements Ledger {
   constructor(readonly dir: string) {}

@@ -1,0 +1,43 @@
+/**
+ * An Analyzer in this process: runs the job's analysis kind with tools that load checkpoints from the
+ * store and evaluate networks with the engine. The stability-analyzer service serves the same class.
+ */
+import type { DatasetHparams, ModelHparams } from '@rewind/core';
+import { loadDataset, type Split } from '@rewind/data';
+import { evaluate } from '@rewind/engine';
+import { type AnalysisTools, analysisKind } from '@rewind/kinds';
+import type { AnalysisJob, AnalysisResult, Analyzer, CheckpointStore } from '@rewind/runner';
+
+export class LocalAnalyzer implements Analyzer {
+  private readonly tools: AnalysisTools;
+
+  constructor(store: CheckpointStore) {
+    this.tools = {
+      state: async (id) => (await store.getState(id)).value,
+      params: async (id) => (await store.getState(id)).value.params,
+      mask: async (id) => (await store.getMask(id)).value,
+      pathEvaluator,
+    };
+  }
+
+  analyze(job: AnalysisJob): Promise<AnalysisResult> {
+    return analysisKind(job.analysis).analyze(job, this.tools);
+  }
+}
+
+/** Errors of a network on the first `examples` examples of each split: 30+ evaluations per path stay affordable. */
+async function pathEvaluator(model: ModelHparams, datasetHparams: DatasetHparams, examples: number) {
+  const dataset = await loadDataset(datasetHparams);
+  const train = head(dataset.train, examples, dataset.inputShape);
+  const test = head(dataset.test, examples, dataset.inputShape);
+  return async (weights: Parameters<typeof evaluate>[1]) => ({
+    trainError: 1 - (await evaluate(model, weights, train, dataset.inputShape)).accuracy,
+    testError: 1 - (await evaluate(model, weights, test, dataset.inputShape)).accuracy,
+  });
+}
+
+function head(split: Split, count: number, inputShape: readonly number[]): Split {
+  const n = Math.min(count, split.count);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  return { images: split.images.subarray(0, n * size), labels: split.labels.subarray(0, n), count: n };
+}
