@@ -19,5 +19,5 @@ export interface KindCatalog {
   /** Controls a spec may list under `controls`. */
   readonly controls: readonly string[];
   /** Analyses a spec may list under `stability.analyses`, each with the options it reads from `stability`. */
-  readonly analyses: readonly { readonly name: string; readonly options: readonly SpecOption[] }[];
+  readonly analyses: readonly { readonly name: string; readonly options: readonly SpecOption[]; readonly optIn?: boolean }[];
 }

@@ -299,7 +299,8 @@ function parseStability(top: Reader, catalog: KindCatalog): { stability?: Stabil
   const s = top.section('stability', ['analyses', 'copies', 'rounds', ...keys], false);
   if (!s) return {};
   const names = catalog.analyses.map((a) => a.name);
-  const analyses = s.list('analyses', names, (v, field) => {
+  const byDefault = catalog.analyses.filter((a) => !a.optIn).map((a) => a.name);
+  const analyses = s.list('analyses', byDefault, (v, field) => {
     if (typeof v === 'string' && names.includes(v)) return v;
     top.push(field, `unknown analysis ${JSON.stringify(v)}; allowed values are ${names.join(', ')}`);
     return undefined;

@@ -78,6 +78,8 @@ export interface TableColumn<R> {
 
 export interface AnalysisKind<J extends AnalysisJob = AnalysisJob, R extends AnalysisResult = AnalysisResult> {
   readonly name: string;
+  /** Runs only when a spec lists it under `stability.analyses` (the others run when the list is absent). */
+  readonly optIn?: boolean;
   /** Numbers it reads from the spec's `stability` section. */
   readonly options: readonly SpecOption[];
   /** Its job for one subnet, or undefined where it does not apply (e.g. fewer than two copies). */

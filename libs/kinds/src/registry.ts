@@ -12,7 +12,7 @@ export const CONTROLS: readonly ControlKind[] = [randomPruning, randomReinit];
 /** In table order. */
 export const ANALYSES: readonly AnalysisKind[] = [pruningStability, dataOrderStability, linearMode] as unknown as AnalysisKind[];
 
-export const CATALOG: KindCatalog = { controls: CONTROLS.map((c) => c.name), analyses: ANALYSES.map((a) => ({ name: a.name, options: a.options })) };
+export const CATALOG: KindCatalog = { controls: CONTROLS.map((c) => c.name), analyses: ANALYSES.map((a) => ({ name: a.name, options: a.options, ...(a.optIn ? { optIn: true } : {}) })) };
 
 /** A sweep spec checked against the kinds above. */
 export function parseSweepSpec(raw: unknown): SweepSpec {
