@@ -1,6 +1,7 @@
 /** Every experiment kind Rewind knows. A new control or analysis is one module and one line here. */
 import { type KindCatalog, parseSpec, type SweepSpec } from '@rewind/core';
 import { dataOrderStability } from './analyses/data-order-stability.ts';
+import { layerSparsity } from './analyses/layer-sparsity.ts';
 import { linearMode } from './analyses/linear-mode.ts';
 import { pruningStability } from './analyses/pruning-stability.ts';
 import { randomPruning } from './controls/random-pruning.ts';
@@ -10,7 +11,7 @@ import { type AnalysisKind, type ControlKind, JobError } from './kind.ts';
 export const CONTROLS: readonly ControlKind[] = [randomPruning, randomReinit];
 
 /** In table order. */
-export const ANALYSES: readonly AnalysisKind[] = [pruningStability, dataOrderStability, linearMode] as unknown as AnalysisKind[];
+export const ANALYSES: readonly AnalysisKind[] = [pruningStability, dataOrderStability, linearMode, layerSparsity] as unknown as AnalysisKind[];
 
 export const CATALOG: KindCatalog = { controls: CONTROLS.map((c) => c.name), analyses: ANALYSES.map((a) => ({ name: a.name, options: a.options, ...(a.optIn ? { optIn: true } : {}) })) };
 
