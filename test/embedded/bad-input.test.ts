@@ -17,7 +17,16 @@ test('an excluded layer the model does not have is refused before any training',
   const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('exclude: [fc.kernel]', 'exclude: [fc9.kernel]'));
   const r = await runCli(['run', spec, '--out', join(work, 'run')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /pruning\.exclude: fc9\.kernel not a prunable layer of the model; allowed values are fc1\.kernel, fc2\.kernel, fc\.kernel/);
+  assert.match(r.stderr, /pruning\.exclude: fc9\.kernel not a prunable layer of mnist_lenet_300_100; allowed values are fc1\.kernel, fc2\.kernel, fc\.kernel/);
+});
+
+test('a model too deep for the dataset\'s images is refused before any training, not with a stack trace', async () => {
+  const work = await tempDir('badmodel');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('exclude: [fc.kernel]', 'exclude: []').replace(/name: mnist_lenet_300_100/, 'name: imagenet_resnet_18'));
+  const r = await runCli(['run', spec, '--out', join(work, 'run')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /model\.name: imagenet_resnet_18 needs inputs of at least 32x32 .*synthetic has 16x16/);
+  assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
 });
 
 test('a missing dataset says where it looked and how to get it', async () => {

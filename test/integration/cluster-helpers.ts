@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultRow } from '@rewind/core';
-import { parseSweepSpec } from '@rewind/kinds';
+import { parseSweepSpec, type SweepResults, sweepResults } from '@rewind/kinds';
 import { CoordinatorClient } from '@rewind/cluster-client';
 import type { Cluster } from '@rewind/dev-cluster';
 import { connectNats, JOB_RESULTS_BUCKET, KvLedger } from '@rewind/nats-ports';
@@ -35,8 +35,8 @@ const fingerprintOf = (rows: readonly ResultRow[]): Fingerprint =>
     ]),
   );
 
-/** The same spec run embedded, in this process. */
-export async function embeddedFingerprint(): Promise<Fingerprint> {
+/** The same spec run embedded, in this process: its fingerprint, and its results as `rewind run` writes them. */
+export async function embeddedRun(): Promise<{ fingerprint: Fingerprint; results: SweepResults }> {
   const dir = await tempDir('embedded');
   const store = new LocalDirStore(join(dir, 'store'));
   const outcome = await runSweep(parseSweepSpec(SPEC), {
@@ -47,7 +47,7 @@ export async function embeddedFingerprint(): Promise<Fingerprint> {
     analyzer: new LocalAnalyzer(store),
     events: { emit: () => {} },
   });
-  return fingerprintOf(outcome.rows);
+  return { fingerprint: fingerprintOf(outcome.rows), results: sweepResults(parseSweepSpec(SPEC), outcome) };
 }
 
 /** The cluster's results, read from its ledger for the experiments the embedded run produced. */

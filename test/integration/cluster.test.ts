@@ -3,24 +3,31 @@
  * s3rver, real gRPC, real training. Results must equal the embedded run's exactly (content ids).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { GrpcCheckpointStore } from '@rewind/rpc';
-import { type Cluster, startCluster } from '@rewind/dev-cluster';
+import { status } from '@grpc/grpc-js';
+import { CoordinatorClient } from '@rewind/cluster-client';
+import { GrpcCheckpointStore, type RemoteError } from '@rewind/rpc';
+import { type Cluster, scaled, startCluster } from '@rewind/dev-cluster';
+import { formatResults, type SweepResults } from '@rewind/kinds';
 import { connectNats, JobResults } from '@rewind/nats-ports';
 import {
   clusterFingerprint,
-  embeddedFingerprint,
+  embeddedRun,
   type Fingerprint,
   jobOutcomeCount,
   runOnCluster,
+  SPEC,
   tempDir,
 } from './cluster-helpers.ts';
 
 process.env.REWIND_THREADS ??= '1';
+const BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
 
 describe('cluster mode', () => {
   let reference: Fingerprint;
+  let referenceResults: SweepResults;
   let experiments: string[];
   const dirs: string[] = [];
   let cluster: Cluster | undefined;
@@ -33,7 +40,7 @@ describe('cluster mode', () => {
   };
 
   before(async () => {
-    reference = await embeddedFingerprint();
+    ({ fingerprint: reference, results: referenceResults } = await embeddedRun());
     experiments = Object.keys(reference);
     assert.equal(experiments.length, 9, 'trunk + 2 rewind points × 2 rounds × (ticket + random_reinit)');
   });
@@ -50,6 +57,18 @@ describe('cluster mode', () => {
     assert.equal(run.tickets, 4);
     assert.deepEqual(await clusterFingerprint(c, experiments), reference);
     assert.equal(await jobOutcomeCount(c), experiments.length);
+    // One product from both modes: the same sweep id, and `rewind show` against the cluster prints the embedded tables.
+    assert.equal(run.sweepId, referenceResults.sweep);
+    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    assert.equal(shown, formatResults(referenceResults));
+    assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
+    // The coordinator runs the same spec checks as `rewind run`, before any training: INVALID_ARGUMENT, fields named.
+    const client = new CoordinatorClient(c.addresses.coordinator);
+    const typo = { ...SPEC, name: 'typo', pruning: { rounds: 2, exclude: ['fc9.kernel'] } };
+    await assert.rejects(client.submit(JSON.stringify(typo)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /pruning\.exclude: fc9\.kernel not a prunable layer/.test(e.message));
+    const deep = { ...SPEC, name: 'deep', model: { name: 'imagenet_resnet_18' }, pruning: { rounds: 2 } };
+    await assert.rejects(client.submit(JSON.stringify(deep)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /needs inputs of at least 32x32/.test(e.message));
+    client.close();
     await c.stop();
     cluster = undefined;
   });
@@ -102,6 +121,18 @@ describe('cluster mode', () => {
     assert.equal(new Set(run.labels).size, run.labels.length, 'no progress step counted twice');
     assert.deepEqual(await clusterFingerprint(c, experiments), reference);
     assert.equal(await jobOutcomeCount(c), experiments.length);
+    // One product from both modes: the same sweep id, and `rewind show` against the cluster prints the embedded tables.
+    assert.equal(run.sweepId, referenceResults.sweep);
+    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    assert.equal(shown, formatResults(referenceResults));
+    assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
+    // The coordinator runs the same spec checks as `rewind run`, before any training: INVALID_ARGUMENT, fields named.
+    const client = new CoordinatorClient(c.addresses.coordinator);
+    const typo = { ...SPEC, name: 'typo', pruning: { rounds: 2, exclude: ['fc9.kernel'] } };
+    await assert.rejects(client.submit(JSON.stringify(typo)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /pruning\.exclude: fc9\.kernel not a prunable layer/.test(e.message));
+    const deep = { ...SPEC, name: 'deep', model: { name: 'imagenet_resnet_18' }, pruning: { rounds: 2 } };
+    await assert.rejects(client.submit(JSON.stringify(deep)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /needs inputs of at least 32x32/.test(e.message));
+    client.close();
     await c.stop();
     cluster = undefined;
   });

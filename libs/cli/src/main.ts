@@ -46,13 +46,16 @@ function buildProgram(): { program: Command; exitCode: () => number } {
   program
     .command('show')
     .description("print a run's results tables")
-    .argument('<run-dir>', 'a run directory written by `rewind run`')
-    .action(act(async (dir: string) => (await import('./commands/show.ts')).showCommand(dir)));
+    .argument('<run-dir|sweep>', 'a run directory written by `rewind run`, or the id of a finished cluster sweep')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (target: string, o: CoordinatorOptions) => (await import('./commands/show.ts')).showCommand(target, o.coordinator)));
   program
     .command('report')
     .description('draw the accuracy and instability figures (SVG, PNG)')
-    .argument('<run-dir>', 'a run directory written by `rewind run`')
-    .action(act(async (dir: string) => (await import('./commands/report.ts')).reportCommand(dir)));
+    .argument('<run-dir|sweep>', 'a run directory written by `rewind run`, or the id of a finished cluster sweep')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .option('--out <dir>', 'where a cluster sweep\'s figures go (default: runs/<sweep>)')
+    .action(act(async (target: string, o: CoordinatorOptions & { out?: string }) => (await import('./commands/report.ts')).reportCommand(target, o)));
   program
     .command('find-rewind')
     .description('find the earliest stable rewind point')

@@ -57,6 +57,16 @@ export async function tickets(sweepId: string, connection: Connection): Promise<
   }
 }
 
+/** A finished sweep's results JSON (the run directory's results.json of an embedded run). */
+export async function results(sweepId: string, connection: Connection): Promise<string> {
+  const client = new CoordinatorClient(connection.coordinator);
+  try {
+    return (await client.results(sweepId)).resultsJson;
+  } finally {
+    client.close();
+  }
+}
+
 export async function lineage(maskId: string, connection: Connection): Promise<LineageEntry[]> {
   const client = new CoordinatorClient(connection.coordinator);
   try {

@@ -31,6 +31,7 @@ export class CoordinatorClient {
   submit = (specJson: string) => unary(this.settings, this.client.submitSweep.bind(this.client), { specJson });
   get = (sweepId: string) => unary(this.settings, this.client.getSweep.bind(this.client), { sweepId });
   tickets = (sweepId: string) => unary(this.settings, this.client.listTickets.bind(this.client), { sweepId });
+  results = (sweepId: string) => unary(this.settings, this.client.getResults.bind(this.client), { sweepId });
   lineage = (maskId: string) => unary(this.settings, this.client.getTicketLineage.bind(this.client), { maskId });
   cancel = (sweepId: string) => unary(this.settings, this.client.cancelSweep.bind(this.client), { sweepId });
   analyses = (sweepId: string) => unary(this.settings, this.client.listAnalyses.bind(this.client), { sweepId });

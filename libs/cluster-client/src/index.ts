@@ -1,3 +1,3 @@
-export { analyses, type Connection, isFailure, lineage, submit, tickets, watch } from './commands.ts';
+export { analyses, type Connection, isFailure, lineage, results, submit, tickets, watch } from './commands.ts';
 export { CoordinatorClient } from './coordinator-client.ts';
 export { progressBar, renderAnalyses, renderEvent, renderLineage, renderTickets } from './render.ts';

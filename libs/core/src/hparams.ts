@@ -81,6 +81,14 @@ export const DATASET_TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
   synthetic: 512,
 };
 
+/** Height, width and channels of each dataset's examples, so a spec can be checked against a model without the data. */
+export const DATASET_INPUT_SHAPES: Readonly<Record<DatasetName, readonly [number, number, number]>> = {
+  fashion_mnist: [28, 28, 1],
+  mnist: [28, 28, 1],
+  cifar10: [32, 32, 3],
+  synthetic: [16, 16, 3],
+};
+
 export function trainSetSize(dataset: { name: DatasetName; trainSubset: number }): number {
   const full = DATASET_TRAIN_SIZES[dataset.name];
   return dataset.trainSubset > 0 ? Math.min(dataset.trainSubset, full) : full;

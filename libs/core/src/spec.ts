@@ -65,6 +65,9 @@ export const DEFAULT_DATASET_DIRS: Readonly<Record<string, string>> = {
 
 type Raw = Record<string, unknown>;
 
+/** Seeds are uint32, as every RNG in Rewind takes them. */
+const MAX_SEED = 2 ** 32 - 1;
+
 /** Reads typed fields from a raw object, recording every problem instead of stopping at the first. */
 class Reader {
   constructor(
@@ -203,7 +206,7 @@ export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
   ]);
 
   const m = top.section('model', ['name', 'width'])!;
-  const model = { name: m.choice('name', MODEL_NAMES), width: m.number('width', { fallback: 1, min: 1, integer: true }) };
+  const model = { name: m.choice('name', MODEL_NAMES), width: m.number('width', { fallback: 1, min: 1, max: 64, integer: true }) };
 
   const d = top.section('dataset', ['name', 'dir', 'train_subset', 'augment'])!;
   const datasetName = d.choice('name', DATASET_NAMES);
@@ -235,10 +238,10 @@ export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
   const steps = t.duration('steps');
   const training: TrainingHparams = {
     optimizer: t.choice('optimizer', ['sgd'] as const, 'sgd'),
-    lr: t.number('lr', { min: 0, exclusiveMin: true }),
+    lr: t.number('lr', { min: 0, max: 100, exclusiveMin: true }),
     momentum: t.number('momentum', { fallback: 0, min: 0, max: 1 }),
-    weightDecay: t.number('weight_decay', { fallback: 0, min: 0 }),
-    batchSize: t.number('batch_size', { min: 1, integer: true }),
+    weightDecay: t.number('weight_decay', { fallback: 0, min: 0, max: 1 }),
+    batchSize: t.number('batch_size', { min: 1, max: 65_536, integer: true }),
     steps,
     warmup: t.duration('warmup', '0it'),
     milestones: t.list('milestones', [], (v, field) => {
@@ -246,16 +249,16 @@ export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
       if (!parsed) top.push(field, `cannot read ${JSON.stringify(v)}; write a length as 500it, 4ep or 4ep100it`);
       return parsed;
     }),
-    gamma: t.number('gamma', { fallback: 0.1, min: 0, exclusiveMin: true }),
-    dataOrderSeed: t.number('data_order_seed', { fallback: 0, min: 0, integer: true }),
+    gamma: t.number('gamma', { fallback: 0.1, min: 0, max: 1, exclusiveMin: true }),
+    dataOrderSeed: t.number('data_order_seed', { fallback: 0, min: 0, max: MAX_SEED, integer: true }),
     evalEvery: t.duration('eval_every', formatDuration(steps)),
   };
 
   const p = top.section('pruning', ['strategy', 'fraction', 'rounds', 'exclude'])!;
   const pruning: PruningHparams = {
     strategy: p.choice('strategy', PRUNING_STRATEGIES, 'global_magnitude'),
-    fraction: p.number('fraction', { fallback: 0.2, min: 0, max: 1, exclusiveMin: true }),
-    rounds: p.number('rounds', { min: 1, integer: true }),
+    fraction: p.number('fraction', { fallback: 0.2, min: 0, max: 0.99, exclusiveMin: true }),
+    rounds: p.number('rounds', { min: 1, max: 100, integer: true }),
     excludedLayers: p.list('exclude', [], (v, field) => {
       if (typeof v === 'string' && v) return v;
       top.push(field, `must be a layer name, found ${describe(v)}`);
@@ -267,8 +270,8 @@ export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
     name: top.string('name'),
     model,
     seeds: top.list('seeds', [0], (v, field) => {
-      if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-      top.push(field, `must be an integer ≥ 0, found ${describe(v)}`);
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_SEED) return v;
+      top.push(field, `must be an integer in [0, ${MAX_SEED}] (a uint32), found ${describe(v)}`);
       return undefined;
     }),
     dataset,

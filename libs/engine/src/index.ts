@@ -4,6 +4,7 @@ export { iterationsPerEpoch, toIterations } from '@rewind/core';
 export { DEFAULT_EVAL_BATCH, type Evaluation, evaluate, evaluateOnDevice, type Weights } from './evaluate.ts';
 export type { ForwardResult, InputShape, ModelDefinition, ModelInit, NamedTensors } from './models/model.ts';
 export { checkInputShape, getModel, MODEL_LIST } from './models/registry.ts';
+export { checkSpecAgainstModel } from './spec-checks.ts';
 export { BackendFailedError, throwIfBackendFailed } from './backends/device-errors.ts';
 export { type BackendChoice, initBackend } from './backends/index.ts';
 export { tuneKernels } from './kernel-tuning.ts';

@@ -6,3 +6,4 @@ export type { LinearModeResult } from './analyses/linear-mode.ts';
 export type { DataOrderJob } from './analyses/data-order-stability.ts';
 export type { LinearModeJob } from './analyses/linear-mode.ts';
 export type { PruningJob } from './analyses/pruning-stability.ts';
+export * from './sweep-results.ts';

@@ -118,3 +118,28 @@ test('dataset.augment defaults to true for cifar10 only, is refused elsewhere, a
   const { model, training } = planSweep(cifar({ name: 'cifar10', augment: false })).trunks[0]!;
   assert.equal(trunkId(false), experimentId('trunk', { model, dataset: { name: 'cifar10', trainSubset: 0 }, training }));
 });
+
+test('every number has a range: rounds, fractions, batch sizes, learning rates, uint32 seeds, analysis options', () => {
+  const raw = {
+    ...valid(),
+    seeds: [2 ** 32],
+    training: { lr: 1e9, batch_size: 1e7, steps: '2ep', data_order_seed: -1 },
+    pruning: { rounds: 1000, fraction: 1 },
+    stability: { copies: 1, alpha_points: 1, threshold: 2 },
+  };
+  const fields = issuesOf(raw).map((i) => i.field).sort();
+  assert.deepEqual(fields, [
+    'pruning.fraction',
+    'pruning.rounds',
+    'seeds',
+    'seeds[0]',
+    'stability.alpha_points',
+    'stability.copies',
+    'stability.threshold',
+    'training.batch_size',
+    'training.data_order_seed',
+    'training.lr',
+  ]);
+  assert.match(issuesOf(raw).find((i) => i.field === 'seeds[0]')!.message, /\[0, 4294967295\] \(a uint32\)/);
+  assert.throws(() => planSweep(parseSpec({ ...valid(), dataset: { name: 'synthetic' }, training: { lr: 0.1, batch_size: 1024, steps: '10it' } })), /training\.batch_size: 1024 exceeds the 512 training examples/);
+});

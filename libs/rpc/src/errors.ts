@@ -15,10 +15,16 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
+/** The request is fine but the system is not in the state it needs (e.g. results of a running sweep). */
+export class FailedPreconditionError extends Error {
+  override name = 'FailedPreconditionError';
+}
+
 /** Codes a server passes on from a service it called: they describe the caller's request or a passing outage. */
 const PASSED_ON = new Set<GrpcStatus>([
   GrpcStatus.NOT_FOUND,
   GrpcStatus.INVALID_ARGUMENT,
+  GrpcStatus.FAILED_PRECONDITION,
   GrpcStatus.UNAVAILABLE,
   GrpcStatus.DATA_LOSS,
 ]);
@@ -34,7 +40,9 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
         ? GrpcStatus.UNAVAILABLE
         : e.name === 'ChecksumMismatchError'
           ? GrpcStatus.DATA_LOSS
-          : e.name === 'AbortError'
+          : e.name === 'FailedPreconditionError'
+            ? GrpcStatus.FAILED_PRECONDITION
+            : e.name === 'AbortError'
             ? GrpcStatus.CANCELLED
             : GrpcStatus.INTERNAL;
   return { code, details: e.message ?? String(err) };

@@ -2,7 +2,7 @@ export * from './wire.ts';
 export { HealthCheckRequest, HealthCheckResponse, HealthClient } from '../generated/grpc/health/v1/health.ts';
 export { type CallSettings, channelOptions, DEFAULT_CALL_TIMEOUT_MS, deadlineOf, insecure, MAX_MESSAGE_BYTES, unary } from './client.ts';
 export { ConfigError, EnvReader } from './env-config.ts';
-export { InvalidArgumentError, NotFoundError, RemoteError, ServerUnavailableError, toServiceError } from './errors.ts';
+export { FailedPreconditionError, InvalidArgumentError, NotFoundError, RemoteError, ServerUnavailableError, toServiceError } from './errors.ts';
 export { callWithRetry, DEFAULT_RETRY, DEFAULT_SERVICE_RETRY_DEADLINE_MS, type RetryPolicy, serviceRetry } from './retry.ts';
 export { type EventBody, eventFromMessage, eventKind, eventToMessage } from './event-convert.ts';
 export { GrpcCheckpointStore, infoFromMessage, type RemoteCheckpointInfo } from './grpc-checkpoint-store.ts';

@@ -1,10 +1,12 @@
 /** The Coordinator gRPC API: sweeps in, events and tickets out. One SweepActor per running sweep. */
 import { context, propagation } from '@opentelemetry/api';
 import { sweepId as sweepIdOf } from '@rewind/core';
+import { checkSpecAgainstModel } from '@rewind/engine';
 import { parseSweepSpec } from '@rewind/kinds';
 import { replayEvents } from '@rewind/nats-ports';
 import {
   type CoordinatorServiceServer,
+  FailedPreconditionError,
   type GrpcCheckpointStore,
   InvalidArgumentError,
   lineageToMessage,
@@ -64,6 +66,7 @@ export class Coordinator {
         throw new InvalidArgumentError(`spec_json is not JSON: ${(err as Error).message}`);
       }
       const spec = parseSweepSpec(raw);
+      checkSpecAgainstModel(spec);
       const sweepId = sweepIdOf(spec);
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
@@ -124,6 +127,18 @@ export class Coordinator {
           if (e.event?.$case === 'analysisCompleted') analyses.push(e.event.value);
         }
         return { analyses };
+      },
+      (r) => ({ [ATTR.sweep]: r.sweepId }),
+    ),
+    getResults: unaryHandler(
+      'sweep.results',
+      async (r) => {
+        const status = await this.status(r.sweepId);
+        const resultsJson = await this.deps.records.results(r.sweepId);
+        if (resultsJson === undefined) {
+          throw new FailedPreconditionError(`sweep ${r.sweepId} has no results yet: ${status.done}/${status.total} trainings done, state ${SweepState[status.state]}`);
+        }
+        return { resultsJson };
       },
       (r) => ({ [ATTR.sweep]: r.sweepId }),
     ),

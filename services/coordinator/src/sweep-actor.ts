@@ -5,7 +5,7 @@
  * running the sweep again; the ledger makes finished work free.
  */
 import { type Context, context, propagation } from '@opentelemetry/api';
-import { parseSweepSpec } from '@rewind/kinds';
+import { parseSweepSpec, sweepResults } from '@rewind/kinds';
 import { type KvLedger, NatsEventSink, NatsTrainer } from '@rewind/nats-ports';
 import { type GrpcAnalyzer, type GrpcCheckpointStore, type GrpcPruner, SweepState } from '@rewind/rpc';
 import { runSweep, type SweepEvent } from '@rewind/runner';
@@ -65,9 +65,11 @@ export class SweepActor {
         trainer: await NatsTrainer.open(this.deps.nc, sweepId),
         events: { emit: (event: SweepEvent) => this.mailbox.send({ type: 'event', event }) },
       };
-      await inSpan('sweep.run', { parent: this.trace, attributes: { [ATTR.sweep]: sweepId } }, () =>
+      const outcome = await inSpan('sweep.run', { parent: this.trace, attributes: { [ATTR.sweep]: sweepId } }, () =>
         runSweep(spec, ports, this.abort.signal),
       );
+      // The same product as an embedded run's results.json, for `rewind show|report` against the cluster.
+      await this.deps.records.putResults(sweepId, JSON.stringify(sweepResults(spec, outcome)));
       await this.mailbox.send({ type: 'ended', phase: 'succeeded', error: '' });
     } catch (err) {
       const reason = this.abort.signal.reason as { cancelled?: boolean } | undefined;

@@ -25,6 +25,7 @@ export interface TicketRecord {
 }
 
 const ticketPrefix = (sweepId: string): string => `${sweepId}.tickets.`;
+const resultsKey = (sweepId: string): string => safeKey(`${sweepId}.results`);
 
 export class SweepRecords {
   private constructor(private readonly kv: KV) {}
@@ -85,6 +86,16 @@ export class SweepRecords {
       if (e?.operation === 'PUT') out.push(e.json<TicketRecord>());
     }
     return out.sort((a, b) => a.rewindStep - b.rewindStep || a.round - b.round || a.experiment.localeCompare(b.experiment));
+  }
+
+  /** A finished sweep's results (JSON of @rewind/kinds' SweepResults). */
+  async putResults(sweepId: string, json: string): Promise<void> {
+    await this.kv.put(resultsKey(sweepId), json);
+  }
+
+  async results(sweepId: string): Promise<string | undefined> {
+    const e = await this.kv.get(resultsKey(sweepId));
+    return e?.operation === 'PUT' ? e.string() : undefined;
   }
 
   /** Trainers check this marker before starting a job of the sweep. */

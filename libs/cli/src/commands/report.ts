@@ -4,10 +4,12 @@ import { seriesOf } from '@rewind/core';
 import { ANALYSES } from '@rewind/kinds';
 import { accuracyVsSparsityFigure, instabilityVsRewindFigure, svgToPng } from '@rewind/report';
 import { writeFileAtomic } from '@rewind/local';
-import { readResults } from '../results-file.ts';
+import { isClusterSweep, loadResults } from '../results-source.ts';
 
-export async function reportCommand(runDir: string): Promise<number> {
-  const results = await readResults(runDir);
+/** Figures of a run directory (written into it), or of a cluster sweep (written into `out`, default runs/<sweep id>). */
+export async function reportCommand(target: string, options: { coordinator?: string; out?: string } = {}): Promise<number> {
+  const results = await loadResults(target, options.coordinator);
+  const runDir = options.out ?? (isClusterSweep(target) ? join('runs', target) : target);
   const figures: [string, string][] = [];
   const main = results.rows.filter((r) => r.copy === 0);
   const rewindSteps = [...new Set(main.filter((r) => r.kind !== 'dense').map((r) => r.rewindStep))];

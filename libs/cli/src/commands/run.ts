@@ -1,12 +1,13 @@
 /** `rewind run <spec> [--out DIR]`: a whole sweep in this process, resumable by running it again. */
 import { join } from 'node:path';
-import { checkExcludedLayers, type SweepSpec, sweepId } from '@rewind/core';
-import { getModel } from '@rewind/engine';
+import { type SweepSpec, sweepId } from '@rewind/core';
+import { checkSpecAgainstModel } from '@rewind/engine';
+import { formatResults, sweepResults } from '@rewind/kinds';
 import { writeFileAtomic } from '@rewind/local';
 import { runSweep, type TrainJob } from '@rewind/runner';
 import { embeddedPorts } from '../embedded.ts';
 import { ProgressBar } from '../progress-bar.ts';
-import { formatResults, readResults, writeResults } from '../results-file.ts';
+import { readResults, writeResults } from '../results-file.ts';
 import { readSpecFile } from '../spec-file.ts';
 
 /** Where a sweep's state lives unless --out says otherwise: named by the spec and its hash. */
@@ -22,7 +23,7 @@ function jobLabel(job: TrainJob): string {
 
 export async function runCommand(specPath: string, outDir: string | undefined): Promise<number> {
   const { spec, text } = await readSpecFile(specPath);
-  checkExcludedLayers(spec.pruning, getModel(spec.model.name).prunable);
+  checkSpecAgainstModel(spec);
   const sweep = sweepId(spec);
   const runDir = outDir ?? defaultRunDir(spec);
   await writeFileAtomic(join(runDir, 'spec.yaml'), text);
@@ -48,18 +49,9 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
       onProgress: (p) =>
         bar.update({ label: jobLabel(p.job), step: p.step, endStep: p.endStep, ...(p.trainLoss === undefined ? {} : { loss: p.trainLoss }) }),
     });
-    const { rows, plan, analyses } = await runSweep(spec, ports, abort.signal);
+    const outcome = await runSweep(spec, ports, abort.signal);
     bar.close();
-    await writeResults(runDir, {
-      name: spec.name,
-      sweep,
-      model: spec.model.name,
-      dataset: spec.dataset.name,
-      backends: [...new Set(rows.map((r) => r.backend))],
-      trainings: plan.trainings,
-      rows,
-      analyses,
-    });
+    await writeResults(runDir, sweepResults(spec, outcome));
     process.stdout.write('\n');
     process.stdout.write(formatResults(await readResults(runDir)));
     process.stdout.write(`\nwrote ${join(runDir, 'results.json')} and results.csv\n`);

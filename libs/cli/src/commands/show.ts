@@ -1,7 +1,9 @@
 /** `rewind show <dir>`: the results tables of a finished run, again. */
-import { formatResults, readResults } from '../results-file.ts';
+import { formatResults } from '@rewind/kinds';
+import { loadResults } from '../results-source.ts';
 
-export async function showCommand(runDir: string): Promise<number> {
-  process.stdout.write(formatResults(await readResults(runDir)));
+/** Prints the tables of a run directory, or of a finished cluster sweep given its id. */
+export async function showCommand(target: string, coordinator?: string): Promise<number> {
+  process.stdout.write(formatResults(await loadResults(target, coordinator)));
   return 0;
 }
