@@ -32,3 +32,8 @@ export function checkSweepId(id: string): string {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new Error(`sweep id "${id}" must be 1-128 of [A-Za-z0-9_-]`);
   return id;
 }
+
+/** The key in SWEEPS_BUCKET that marks a sweep cancelled: the coordinator writes it, trainers check it. */
+export function cancelledKey(sweepId: string): string {
+  return safeKey(`${sweepId}.cancelled`);
+}

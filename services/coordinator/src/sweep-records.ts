@@ -1,6 +1,6 @@
 /** Sweep state in JetStream KV (bucket rewind-sweeps): what a restarted coordinator needs to carry on. */
 import type { NatsConnection, KV } from 'nats';
-import { SWEEPS_BUCKET, safeKey } from '@rewind/nats-ports';
+import { cancelledKey, SWEEPS_BUCKET, safeKey } from '@rewind/nats-ports';
 
 export type SweepPhase = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -100,6 +100,6 @@ export class SweepRecords {
 
   /** Trainers check this marker before starting a job of the sweep. */
   async markCancelled(sweepId: string): Promise<void> {
-    await this.kv.put(safeKey(`${sweepId}.cancelled`), '1');
+    await this.kv.put(cancelledKey(sweepId), '1');
   }
 }

@@ -5,7 +5,7 @@
  * `checkpoint.saved` on the job's sweep's event stream.
  */
 import { jobMeter, serveMetrics } from '@rewind/metrics';
-import { connectNats, declareJetStream, JOBS_STREAM, NatsEventSink, SWEEPS_BUCKET, safeKey, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
+import { connectNats, declareJetStream, JOBS_STREAM, NatsEventSink, cancelledKey, SWEEPS_BUCKET, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startGrpcServer } from '@rewind/rpc';
 import type { Trainer } from '@rewind/runner';
 import { type JobProgress, LocalTrainer } from '@rewind/local';
@@ -36,7 +36,7 @@ await runService('trainer', async () => {
     name: config.name,
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
-    isCancelled: async (sweepId) => (await sweeps.get(safeKey(`${sweepId}.cancelled`)))?.operation === 'PUT',
+    isCancelled: async (sweepId) => (await sweeps.get(cancelledKey(sweepId)))?.operation === 'PUT',
   });
   const health = await startGrpcServer({ host: config.healthHost, port: config.healthPort, services: [] });
   worker.start();
