@@ -79,21 +79,75 @@ napi_value undefinedValue(napi_env env) {
   return u;
 }
 
-// ---- Threads: OpenBLAS has its own pool, oneDNN and the loops below share OpenMP's.
+// ---- Threads. Results must not depend on the thread count (a resumed run on another machine, or with
+// another REWIND_THREADS, continues the same numerics), so no library is ever asked to split a reduction:
+// work is cut into tiles whose number depends only on the shapes, each tile runs single-threaded
+// (OpenBLAS is pinned to one thread, oneDNN primitives are created for one), and OpenMP spreads the tiles.
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, 1);
   int n = a.i32(0);
   if (!a.ok) return nullptr;
-  n = std::max(1, n);
-  openblas_set_num_threads(n);
-  omp_set_num_threads(n);
+  openblas_set_num_threads(1);
+  omp_set_num_threads(std::max(1, n));
   return undefinedValue(env);
 }
 
-// ---- Matmul: out[b] = op(A[b]) · op(B[b]), row-major, batch strides 0 when one side broadcasts.
-// matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride)
+// Makes the calling thread see one OpenMP thread while it lives: oneDNN sizes its work split, and so
+// its summation order, by omp_get_max_threads() when a primitive is created and run.
+class SingleThreaded {
+ public:
+  SingleThreaded() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~SingleThreaded() { omp_set_num_threads(saved_); }
+  SingleThreaded(const SingleThreaded&) = delete;
+  SingleThreaded& operator=(const SingleThreaded&) = delete;
 
+ private:
+  int saved_;
+};
+
+// ---- GEMM: C = op(A) · op(B), row-major, cut into fixed 128×128 tiles of C. Each tile is one
+// single-threaded sgemm over the whole k, so every output sums its k terms in the same order at any
+// thread count.
+
+constexpr int kGemmTile = 128;
+
+struct Gemm {
+  const float* a;
+  const float* b;
+  float* c;
+  int m, n, k;
+  bool transA, transB;
+  float beta;  // 1 when c already holds a bias to accumulate onto
+
+  void tile(int r0, int r1, int c0, int c1) const {
+    const float* aTile = transA ? a + r0 : a + static_cast<size_t>(r0) * k;
+    const float* bTile = transB ? b + static_cast<size_t>(c0) * k : b + c0;
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, r1 - r0,
+                c1 - c0, k, 1.0f, aTile, transA ? m : k, bTile, transB ? k : n, beta,
+                c + static_cast<size_t>(r0) * n + c0, n);
+  }
+};
+
+// Runs every tile of every gemm in `batch` (all of one shape), spread over the OpenMP threads.
+void runGemms(const std::vector<Gemm>& batch) {
+  if (batch.empty()) return;
+  const Gemm& first = batch[0];
+  const int rowTiles = (first.m + kGemmTile - 1) / kGemmTile, colTiles = (first.n + kGemmTile - 1) / kGemmTile;
+  const long long perGemm = static_cast<long long>(rowTiles) * colTiles;
+  const long long tiles = perGemm * static_cast<long long>(batch.size());
+  const double flops = 2.0 * first.m * first.n * first.k * static_cast<double>(batch.size());
+#pragma omp parallel for schedule(dynamic) if (tiles > 1 && flops > (1 << 20))
+  for (long long t = 0; t < tiles; ++t) {
+    const Gemm& g = batch[static_cast<size_t>(t / perGemm)];
+    const int row = static_cast<int>((t % perGemm) / colTiles), col = static_cast<int>(t % colTiles);
+    g.tile(row * kGemmTile, std::min(g.m, (row + 1) * kGemmTile), col * kGemmTile,
+           std::min(g.n, (col + 1) * kGemmTile));
+  }
+}
+
+// matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride): out[i] = op(A[i]) · op(B[i]),
+// batch strides 0 when one side broadcasts.
 napi_value Matmul(napi_env env, napi_callback_info info) {
   Args a(env, info, 11);
   const float* A = a.f32(0);
@@ -103,11 +157,13 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   bool tA = a.flag(7), tB = a.flag(8);
   int strideA = a.i32(9), strideB = a.i32(10);
   if (!a.ok) return nullptr;
+  std::vector<Gemm> gemms;
+  gemms.reserve(batch);
   for (int i = 0; i < batch; ++i) {
-    cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
-                A + static_cast<size_t>(i) * strideA, tA ? m : k, B + static_cast<size_t>(i) * strideB, tB ? k : n,
-                0.0f, C + static_cast<size_t>(i) * m * n, n);
+    gemms.push_back({A + static_cast<size_t>(i) * strideA, B + static_cast<size_t>(i) * strideB,
+                     C + static_cast<size_t>(i) * m * n, m, n, k, tA, tB, 0.0f});
   }
+  runGemms(gemms);
   return undefinedValue(env);
 }
 
@@ -126,8 +182,7 @@ napi_value DenseForward(napi_env env, napi_callback_info info) {
   if (bias) {
     for (int r = 0; r < m; ++r) std::memcpy(C + static_cast<size_t>(r) * n, bias, sizeof(float) * n);
   }
-  cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, A,
-              tA ? m : k, B, tB ? k : n, bias ? 1.0f : 0.0f, C, n);
+  runGemms({{A, B, C, m, n, k, tA, tB, bias ? 1.0f : 0.0f}});
   if (relu) {
     const size_t size = static_cast<size_t>(m) * n;
     for (size_t i = 0; i < size; ++i) C[i] = C[i] > 0.0f ? C[i] : 0.0f;
@@ -156,12 +211,17 @@ ConvShape readConvShape(Args& a, size_t first) {
 
 struct Dnnl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
 };
 
 Dnnl& dnnlContext() {
   static Dnnl ctx;
   return ctx;
+}
+
+// One stream per thread: chunks of a batch run concurrently.
+dnnl::stream& threadStream() {
+  thread_local dnnl::stream stream{dnnlContext().engine};
+  return stream;
 }
 
 struct ConvDescs {
@@ -179,6 +239,13 @@ struct ConvDescs {
         padR{s.padBottom, s.padRight} {}
 };
 
+// Scratch memory is ours (one buffer per thread), so one primitive can run on several chunks at once.
+dnnl::primitive_attr userScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 dnnl::convolution_forward::primitive_desc forwardDesc(const ConvShape& s) {
   ConvDescs d(s);
   auto desc = s.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
@@ -187,7 +254,7 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const ConvShape& s) {
                      : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
                                                        dnnl::algorithm::convolution_direct, d.src, d.weightsAny,
                                                        d.dst, d.strides, d.dilates, d.padL, d.padR);
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = userScratchpad();
   if (s.relu) {
     dnnl::post_ops ops;
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
@@ -196,18 +263,20 @@ dnnl::convolution_forward::primitive_desc forwardDesc(const ConvShape& s) {
   return {desc, attr, dnnlContext().engine};
 }
 
-// A prepared primitive plus, when oneDNN wants a blocked filter, the reorder to or from it.
+// A prepared single-threaded primitive plus, when oneDNN wants a blocked filter, the reorder to or from it.
 struct ConvPlan {
   dnnl::primitive primitive;
   memory::desc weightsDesc;
+  memory::desc scratchpadDesc;
   bool weightsNeedReorder = false;
   dnnl::reorder weightsReorder;
-  std::unique_ptr<memory> weightsScratch;
+  std::unique_ptr<memory> blockedWeights;  // forward and backward-data: the filter in oneDNN's layout
 };
 
 enum class ConvKind { Forward, BackwardData, BackwardWeights };
 
 ConvPlan makePlan(const ConvShape& s, ConvKind kind) {
+  SingleThreaded oneThread;
   auto& ctx = dnnlContext();
   ConvDescs d(s);
   ConvPlan plan;
@@ -215,25 +284,28 @@ ConvPlan makePlan(const ConvShape& s, ConvKind kind) {
   if (kind == ConvKind::Forward) {
     plan.primitive = dnnl::convolution_forward(fwd);
     plan.weightsDesc = fwd.weights_desc();
+    plan.scratchpadDesc = fwd.scratchpad_desc();
   } else if (kind == ConvKind::BackwardData) {
     dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weightsAny, d.dst,
                                                d.strides, d.dilates, d.padL, d.padR);
-    dnnl::convolution_backward_data::primitive_desc pd(desc, ctx.engine, fwd);
+    dnnl::convolution_backward_data::primitive_desc pd(desc, userScratchpad(), ctx.engine, fwd);
     plan.primitive = dnnl::convolution_backward_data(pd);
     plan.weightsDesc = pd.weights_desc();
+    plan.scratchpadDesc = pd.scratchpad_desc();
   } else {
     dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weightsAny, d.dst,
                                                   d.strides, d.dilates, d.padL, d.padR);
-    dnnl::convolution_backward_weights::primitive_desc pd(desc, ctx.engine, fwd);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, userScratchpad(), ctx.engine, fwd);
     plan.primitive = dnnl::convolution_backward_weights(pd);
     plan.weightsDesc = pd.diff_weights_desc();
+    plan.scratchpadDesc = pd.scratchpad_desc();
   }
   plan.weightsNeedReorder = plan.weightsDesc != d.weightsPlain;
   if (plan.weightsNeedReorder) {
-    plan.weightsScratch = std::make_unique<memory>(plan.weightsDesc, ctx.engine);
-    memory plainWeights(d.weightsPlain, ctx.engine, nullptr);
-    plan.weightsReorder = kind == ConvKind::BackwardWeights ? dnnl::reorder(*plan.weightsScratch, plainWeights)
-                                                            : dnnl::reorder(plainWeights, *plan.weightsScratch);
+    memory blocked(plan.weightsDesc, ctx.engine, nullptr);
+    memory plain(d.weightsPlain, ctx.engine, nullptr);
+    plan.weightsReorder = kind == ConvKind::BackwardWeights ? dnnl::reorder(blocked, plain) : dnnl::reorder(plain, blocked);
+    if (kind != ConvKind::BackwardWeights) plan.blockedWeights = std::make_unique<memory>(plan.weightsDesc, ctx.engine);
   }
   return plan;
 }
@@ -247,30 +319,81 @@ ConvPlan& planFor(const ConvShape& s, ConvKind kind) {
   return it->second;
 }
 
+// A per-thread buffer of at least `bytes`, reused across calls.
+void* threadBuffer(std::vector<char>& buffer, size_t bytes) {
+  if (buffer.size() < bytes) buffer.resize(bytes);
+  return buffer.data();
+}
+
+// A batch runs in chunks of kConvChunk images (the last may be shorter), one single-threaded primitive
+// call each: the chunks, not oneDNN, are spread over the threads. The filter gradient sums the chunks'
+// gradients in chunk order, so it is bit-identical at any thread count.
+constexpr int kConvChunk = 8;
+
 void runConv(const ConvShape& s, ConvKind kind, float* src, float* weights, float* dst, const float* bias) {
   auto& ctx = dnnlContext();
-  ConvDescs d(s);
-  ConvPlan& plan = planFor(s, kind);
-  memory srcMem(d.src, ctx.engine, src);
-  memory dstMem(d.dst, ctx.engine, dst);
-  memory plainWeights(d.weightsPlain, ctx.engine, weights);
-  memory& weightsMem = plan.weightsNeedReorder ? *plan.weightsScratch : plainWeights;
-  if (plan.weightsNeedReorder && kind != ConvKind::BackwardWeights) {
-    plan.weightsReorder.execute(ctx.stream, plainWeights, weightsMem);
+  const int chunks = (s.n + kConvChunk - 1) / kConvChunk;
+  ConvShape full = s, last = s;
+  full.n = std::min(s.n, kConvChunk);
+  last.n = s.n - (chunks - 1) * kConvChunk;
+  ConvPlan* plans[2] = {&planFor(full, kind), &planFor(last, kind)};
+  memory plainWeights(ConvDescs(s).weightsPlain, ctx.engine, weights);
+  if (kind != ConvKind::BackwardWeights) {
+    for (ConvPlan* plan : plans) {
+      if (plan->weightsNeedReorder) plan->weightsReorder.execute(threadStream(), plainWeights, *plan->blockedWeights);
+    }
+    threadStream().wait();
   }
-  if (kind == ConvKind::Forward) {
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weightsMem}, {DNNL_ARG_DST, dstMem}};
-    if (bias) args.insert({DNNL_ARG_BIAS, memory(d.biasDesc, ctx.engine, const_cast<float*>(bias))});
-    plan.primitive.execute(ctx.stream, args);
-  } else if (kind == ConvKind::BackwardData) {
-    plan.primitive.execute(ctx.stream,
-                           {{DNNL_ARG_DIFF_SRC, srcMem}, {DNNL_ARG_WEIGHTS, weightsMem}, {DNNL_ARG_DIFF_DST, dstMem}});
-  } else {
-    plan.primitive.execute(ctx.stream,
-                           {{DNNL_ARG_SRC, srcMem}, {DNNL_ARG_DIFF_WEIGHTS, weightsMem}, {DNNL_ARG_DIFF_DST, dstMem}});
-    if (plan.weightsNeedReorder) plan.weightsReorder.execute(ctx.stream, weightsMem, plainWeights);
+  const size_t filterSize = static_cast<size_t>(s.kh) * s.kw * s.c * s.oc;
+  std::vector<float> chunkGradients(kind == ConvKind::BackwardWeights ? filterSize * chunks : 0);
+  const size_t srcImage = static_cast<size_t>(s.h) * s.w * s.c, dstImage = static_cast<size_t>(s.oh) * s.ow * s.oc;
+
+#pragma omp parallel for schedule(dynamic) if (chunks > 1)
+  for (int i = 0; i < chunks; ++i) {
+    SingleThreaded oneThread;
+    const ConvShape& shape = i == chunks - 1 ? last : full;
+    ConvPlan& plan = *plans[i == chunks - 1 ? 1 : 0];
+    ConvDescs d(shape);
+    auto& stream = threadStream();
+    thread_local std::vector<char> scratch, blocked;
+    memory scratchMem(plan.scratchpadDesc, ctx.engine, threadBuffer(scratch, plan.scratchpadDesc.get_size()));
+    memory srcMem(d.src, ctx.engine, src + i * kConvChunk * srcImage);
+    memory dstMem(d.dst, ctx.engine, dst + i * kConvChunk * dstImage);
+    if (kind == ConvKind::Forward) {
+      memory& w = plan.weightsNeedReorder ? *plan.blockedWeights : plainWeights;
+      std::unordered_map<int, memory> args{
+          {DNNL_ARG_SRC, srcMem}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dstMem}, {DNNL_ARG_SCRATCHPAD, scratchMem}};
+      if (bias) args.insert({DNNL_ARG_BIAS, memory(d.biasDesc, ctx.engine, const_cast<float*>(bias))});
+      plan.primitive.execute(stream, args);
+    } else if (kind == ConvKind::BackwardData) {
+      memory& w = plan.weightsNeedReorder ? *plan.blockedWeights : plainWeights;
+      plan.primitive.execute(stream, {{DNNL_ARG_DIFF_SRC, srcMem},
+                                      {DNNL_ARG_WEIGHTS, w},
+                                      {DNNL_ARG_DIFF_DST, dstMem},
+                                      {DNNL_ARG_SCRATCHPAD, scratchMem}});
+    } else {
+      memory gradient(d.weightsPlain, ctx.engine, chunkGradients.data() + i * filterSize);
+      memory out = plan.weightsNeedReorder
+                       ? memory(plan.weightsDesc, ctx.engine, threadBuffer(blocked, plan.weightsDesc.get_size()))
+                       : gradient;
+      plan.primitive.execute(stream, {{DNNL_ARG_SRC, srcMem},
+                                      {DNNL_ARG_DIFF_WEIGHTS, out},
+                                      {DNNL_ARG_DIFF_DST, dstMem},
+                                      {DNNL_ARG_SCRATCHPAD, scratchMem}});
+      if (plan.weightsNeedReorder) plan.weightsReorder.execute(stream, out, gradient);
+    }
+    stream.wait();
   }
-  ctx.stream.wait();
+
+  if (kind == ConvKind::BackwardWeights) {
+    const long long size = static_cast<long long>(filterSize);
+#pragma omp parallel for if (size * chunks > (1 << 16))
+    for (long long j = 0; j < size; ++j) {
+      float sum = chunkGradients[j];
+      for (int i = 1; i < chunks; ++i) sum += chunkGradients[i * filterSize + j];
+      weights[j] = sum;
+    }
+  }
 }
 
 // The 17 shape integers follow the buffers: n h w c kh kw oc oh ow sh sw padT padL padB padR dh dw.
