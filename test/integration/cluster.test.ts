@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { CoordinatorClient } from '@rewind/cluster-client';
-import { GrpcCheckpointStore, type RemoteError } from '@rewind/rpc';
+import { GrpcCheckpointStore, type RemoteError, SweepState } from '@rewind/rpc';
 import { type Cluster, scaled, startCluster } from '@rewind/dev-cluster';
 import { formatResults, type SweepResults } from '@rewind/kinds';
 import { connectNats, JobResults } from '@rewind/nats-ports';
@@ -126,13 +126,37 @@ describe('cluster mode', () => {
     const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
-    // The coordinator runs the same spec checks as `rewind run`, before any training: INVALID_ARGUMENT, fields named.
-    const client = new CoordinatorClient(c.addresses.coordinator);
-    const typo = { ...SPEC, name: 'typo', pruning: { rounds: 2, exclude: ['fc9.kernel'] } };
-    await assert.rejects(client.submit(JSON.stringify(typo)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /pruning\.exclude: fc9\.kernel not a prunable layer/.test(e.message));
-    const deep = { ...SPEC, name: 'deep', model: { name: 'imagenet_resnet_18' }, pruning: { rounds: 2 } };
-    await assert.rejects(client.submit(JSON.stringify(deep)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /needs inputs of at least 32x32/.test(e.message));
+    await c.stop();
+    cluster = undefined;
+  });
+
+  it('(d) a cancelled sweep resumes from its ledger (`rewind resume`, or resubmitting): nothing trained twice, identical results', async () => {
+    const c = await start(1);
+    const client = new CoordinatorClient(c.addresses.coordinator, { retry: { attempts: 20, baseDelayMs: 250 } });
+    const untilDone = async (sweepId: string, done: number): Promise<void> => {
+      for await (const e of client.watch(sweepId)) if (e.event?.$case === 'progress' && e.event.value.done >= done) return;
+    };
+    const { sweepId } = await client.submit(JSON.stringify(SPEC));
+    await untilDone(sweepId, 2);
+    assert.equal((await client.cancel(sweepId)).status?.state, SweepState.SWEEP_STATE_CANCELLED);
+    const resumed = execFileSync(process.execPath, [BIN, 'resume', sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    assert.match(resumed, new RegExp(`sweep ${sweepId} running`));
+    await assert.rejects(client.resume(sweepId), (e: RemoteError) => e.code === status.FAILED_PRECONDITION && /is running/.test(e.message));
+    await untilDone(sweepId, 5);
+    assert.equal((await client.cancel(sweepId)).status?.state, SweepState.SWEEP_STATE_CANCELLED);
+    const again = await client.submit(JSON.stringify(SPEC));
+    assert.deepEqual([again.sweepId, again.created, again.resumed], [sweepId, false, true]);
+    // A watch from the start passes over both cancelled attempts and ends with the third.
+    const finishes = [];
+    for await (const e of client.watch(sweepId)) if (e.event?.$case === 'sweepFinished') finishes.push(e.event.value);
+    assert.deepEqual(finishes.map((f) => [f.state, f.attempt]), [[SweepState.SWEEP_STATE_SUCCEEDED, 2]]);
+    await assert.rejects(client.resume(sweepId), (e: RemoteError) => e.code === status.FAILED_PRECONDITION && /is succeeded/.test(e.message));
+    await assert.rejects(client.resume('sweep_0000000000000000'), (e: RemoteError) => e.code === status.NOT_FOUND);
     client.close();
+    assert.deepEqual(await clusterFingerprint(c, experiments), reference);
+    assert.equal(await jobOutcomeCount(c), experiments.length);
+    const finished = [...c.trainers[0]!.log.matchAll(/finished job (\S+)/g)].map((m) => m[1]!);
+    assert.equal(finished.length, experiments.length, `each training ran once across three attempts: ${finished.join(', ')}`);
     await c.stop();
     cluster = undefined;
   });

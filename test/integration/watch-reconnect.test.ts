@@ -32,7 +32,7 @@ describe('watch reconnects', () => {
           call.write({ event: { sweepId: request.sweepId, sequence, event: { $case: 'progress', value: { done: sequence, total: BREAKS + 1, label: '' } } } });
           throw new ServerUnavailableError('coordinator restarting');
         }
-        call.write({ event: { sweepId: request.sweepId, sequence, event: { $case: 'sweepFinished', value: { state: 0, error: '' } } } });
+        call.write({ event: { sweepId: request.sweepId, sequence, event: { $case: 'sweepFinished', value: { state: 0, error: '', attempt: 0 } } } });
       }),
     };
     const server = await startGrpcServer({

@@ -99,6 +99,18 @@ function buildProgram(): { program: Command; exitCode: () => number } {
     .option('--coordinator <host:port>', COORDINATOR_HELP)
     .action(act(async (sweep: string, o: CoordinatorOptions) => (await cluster()).watchCommand(sweep, await coordinator(o))));
   program
+    .command('cancel')
+    .description('stop a running sweep (its finished work stays in the ledger)')
+    .argument('<sweep>', 'the sweep id')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (sweep: string, o: CoordinatorOptions) => (await cluster()).cancelCommand(sweep, await coordinator(o))));
+  program
+    .command('resume')
+    .description('run a failed or cancelled sweep again; finished work is not redone')
+    .argument('<sweep>', 'the sweep id')
+    .option('--coordinator <host:port>', COORDINATOR_HELP)
+    .action(act(async (sweep: string, o: CoordinatorOptions) => (await cluster()).resumeCommand(sweep, await coordinator(o))));
+  program
     .command('tickets')
     .description("list a sweep's tickets")
     .argument('<sweep>', 'the sweep id')

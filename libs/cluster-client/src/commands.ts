@@ -1,9 +1,9 @@
 /**
- * What `rewind submit|watch|tickets|lineage` do against a cluster; the CLI parses arguments and prints.
+ * What `rewind submit|watch|cancel|resume|tickets|lineage` do against a cluster; the CLI parses arguments and prints.
  * Specs are read here (YAML or JSON) and sent as JSON; the coordinator validates them.
  */
 import { readFile } from 'node:fs/promises';
-import { type AnalysisCompleted, InvalidArgumentError, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
+import { type AnalysisCompleted, InvalidArgumentError, type LineageEntry, type SweepEventMessage, SweepState, type SweepStatus, type Ticket } from '@rewind/rpc';
 import { CoordinatorClient } from './coordinator-client.ts';
 
 export interface Connection {
@@ -16,7 +16,7 @@ export async function submit(
   specPath: string,
   connection: Connection,
   parse: (text: string) => unknown = JSON.parse,
-): Promise<{ sweepId: string; created: boolean }> {
+): Promise<{ sweepId: string; created: boolean; resumed: boolean }> {
   let text: string;
   try {
     text = await readFile(specPath, 'utf8');
@@ -31,9 +31,14 @@ export async function submit(
   } catch (err) {
     throw new InvalidArgumentError(`spec ${specPath} is not valid YAML or JSON: ${(err as Error).message}`);
   }
+  return withClient(connection, (client) => client.submit(JSON.stringify(raw)));
+}
+
+/** Opens a client for one command and closes it after. */
+async function withClient<T>(connection: Connection, use: (client: CoordinatorClient) => Promise<T>): Promise<T> {
   const client = new CoordinatorClient(connection.coordinator);
   try {
-    return await client.submit(JSON.stringify(raw));
+    return await use(client);
   } finally {
     client.close();
   }
@@ -48,44 +53,30 @@ export async function* watch(sweepId: string, connection: Connection, signal?: A
   }
 }
 
-export async function tickets(sweepId: string, connection: Connection): Promise<Ticket[]> {
-  const client = new CoordinatorClient(connection.coordinator);
-  try {
-    return (await client.tickets(sweepId)).tickets;
-  } finally {
-    client.close();
-  }
-}
+export const tickets = (sweepId: string, connection: Connection): Promise<Ticket[]> =>
+  withClient(connection, async (client) => (await client.tickets(sweepId)).tickets);
 
 /** A finished sweep's results JSON (the run directory's results.json of an embedded run). */
-export async function results(sweepId: string, connection: Connection): Promise<string> {
-  const client = new CoordinatorClient(connection.coordinator);
-  try {
-    return (await client.results(sweepId)).resultsJson;
-  } finally {
-    client.close();
-  }
-}
+export const results = (sweepId: string, connection: Connection): Promise<string> =>
+  withClient(connection, async (client) => (await client.results(sweepId)).resultsJson);
 
-export async function lineage(maskId: string, connection: Connection): Promise<LineageEntry[]> {
-  const client = new CoordinatorClient(connection.coordinator);
-  try {
-    return (await client.lineage(maskId)).chain;
-  } finally {
-    client.close();
-  }
-}
+export const lineage = (maskId: string, connection: Connection): Promise<LineageEntry[]> =>
+  withClient(connection, async (client) => (await client.lineage(maskId)).chain);
+
+/** Stops a running sweep: queued trainings are dropped; `resume` carries it on later. */
+export const cancel = (sweepId: string, connection: Connection): Promise<SweepStatus | undefined> =>
+  withClient(connection, async (client) => (await client.cancel(sweepId)).status);
+
+/** Runs a failed or cancelled sweep again from its ledger. */
+export const resume = (sweepId: string, connection: Connection): Promise<SweepStatus | undefined> =>
+  withClient(connection, async (client) => (await client.resume(sweepId)).status);
 
 /** The sweep's analyses (built-in and plug-in) with its tickets, which place them by rewind point and round. */
-export async function analyses(sweepId: string, connection: Connection): Promise<{ analyses: AnalysisCompleted[]; tickets: Ticket[] }> {
-  const client = new CoordinatorClient(connection.coordinator);
-  try {
+export const analyses = (sweepId: string, connection: Connection): Promise<{ analyses: AnalysisCompleted[]; tickets: Ticket[] }> =>
+  withClient(connection, async (client) => {
     const [found, listed] = await Promise.all([client.analyses(sweepId), client.tickets(sweepId)]);
     return { analyses: found.analyses, tickets: listed.tickets };
-  } finally {
-    client.close();
-  }
-}
+  });
 
 export const isFailure = (e: SweepEventMessage): boolean =>
   e.event?.$case === 'sweepFinished' && e.event.value.state !== SweepState.SWEEP_STATE_SUCCEEDED;

@@ -34,6 +34,7 @@ export class CoordinatorClient {
   results = (sweepId: string) => unary(this.settings, this.client.getResults.bind(this.client), { sweepId });
   lineage = (maskId: string) => unary(this.settings, this.client.getTicketLineage.bind(this.client), { maskId });
   cancel = (sweepId: string) => unary(this.settings, this.client.cancelSweep.bind(this.client), { sweepId });
+  resume = (sweepId: string) => unary(this.settings, this.client.resumeSweep.bind(this.client), { sweepId });
   analyses = (sweepId: string) => unary(this.settings, this.client.listAnalyses.bind(this.client), { sweepId });
 
   /**

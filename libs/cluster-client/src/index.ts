@@ -1,3 +1,3 @@
-export { analyses, type Connection, isFailure, lineage, results, submit, tickets, watch } from './commands.ts';
+export { analyses, cancel, type Connection, isFailure, lineage, results, resume, submit, tickets, watch } from './commands.ts';
 export { CoordinatorClient } from './coordinator-client.ts';
-export { progressBar, renderAnalyses, renderEvent, renderLineage, renderTickets } from './render.ts';
+export { progressBar, renderAnalyses, renderEvent, renderLineage, renderStatus, renderTickets } from './render.ts';

@@ -1,5 +1,5 @@
 /** Plain-text rendering of cluster answers for the terminal. */
-import { type AnalysisCompleted, CheckpointKind, type LineageEntry, type SweepEventMessage, SweepState, type Ticket } from '@rewind/rpc';
+import { type AnalysisCompleted, CheckpointKind, type LineageEntry, type SweepEventMessage, SweepState, type SweepStatus, type Ticket } from '@rewind/rpc';
 
 const short = (id: string): string => id.slice(0, 12);
 
@@ -16,6 +16,10 @@ const STATE_NAMES: Record<number, string> = {
   [SweepState.SWEEP_STATE_RUNNING]: 'running',
 };
 
+/** One line: the sweep's state and progress. */
+export const renderStatus = (s: SweepStatus): string =>
+  `sweep ${s.sweepId} ${STATE_NAMES[s.state] ?? 'unknown'} ${progressBar(s.done, s.total)}${s.error ? `: ${s.error}` : ''}`;
+
 /** One line per event, or undefined for events not worth a line. */
 export function renderEvent(e: SweepEventMessage): string | undefined {
   const ev = e.event;
@@ -28,6 +32,8 @@ export function renderEvent(e: SweepEventMessage): string | undefined {
       return `analysis ${ev.value.analysis} for ${ev.value.experiment} done`;
     case 'sweepFinished':
       return `sweep ${e.sweepId} ${STATE_NAMES[ev.value.state] ?? 'ended'}${ev.value.error ? `: ${ev.value.error}` : ''}`;
+    case 'sweepResumed':
+      return `sweep ${e.sweepId} resumed (attempt ${ev.value.attempt + 1}); finished trainings are not redone`;
     default:
       return undefined;
   }

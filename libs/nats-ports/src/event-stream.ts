@@ -26,7 +26,9 @@ function dedupeKey(sweepId: string, body: EventBody): string {
       return plugin ? `${sweepId}:plugin:${plugin.name}:${plugin.version}:${experiment}` : `${sweepId}:analysis:${experiment}:${analysis}`;
     }
     case 'sweepFinished':
-      return `${sweepId}:finished`;
+      return `${sweepId}:finished:${body.value.attempt}`;
+    case 'sweepResumed':
+      return `${sweepId}:resumed:${body.value.attempt}`;
   }
 }
 
@@ -43,7 +45,7 @@ export class NatsEventSink implements EventSink {
   }
 
   /**
-   * Publishes any event body, including the transport-only `sweepFinished`. Resolves once stored; the
+   * Publishes any event body, including the transport-only `sweepFinished` and `sweepResumed`. Resolves once stored; the
    * ack's `duplicate` says the stream already held this event.
    */
   publish(body: EventBody): Promise<PubAck> {
@@ -60,7 +62,10 @@ export interface ReplayOptions {
   readonly kind?: string;
   /** Deliver events with a stream sequence greater than this (0 = from the start). */
   readonly afterSequence?: number;
-  /** Keep following live events until `sweepFinished`; otherwise stop at the current end. */
+  /**
+   * Keep following live events until `sweepFinished`; otherwise stop at the current end. A follower
+   * skips the `sweepFinished` of an attempt that was later resumed, and follows the sweep's last attempt.
+   */
   readonly follow: boolean;
   readonly signal?: AbortSignal;
 }
@@ -87,8 +92,10 @@ export async function* replayEvents(
     for await (const m of messages) {
       const event = SweepEventMessage.decode(m.data);
       event.sequence = m.seq;
+      const finished = event.event?.$case === 'sweepFinished';
+      if (finished && options.follow && (await lastSequence(nc, filter)) > m.seq) continue;
       yield event;
-      if (event.event?.$case === 'sweepFinished' && options.follow) return;
+      if (finished && options.follow) return;
       if (end !== undefined && m.seq >= end) return;
     }
   } finally {

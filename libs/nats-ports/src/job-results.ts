@@ -27,6 +27,19 @@ export class JobResults {
     }
   }
 
+  /** Deletes the job's outcome if it is a failure, so the job can run again. */
+  async forgetFailure(jobId: string): Promise<void> {
+    const entry = await this.kv.get(safeKey(jobId));
+    if (entry?.operation !== 'PUT' || entry.length === 0) return;
+    if (TrainJobOutcome.decode(entry.value).outcome?.$case === 'result') return;
+    try {
+      await this.kv.delete(safeKey(jobId), { previousSeq: entry.revision });
+    } catch (err) {
+      // Refused only if the entry changed meanwhile: the newer outcome stands.
+      if ((await this.kv.get(safeKey(jobId)))?.revision === entry.revision) throw err;
+    }
+  }
+
   /** Resolves with the job's outcome as soon as it is recorded (immediately if it already is). */
   async wait(jobId: string, signal?: AbortSignal): Promise<TrainJobOutcome> {
     const watcher = await this.kv.watch({ key: safeKey(jobId) });

@@ -1,7 +1,8 @@
 /**
  * The Trainer port as seen by the coordinator: a job goes onto the JetStream work queue and the result
  * comes back through the job-results bucket. Submitting is idempotent (message id = job id, and a job
- * already finished is answered from the bucket), so a restarted coordinator simply asks again.
+ * already finished is answered from the bucket), so a restarted coordinator simply asks again. A resumed
+ * sweep (attempt > 0) forgets a job's recorded failure and queues it under a new message id.
  */
 import { jobToMessage, resultFromMessage, TrainJobMessage } from '@rewind/rpc';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
@@ -19,20 +20,24 @@ export class NatsTrainer implements Trainer {
     private readonly nc: NatsConnection,
     private readonly results: JobResults,
     private readonly sweepId: string,
+    private readonly attempt: number,
   ) {}
 
-  static async open(nc: NatsConnection, sweepId: string): Promise<NatsTrainer> {
-    return new NatsTrainer(nc, await JobResults.open(nc), sweepId);
+  /** `attempt` counts the sweep's resumptions: 0 for its first run. */
+  static async open(nc: NatsConnection, sweepId: string, attempt = 0): Promise<NatsTrainer> {
+    return new NatsTrainer(nc, await JobResults.open(nc), sweepId, attempt);
   }
 
   train(job: TrainJob, signal?: AbortSignal): Promise<TrainJobResult> {
     return inSpan('train.submit', { kind: SPAN_KIND.producer, attributes: { ...messagingAttributes(TRAIN_SUBJECT, 'publish'), [ATTR.job]: job.id, [ATTR.sweep]: this.sweepId } }, async (span) => {
+      if (this.attempt > 0) await this.results.forgetFailure(job.id);
       // Watch before publishing so a fast trainer's result cannot slip past.
       const outcome = this.results.wait(job.id, signal);
       if ((await this.results.get(job.id)) === undefined) {
         const payload = TrainJobMessage.encode(jobToMessage(job, this.sweepId)).finish();
         const ack = await this.nc.jetstream().publish(TRAIN_SUBJECT, payload, {
-          msgID: job.id,
+          // The stream drops a message id it has seen, and the first attempt's message is gone.
+          msgID: this.attempt > 0 ? `${job.id}.attempt${this.attempt}` : job.id,
           headers: natsHeadersWithContext(),
         });
         span.setAttribute('rewind.job.duplicate', ack.duplicate);

@@ -91,8 +91,8 @@ export class TrainWorker {
       return;
     }
     if (sweepId && (await this.options.isCancelled?.(sweepId))) {
+      // No outcome is recorded: the coordinator stopped waiting, and a resumed sweep queues the job again.
       this.log(`job ${job.id} belongs to cancelled sweep ${sweepId}, dropping it`);
-      await finish({ $case: 'error', value: `sweep ${sweepId} was cancelled` });
       msg.term();
       return;
     }

@@ -191,9 +191,20 @@ describe('NATS ports against a real nats-server', () => {
       }
     })();
     await sink.emit({ type: 'progress', done: 2, total: 2, label: 'round 1' });
-    await sink.publish({ $case: 'sweepFinished', value: { state: 2, error: '' } });
+    await sink.publish({ $case: 'sweepFinished', value: { state: 2, error: '', attempt: 0 } });
     await follower;
     assert.deepEqual(followed, ['progress', 'sweepFinished']);
+
+    // A resumed sweep: a follower from the start passes over the first attempt's end and stops at the second's.
+    await sink.publish({ $case: 'sweepResumed', value: { attempt: 1 } });
+    const resumedFollower = (async () => {
+      const seen: string[] = [];
+      for await (const e of replayEvents(js.nc, 'sweep-ev', { follow: true })) seen.push(e.event!.$case);
+      return seen;
+    })();
+    await sink.emit({ type: 'progress', done: 3, total: 3, label: 'round 2' });
+    await sink.publish({ $case: 'sweepFinished', value: { state: 2, error: '', attempt: 1 } });
+    assert.deepEqual(await resumedFollower, ['progress', 'ticketFound', 'roundCompleted', 'progress', 'sweepResumed', 'progress', 'sweepFinished']);
   });
 
   it('fails with an error naming the server when NATS is down', async () => {

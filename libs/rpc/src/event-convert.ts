@@ -48,6 +48,7 @@ export function eventFromMessage(body: EventBody): SweepEvent | undefined {
         ...(body.value.plugin ? { plugin: { ...body.value.plugin } } : {}),
       };
     case 'sweepFinished':
+    case 'sweepResumed':
       return undefined;
   }
 }

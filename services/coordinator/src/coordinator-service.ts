@@ -3,7 +3,7 @@ import { context, propagation } from '@opentelemetry/api';
 import { sweepId as sweepIdOf } from '@rewind/core';
 import { checkSpecAgainstModel } from '@rewind/engine';
 import { parseSweepSpec } from '@rewind/kinds';
-import { replayEvents } from '@rewind/nats-ports';
+import { NatsEventSink, replayEvents } from '@rewind/nats-ports';
 import {
   type CoordinatorServiceServer,
   FailedPreconditionError,
@@ -46,6 +46,19 @@ export class Coordinator {
     void actor.ended.finally(() => this.actors.delete(record.sweepId));
   }
 
+  /** Runs a failed or cancelled sweep again; false if it is running or has succeeded. */
+  private async reopen(record: SweepRecord): Promise<boolean> {
+    if (record.phase !== 'failed' && record.phase !== 'cancelled') return false;
+    if (this.actors.has(record.sweepId)) {
+      throw new FailedPreconditionError(`sweep ${record.sweepId} is still stopping; try again in a moment`);
+    }
+    const reopened = await this.deps.records.reopen(record);
+    // Published before the actor starts, so a watcher never mistakes the last attempt's end for this one's.
+    await new NatsEventSink(this.deps.nc, record.sweepId).publish({ $case: 'sweepResumed', value: { attempt: reopened.attempt ?? 0 } });
+    this.start(reopened);
+    return true;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.actors.values()].map((a) => a.release()));
   }
@@ -82,7 +95,9 @@ export class Coordinator {
       };
       const created = await this.deps.records.create(record);
       if (created) this.start(record);
-      return { sweepId, created };
+      const existing = created ? undefined : await this.deps.records.get(sweepId);
+      const resumed = existing !== undefined && (await this.reopen(existing));
+      return { sweepId, created, resumed };
     }),
     getSweep: unaryHandler('sweep.get', async (r) => ({ status: await this.status(r.sweepId) })),
     watchSweep: streamHandler(
@@ -142,6 +157,14 @@ export class Coordinator {
       },
       (r) => ({ [ATTR.sweep]: r.sweepId }),
     ),
+    resumeSweep: unaryHandler('sweep.resume', async (r) => {
+      const record = await this.deps.records.get(r.sweepId);
+      if (record === undefined) throw new NotFoundError(`no sweep ${r.sweepId}`);
+      if (!(await this.reopen(record))) {
+        throw new FailedPreconditionError(`sweep ${r.sweepId} is ${record.phase}; only a failed or cancelled sweep can be resumed`);
+      }
+      return { status: await this.status(r.sweepId) };
+    }),
     cancelSweep: unaryHandler('sweep.cancel', async (r) => {
       await this.status(r.sweepId);
       await this.actors.get(r.sweepId)?.cancel();

@@ -62,7 +62,7 @@ export class SweepActor {
         ledger: this.deps.ledger,
         pruner: this.deps.pruner,
         analyzer: this.deps.analyzer,
-        trainer: await NatsTrainer.open(this.deps.nc, sweepId),
+        trainer: await NatsTrainer.open(this.deps.nc, sweepId, this.record.attempt ?? 0),
         events: { emit: (event: SweepEvent) => this.mailbox.send({ type: 'event', event }) },
       };
       const outcome = await inSpan('sweep.run', { parent: this.trace, attributes: { [ATTR.sweep]: sweepId } }, () =>
@@ -86,7 +86,8 @@ export class SweepActor {
     const { sweepId } = this.record;
     if (m.type === 'ended') {
       await this.deps.records.update(sweepId, { phase: m.phase, error: m.error });
-      await this.sink.publish({ $case: 'sweepFinished', value: { state: PHASE_STATE[m.phase], error: m.error } });
+      const attempt = this.record.attempt ?? 0;
+      await this.sink.publish({ $case: 'sweepFinished', value: { state: PHASE_STATE[m.phase], error: m.error, attempt } });
       this.deps.log(`sweep ${sweepId} ${m.phase}${m.error ? `: ${m.error}` : ''}`);
       return;
     }

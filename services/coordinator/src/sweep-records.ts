@@ -14,6 +14,8 @@ export interface SweepRecord {
   readonly error: string;
   /** W3C traceparent of the sweep's root span: a resumed sweep continues the same trace. */
   readonly traceparent: string;
+  /** How many times the sweep was resumed after failing or being cancelled (absent in older records: 0). */
+  readonly attempt?: number;
 }
 
 export interface TicketRecord {
@@ -101,5 +103,11 @@ export class SweepRecords {
   /** Trainers check this marker before starting a job of the sweep. */
   async markCancelled(sweepId: string): Promise<void> {
     await this.kv.put(cancelledKey(sweepId), '1');
+  }
+
+  /** A failed or cancelled sweep runs again, as its next attempt; trainers take its jobs again. */
+  async reopen(record: SweepRecord): Promise<SweepRecord> {
+    await this.kv.delete(cancelledKey(record.sweepId));
+    return this.update(record.sweepId, { phase: 'running', error: '', attempt: (record.attempt ?? 0) + 1 });
   }
 }

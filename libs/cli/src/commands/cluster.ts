@@ -1,5 +1,5 @@
-/** `rewind submit|watch|tickets|lineage`: the same sweeps, run by a cluster's coordinator. */
-import { type Connection, isFailure, lineage, renderEvent, renderLineage, renderTickets, submit, tickets, watch } from '@rewind/cluster-client';
+/** `rewind submit|watch|cancel|resume|tickets|lineage`: the same sweeps, run by a cluster's coordinator. */
+import { cancel, type Connection, isFailure, lineage, renderEvent, renderLineage, renderStatus, renderTickets, resume, submit, tickets, watch } from '@rewind/cluster-client';
 import { parse } from 'yaml';
 import { UsageError } from '../spec-file.ts';
 
@@ -11,9 +11,22 @@ export function connectionFrom(flag: string | undefined): Connection {
 }
 
 export async function submitCommand(specPath: string, connection: Connection): Promise<number> {
-  const { sweepId, created } = await submit(specPath, connection, parse);
+  const { sweepId, created, resumed } = await submit(specPath, connection, parse);
+  const what = created ? 'submitted' : resumed ? 'resumed from its ledger' : 'was already submitted';
   process.stdout.write(`${sweepId}\n`);
-  process.stderr.write(`rewind: sweep ${sweepId} ${created ? 'submitted' : 'was already submitted'}; follow it with: rewind watch ${sweepId}\n`);
+  process.stderr.write(`rewind: sweep ${sweepId} ${what}; follow it with: rewind watch ${sweepId}\n`);
+  return 0;
+}
+
+export async function cancelCommand(sweepId: string, connection: Connection): Promise<number> {
+  const status = await cancel(sweepId, connection);
+  if (status) process.stdout.write(`${renderStatus(status)}\n`);
+  return 0;
+}
+
+export async function resumeCommand(sweepId: string, connection: Connection): Promise<number> {
+  const status = await resume(sweepId, connection);
+  if (status) process.stdout.write(`${renderStatus(status)}\n`);
   return 0;
 }
 
