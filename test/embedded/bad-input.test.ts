@@ -29,6 +29,18 @@ test('a model too deep for the dataset\'s images is refused before any training,
   assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
 });
 
+test('a learning rate that blows training up ends in rows that say where it diverged, not a silent chance accuracy', async () => {
+  const work = await tempDir('diverge');
+  const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('lr: 0.05', 'lr: 100'));
+  const r = await runCli(['run', spec, '--out', join(work, 'run')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /dense test accuracy: diverged@16/);
+  assert.match(r.stdout, /diverged: trunk_[0-9a-f]{16} \(dense, round 0\) at step 16: its test loss is not finite/);
+  const csv = await readFile(join(work, 'run', 'results.csv'), 'utf8');
+  assert.match(csv.split('\n')[0]!, /,divergedAt$/);
+  assert.ok(csv.trim().split('\n').slice(1).every((line) => line.endsWith(',16')), csv);
+});
+
 test('a missing dataset says where it looked and how to get it', async () => {
   const work = await tempDir('nodata');
   const spec = await writeSpec(work, SYNTHETIC_SPEC.replace('dataset: { name: synthetic }', `dataset: { name: fashion_mnist, dir: ${join(work, 'nowhere')} }`));

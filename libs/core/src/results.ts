@@ -20,6 +20,8 @@ export interface ResultRow {
   readonly rewindId?: string;
   readonly finalId: string;
   readonly backend: string;
+  /** The first evaluation step whose test loss was not finite: training diverged, its accuracy means nothing. */
+  readonly divergedAt?: number;
 }
 
 const COLUMNS: readonly (keyof ResultRow)[] = [
@@ -39,6 +41,7 @@ const COLUMNS: readonly (keyof ResultRow)[] = [
   'rewindId',
   'finalId',
   'backend',
+  'divergedAt',
 ];
 
 export function toCsv(rows: readonly ResultRow[]): string {
@@ -74,14 +77,21 @@ export function formatAccuracyTable(rows: readonly ResultRow[]): string {
   for (const round of rounds) {
     const atRound = main.filter((r) => r.round === round);
     const remaining = mean(atRound.map((r) => r.weightsRemaining));
-    const cells = series.map((s) => {
-      const xs = (round === 0 ? dense : atRound.filter((r) => seriesOf(r) === s)).map((r) => r.finalAccuracy);
-      return xs.length ? pct(mean(xs)) : '';
-    });
+    const cells = series.map((s) => accuracyCell(round === 0 ? dense : atRound.filter((r) => seriesOf(r) === s), ''));
     lines.push([String(round), pct(remaining), ...cells]);
   }
-  const denseAcc = dense.length ? pct(mean(dense.map((r) => r.finalAccuracy))) : '-';
-  return `${renderTable(header, lines)}\ndense test accuracy: ${denseAcc}%  (round 0 is the dense trunk for every k)\n`;
+  const diverged = main.filter((r) => r.divergedAt !== undefined);
+  const notes = diverged.map((r) => `diverged: ${r.experiment} (${seriesOf(r)}, round ${r.round}) at step ${r.divergedAt}: its test loss is not finite\n`);
+  return `${renderTable(header, lines)}\ndense test accuracy: ${accuracyCell(dense, '%') || '-'}  (round 0 is the dense trunk for every k)\n${notes.join('')}`;
+}
+
+/** Mean accuracy of the rows; a diverged row is counted out and named, never averaged in as chance. */
+function accuracyCell(rows: readonly ResultRow[], unit: string): string {
+  const trained = rows.filter((r) => r.divergedAt === undefined);
+  if (rows.length === 0) return '';
+  if (trained.length === 0) return `diverged@${Math.min(...rows.map((r) => r.divergedAt!))}`;
+  const accuracy = `${pct(mean(trained.map((r) => r.finalAccuracy)))}${unit}`;
+  return trained.length < rows.length ? `${accuracy} (${rows.length - trained.length} diverged)` : accuracy;
 }
 
 function mean(xs: readonly number[]): number {

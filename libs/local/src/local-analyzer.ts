@@ -20,8 +20,20 @@ export class LocalAnalyzer implements Analyzer {
     };
   }
 
-  analyze(job: AnalysisJob): Promise<AnalysisResult> {
-    return analysisKind(job.analysis).analyze(job, this.tools);
+  analyze(job: AnalysisJob, signal?: AbortSignal): Promise<AnalysisResult> {
+    if (signal === undefined) return analysisKind(job.analysis).analyze(job, this.tools);
+    // Every load and every network evaluated first checks for a stop: a path is dozens of evaluations.
+    const checked = <A extends unknown[], R>(f: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+      signal.throwIfAborted();
+      return f(...args);
+    };
+    const tools: AnalysisTools = {
+      state: checked(this.tools.state),
+      params: checked(this.tools.params),
+      mask: checked(this.tools.mask),
+      pathEvaluator: async (...args) => checked(await this.tools.pathEvaluator(...args)),
+    };
+    return analysisKind(job.analysis).analyze(job, tools);
   }
 }
 

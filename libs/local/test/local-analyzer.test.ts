@@ -9,7 +9,7 @@ import { LocalAnalyzer, LocalDirStore } from '../src/index.ts';
 
 const model = { name: 'mnist_lenet_300_100' as const, width: 1, initSeed: 4 };
 const dataset = { name: 'synthetic' as const, dir: '', trainSubset: 0 };
-const linearMode = (copyIds: string[]): LinearModeJob => ({ analysis: 'linear_mode', copyIds, model, dataset, alphaPoints: 3, threshold: 0.02, pathExamples: 64 });
+const linearMode = (copyIds: string[], alphaPoints = 3): LinearModeJob => ({ analysis: 'linear_mode', copyIds, model, dataset, alphaPoints, threshold: 0.02, pathExamples: 64 });
 
 async function fixture() {
   const store = new LocalDirStore(await mkdtemp(join(tmpdir(), 'rewind-analyzer-')));
@@ -40,4 +40,14 @@ test('a diverged copy is never called stable, and the table says it diverged', a
   // What results.json holds after a round trip through JSON: NaN becomes null.
   const row = JSON.parse(JSON.stringify({ experiment: 'x', trunk: 't', seed: 1, kind: 'random_reinit', rewindStep: 50, round: 1, weightsRemaining: 0.8, analysis: 'linear_mode', result })) as AnalysisRow;
   assert.match(formatStabilityTable([row]), /random_reinit\s+50it.*diverged\s+diverged\s+no/);
+});
+
+test('a stop mid-path ends the linear-mode analysis at its next evaluation, and a stopped one never starts', async () => {
+  const { analyzer, id } = await fixture();
+  const abort = new AbortController();
+  // 30 points: without the stop it would resolve after evaluating them all.
+  const running = analyzer.analyze(linearMode([id, id], 30), abort.signal);
+  setImmediate(() => abort.abort(new Error('stopped by the user')));
+  await assert.rejects(running, /stopped by the user/);
+  await assert.rejects(analyzer.analyze(linearMode([id, id]), AbortSignal.abort(new Error('already stopped'))), /already stopped/);
 });

@@ -8,7 +8,8 @@ import {
   type EvaluateLinearPathResponse,
   StabilityAnalyzerServiceClient,
 } from '../generated/rewind/v1/stability_analyzer.ts';
-import { type CallSettings, channelOptions, insecure, unary } from './client.ts';
+import { type CallSettings, channelOptions, unary } from './client.ts';
+import { channelCredentials } from './tls.ts';
 import { InvalidArgumentError } from './errors.ts';
 
 /** A job goes as its kind's tag plus its own JSON: the wire never needs to know a kind. */
@@ -55,7 +56,7 @@ export class GrpcAnalyzer implements Analyzer {
   private readonly settings: CallSettings;
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
-    this.client = new StabilityAnalyzerServiceClient(address, insecure(), channelOptions());
+    this.client = new StabilityAnalyzerServiceClient(address, channelCredentials(), channelOptions());
     this.settings = { server: `stability-analyzer at ${address}`, ...settings };
   }
 

@@ -113,7 +113,8 @@ export interface Pruner {
 export type { AnalysisJob, AnalysisResult };
 
 export interface Analyzer {
-  analyze(job: AnalysisJob): Promise<AnalysisResult>;
+  /** Stops soon after `signal` aborts (an analysis evaluates many networks): rejects with its reason. */
+  analyze(job: AnalysisJob, signal?: AbortSignal): Promise<AnalysisResult>;
 }
 
 export type SweepEvent =

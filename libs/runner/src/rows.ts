@@ -15,6 +15,8 @@ export function rowOf(
   rewindId?: string,
 ): ResultRow {
   const last = result.evals.at(-1);
+  // From the evaluations, which a resumed job keeps: the same step however often the job was interrupted.
+  const divergedAt = result.evals.find((e) => !Number.isFinite(e.loss))?.step;
   return {
     experiment,
     trunk: trunk.id,
@@ -32,5 +34,6 @@ export function rowOf(
     ...(rewindId ? { rewindId } : {}),
     finalId: result.finalId,
     backend: result.backend,
+    ...(divergedAt === undefined ? {} : { divergedAt }),
   };
 }

@@ -178,7 +178,8 @@ export class SweepRun {
         const job = kind.plan(subnet, context);
         if (!job) continue;
         const key = experimentId('analysis', job);
-        const result = (await this.ports.ledger.get<AnalysisResult>(key)) ?? (await this.ports.analyzer.analyze(job));
+        this.signal?.throwIfAborted();
+        const result = (await this.ports.ledger.get<AnalysisResult>(key)) ?? (await this.ports.analyzer.analyze(job, this.signal));
         await this.ports.ledger.put(key, result);
         const { experiment, trunk, seed, kind: rowKind, rewindStep, weightsRemaining } = first;
         this.analysisRows.set(key, { experiment, trunk, seed, kind: rowKind, rewindStep, round: first.round, weightsRemaining, analysis: kind.name, result });

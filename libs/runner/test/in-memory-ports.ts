@@ -61,8 +61,21 @@ export interface MemoryPorts extends SweepPorts {
   readonly events: { readonly log: SweepEvent[]; emit(e: SweepEvent): void };
 }
 
-/** A rerun passes the store and ledger of the run before. `fail(job)` returning an error makes that training fail; `onTrain` runs before each training. */
-export function memoryPorts(options: { store?: MemoryStore; ledger?: Map<string, unknown>; fail?: (job: TrainJob) => Error | undefined; onTrain?: (job: TrainJob) => void } = {}): MemoryPorts {
+/**
+ * A rerun passes the store and ledger of the run before. `fail(job)` returning an error makes that training fail;
+ * `divergeAt(job)` returning a step makes its evaluations from that step on report a NaN loss at chance accuracy;
+ * `onTrain` runs before each training and `onAnalyze` before each analysis.
+ */
+export function memoryPorts(
+  options: {
+    store?: MemoryStore;
+    ledger?: Map<string, unknown>;
+    fail?: (job: TrainJob) => Error | undefined;
+    divergeAt?: (job: TrainJob) => number | undefined;
+    onTrain?: (job: TrainJob) => void;
+    onAnalyze?: (job: AnalysisJob, signal?: AbortSignal) => void;
+  } = {},
+): MemoryPorts {
   const store = options.store ?? new MemoryStore();
   const entries = options.ledger ?? new Map<string, unknown>();
   const trained: TrainJob[] = [];
@@ -95,7 +108,9 @@ export function memoryPorts(options: { store?: MemoryStore; ledger?: Map<string,
         for (const k of job.snapshotAt) snapshotIds[String(k)] = await store.putState(state(k), { ...job.lineage, kind: 'snapshot', step: k });
         const finalId = await store.putState(state(job.endStep), { ...job.lineage, kind: 'final', step: job.endStep });
         const accuracy = Number.parseInt(finalId.slice(0, 4), 16) / 0x10000;
-        return { finalId, snapshotIds, evals: [{ step: job.endStep, loss: 1 - accuracy, accuracy }], trainLoss: 1 - accuracy, backend: 'memory', wallMs: 0, resumedFrom: 0, prunable: Object.keys(LAYERS) };
+        const diverged = options.divergeAt?.(job);
+        const evals = diverged === undefined ? [{ step: job.endStep, loss: 1 - accuracy, accuracy }] : [diverged, job.endStep].map((step) => ({ step, loss: Number.NaN, accuracy: 0.1 }));
+        return { finalId, snapshotIds, evals, trainLoss: evals.at(-1)!.loss, backend: 'memory', wallMs: 0, resumedFrom: 0, prunable: Object.keys(LAYERS) };
       },
     },
     pruner: {
@@ -107,7 +122,9 @@ export function memoryPorts(options: { store?: MemoryStore; ledger?: Map<string,
       },
     },
     analyzer: {
-      async analyze(job): Promise<AnalysisResult> {
+      async analyze(job, signal): Promise<AnalysisResult> {
+        options.onAnalyze?.(job, signal);
+        signal?.throwIfAborted();
         analysed.push(job);
         return { analysis: job.analysis, jobId: idOf(job) } as AnalysisResult;
       },

@@ -93,6 +93,21 @@ test('cancelling stops the sweep: it rejects with the abort, and no training sta
   assert.ok(ports.trained.length < planSweep(spec()).trainings);
 });
 
+test('stopping during the analyses: the running analysis gets the signal, and none starts after the stop', async () => {
+  const abort = new AbortController();
+  const signals: (AbortSignal | undefined)[] = [];
+  const ports = memoryPorts({
+    onAnalyze: (_job, signal) => {
+      signals.push(signal);
+      if (signals.length === 2) abort.abort(new DOMException('stopping', 'AbortError'));
+    },
+  });
+  await assert.rejects(runSweep(spec({ stability: { copies: 2, rounds: [0, 2] } }), ports, abort.signal), /stopping/);
+  assert.equal(signals.length, 2, 'no analysis started after the stop');
+  assert.ok(signals.every((s) => s === abort.signal));
+  assert.equal(ports.analysed.length, 1, 'the analysis running at the stop gave up');
+});
+
 test('controls start as their kinds say: random_reinit from fresh weights at k, random_pruning from W_k with a random mask of the ticket\'s counts', async () => {
   const ports = memoryPorts();
   const outcome = await runSweep(spec(), ports);
@@ -144,4 +159,22 @@ test('the dense accuracy of the table is the trunk\'s, not a mean with nets retr
   assert.equal(retrained.length, 1);
   assert.notEqual(retrained[0]!.finalAccuracy, trunk.finalAccuracy);
   assert.match(formatAccuracyTable(outcome.rows), new RegExp(`dense test accuracy: ${(100 * trunk.finalAccuracy).toFixed(2)}%`));
+});
+
+test('a training whose test loss stops being finite is a row that says where it diverged, not a chance accuracy in the mean', async () => {
+  const { formatAccuracyTable } = await import('@rewind/core');
+  let victim: string | undefined;
+  const ports = memoryPorts({
+    divergeAt: (job) => {
+      if (victim === undefined && job.maskId !== undefined) victim = job.id;
+      return job.id === victim ? 40 : undefined;
+    },
+  });
+  const outcome = await runSweep(stable(), ports);
+  const diverged = outcome.rows.filter((r) => r.divergedAt !== undefined);
+  assert.deepEqual(diverged.map((r) => [r.experiment, r.divergedAt]), [[victim, 40]]);
+  const table = formatAccuracyTable(outcome.rows);
+  assert.match(table, new RegExp(`diverged: ${victim} \\(.*\\) at step 40: its test loss is not finite`));
+  assert.match(table, /diverged@40/);
+  assert.doesNotMatch(table, /10\.00/, 'the diverged net\'s chance accuracy is not shown or averaged');
 });

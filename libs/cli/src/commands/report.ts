@@ -1,6 +1,6 @@
 /** `rewind report <dir>`: the papers' two figures as SVG, and PNG where a browser is at hand. */
 import { join } from 'node:path';
-import { seriesOf } from '@rewind/core';
+import { isTrunk, seriesOf } from '@rewind/core';
 import { ANALYSES } from '@rewind/kinds';
 import { accuracyVsSparsityFigure, instabilityVsRewindFigure, svgToPng } from '@rewind/report';
 import { writeFileAtomic } from '@rewind/local';
@@ -13,13 +13,20 @@ export async function reportCommand(target: string, options: { coordinator?: str
   const figures: [string, string][] = [];
   const main = results.rows.filter((r) => r.copy === 0);
   const rewindSteps = [...new Set(main.filter((r) => r.kind !== 'dense').map((r) => r.rewindStep))];
-  // The dense net is every line's first point: round 0 of each k.
-  const accuracy = main.flatMap((r) => {
-    if (r.kind !== 'dense') return [{ series: seriesOf(r), weightsRemaining: r.weightsRemaining, testAccuracy: r.finalAccuracy, control: r.kind !== 'ticket' }];
-    const kinds = [...new Set(main.filter((x) => x.kind !== 'dense').map((x) => seriesOf(x)))];
-    return kinds.map((series) => ({ series, weightsRemaining: 1, testAccuracy: r.finalAccuracy, control: !/^k=\d+it$/.test(series) }));
-  });
-  figures.push(['accuracy-vs-weights-remaining', accuracyVsSparsityFigure(accuracy, { title: `${results.model}: test accuracy vs weights remaining` })]);
+  const kinds = [...new Set(main.filter((x) => x.kind !== 'dense').map((x) => seriesOf(x)))];
+  // A diverged training has no accuracy to plot (the tables name it). The dense trunk is every line's first
+  // point; nets retrained from W_k are not its replicates.
+  const accuracy = main
+    .filter((r) => r.divergedAt === undefined && (r.kind !== 'dense' || isTrunk(r)))
+    .flatMap((r) => {
+      if (r.kind !== 'dense') return [{ series: seriesOf(r), weightsRemaining: r.weightsRemaining, testAccuracy: r.finalAccuracy, control: r.kind !== 'ticket' }];
+      return kinds.map((series) => ({ series, weightsRemaining: 1, testAccuracy: r.finalAccuracy, control: !/^k=\d+it$/.test(series) }));
+    });
+  if (accuracy.length > 0) {
+    figures.push(['accuracy-vs-weights-remaining', accuracyVsSparsityFigure(accuracy, { title: `${results.model}: test accuracy vs weights remaining` })]);
+  } else {
+    process.stdout.write('no accuracy figure: every training in this run diverged\n');
+  }
 
   // Each analysis kind with a figure against k draws it for the tickets (and the dense net of round 0).
   for (const kind of ANALYSES) {
@@ -29,7 +36,7 @@ export async function reportCommand(target: string, options: { coordinator?: str
       .map((a) => ({ sparsityLabel: `${(100 * a.weightsRemaining).toFixed(1)}% remaining`, rewindStep: a.rewindStep, barrier: figure ? figure.value(a.result) : 0 }));
     if (figure && points.length > 0) figures.push([figure.file, instabilityVsRewindFigure(points, { title: `${results.model}: ${figure.title}` })]);
   }
-  if (figures.length === 1) {
+  if (!figures.some(([name]) => name !== 'accuracy-vs-weights-remaining')) {
     process.stdout.write(`no linear-mode analyses in this run (rewind points: ${rewindSteps.join(', ')}): add a stability section to the spec for the instability figure\n`);
   }
 
