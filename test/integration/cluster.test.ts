@@ -62,12 +62,21 @@ describe('cluster mode', () => {
     const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
+    // `rewind tickets` prints short ids that `rewind lineage` takes; the lineage reaches the rewind point W_k.
+    const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    const row = cli('tickets', run.sweepId).split('\n').find((l) => /^8\s+1\s+ticket_/.test(l));
+    const [, , experiment, mask, rewind] = row!.trim().split(/\s+/) as [string, string, string, string, string];
+    const lineage = cli('lineage', mask);
+    assert.match(lineage, new RegExp(`^mask ${mask} \\(${experiment}, round 1, k=8\\)`));
+    assert.match(lineage, new RegExp(`\nrewinds to W_k:\nsnapshot ${rewind} \\(trunk_[0-9a-f]{16}, step 8\\)`));
     // The coordinator runs the same spec checks as `rewind run`, before any training: INVALID_ARGUMENT, fields named.
     const client = new CoordinatorClient(c.addresses.coordinator);
     const typo = { ...SPEC, name: 'typo', pruning: { rounds: 2, exclude: ['fc9.kernel'] } };
     await assert.rejects(client.submit(JSON.stringify(typo)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /pruning\.exclude: fc9\.kernel not a prunable layer/.test(e.message));
     const deep = { ...SPEC, name: 'deep', model: { name: 'imagenet_resnet_18' }, pruning: { rounds: 2 } };
     await assert.rejects(client.submit(JSON.stringify(deep)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /needs inputs of at least 32x32/.test(e.message));
+    await assert.rejects(client.lineage('42'), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /at least 8/.test(e.message));
+    await assert.rejects(client.lineage('0000000000'), (e: RemoteError) => e.code === status.NOT_FOUND && /no ticket's mask id starts with 0000000000/.test(e.message));
     client.close();
     await c.stop();
     cluster = undefined;

@@ -119,7 +119,7 @@ function buildProgram(): { program: Command; exitCode: () => number } {
   program
     .command('lineage')
     .description('trace a ticket back to its rewind checkpoint')
-    .argument('<ticket-mask-id>', "the ticket's mask id")
+    .argument('<ticket-mask-id>', "the ticket's mask id, or the short one `rewind tickets` prints")
     .option('--coordinator <host:port>', COORDINATOR_HELP)
     .action(act(async (ticket: string, o: CoordinatorOptions) => (await cluster()).lineageCommand(ticket, await coordinator(o))));
   program

@@ -60,8 +60,9 @@ export const tickets = (sweepId: string, connection: Connection): Promise<Ticket
 export const results = (sweepId: string, connection: Connection): Promise<string> =>
   withClient(connection, async (client) => (await client.results(sweepId)).resultsJson);
 
-export const lineage = (maskId: string, connection: Connection): Promise<LineageEntry[]> =>
-  withClient(connection, async (client) => (await client.lineage(maskId)).chain);
+/** A ticket's mask back to the trunk's initial weights, and its rewind point W_k back to the trunk's. */
+export const lineage = (maskId: string, connection: Connection): Promise<{ chain: LineageEntry[]; rewind: LineageEntry[] }> =>
+  withClient(connection, (client) => client.lineage(maskId));
 
 /** Stops a running sweep: queued trainings are dropped; `resume` carries it on later. */
 export const cancel = (sweepId: string, connection: Connection): Promise<SweepStatus | undefined> =>

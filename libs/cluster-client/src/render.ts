@@ -98,7 +98,13 @@ const KIND_NAMES: Record<number, string> = {
   [CheckpointKind.CHECKPOINT_KIND_RESUME]: 'resume',
 };
 
-export function renderLineage(chain: readonly LineageEntry[]): string {
+/** The mask's chain, then (for a known ticket) the chain from its rewind point W_k. */
+export function renderLineage(lineage: { readonly chain: readonly LineageEntry[]; readonly rewind: readonly LineageEntry[] }): string {
+  const rewind = lineage.rewind.length > 0 ? `\nrewinds to W_k:\n${renderChain(lineage.rewind)}` : '';
+  return `${renderChain(lineage.chain)}${rewind}`;
+}
+
+function renderChain(chain: readonly LineageEntry[]): string {
   return chain
     .map((entry, i) => {
       const l = entry.lineage;

@@ -1,6 +1,6 @@
 /** The Coordinator gRPC API: sweeps in, events and tickets out. One SweepActor per running sweep. */
 import { context, propagation } from '@opentelemetry/api';
-import { sweepId as sweepIdOf } from '@rewind/core';
+import { quoteBounded, sweepId as sweepIdOf } from '@rewind/core';
 import { checkSpecAgainstModel } from '@rewind/engine';
 import { parseSweepSpec } from '@rewind/kinds';
 import { NatsEventSink, replayEvents } from '@rewind/nats-ports';
@@ -18,7 +18,7 @@ import {
 } from '@rewind/rpc';
 import { ATTR } from '@rewind/telemetry';
 import { SweepActor, type SweepDeps } from './sweep-actor.ts';
-import type { SweepPhase, SweepRecord } from './sweep-records.ts';
+import type { SweepPhase, SweepRecord, TicketRecord } from './sweep-records.ts';
 
 const STATES: Record<SweepPhase, SweepState> = {
   running: SweepState.SWEEP_STATE_RUNNING,
@@ -57,6 +57,33 @@ export class Coordinator {
     await new NatsEventSink(this.deps.nc, record.sweepId).publish({ $case: 'sweepResumed', value: { attempt: reopened.attempt ?? 0 } });
     this.start(reopened);
     return true;
+  }
+
+  /** The ticket whose mask is `maskId`, or the one ticket whose mask id starts with it (8+ hex digits). */
+  private async ticketOf(maskId: string): Promise<TicketRecord | undefined> {
+    if (!maskId) throw new InvalidArgumentError('mask_id is required');
+    const full = /^[0-9a-f]{64}$/.test(maskId);
+    if (!full && !/^[0-9a-f]{8,63}$/.test(maskId)) {
+      throw new InvalidArgumentError(`mask_id ${quoteBounded(maskId)} is neither a checkpoint id (64 lowercase hex digits) nor a prefix of one (at least 8)`);
+    }
+    const matches = await this.deps.records.ticketsByMask(maskId);
+    const masks = new Set(matches.map((t) => t.maskId));
+    if (masks.size > 1) throw new InvalidArgumentError(`mask id prefix ${maskId} is ambiguous: ${masks.size} tickets' masks start with it; give more digits`);
+    if (masks.size === 0 && !full) throw new NotFoundError(`no ticket's mask id starts with ${maskId}`);
+    return matches[0];
+  }
+
+  /** A checkpoint and its parents in turn, as the store's lineage records them. */
+  private async chainFrom(first: string): Promise<{ id: string; lineage: ReturnType<typeof lineageToMessage> }[]> {
+    const chain = [];
+    const seen = new Set<string>();
+    for (let id: string | undefined = first; id !== undefined && !seen.has(id); ) {
+      seen.add(id);
+      const lineage = await this.deps.store.lineage(id);
+      chain.push({ id, lineage: lineageToMessage(lineage) });
+      id = lineage.parent;
+    }
+    return chain;
   }
 
   async stop(): Promise<void> {
@@ -121,16 +148,8 @@ export class Coordinator {
       return { tickets: await this.deps.records.tickets(r.sweepId) };
     }),
     getTicketLineage: unaryHandler('ticket.lineage', async (r) => {
-      if (!r.maskId) throw new InvalidArgumentError('mask_id is required');
-      const chain = [];
-      const seen = new Set<string>();
-      for (let id: string | undefined = r.maskId; id !== undefined && !seen.has(id); ) {
-        seen.add(id);
-        const lineage = await this.deps.store.lineage(id);
-        chain.push({ id, lineage: lineageToMessage(lineage) });
-        id = lineage.parent;
-      }
-      return { chain };
+      const ticket = await this.ticketOf(r.maskId);
+      return { chain: await this.chainFrom(ticket?.maskId ?? r.maskId), rewind: ticket ? await this.chainFrom(ticket.rewindId) : [] };
     }),
     listAnalyses: unaryHandler(
       'sweep.analyses',

@@ -90,6 +90,18 @@ export class SweepRecords {
     return out.sort((a, b) => a.rewindStep - b.rewindStep || a.round - b.round || a.experiment.localeCompare(b.experiment));
   }
 
+  /** Every sweep's tickets whose mask id starts with `prefix`. */
+  async ticketsByMask(prefix: string): Promise<TicketRecord[]> {
+    const out: TicketRecord[] = [];
+    for (const key of await this.keys('*.tickets.>')) {
+      const e = await this.kv.get(key);
+      if (e?.operation !== 'PUT') continue;
+      const ticket = e.json<TicketRecord>();
+      if (ticket.maskId.startsWith(prefix)) out.push(ticket);
+    }
+    return out;
+  }
+
   /** A finished sweep's results (JSON of @rewind/kinds' SweepResults). */
   async putResults(sweepId: string, json: string): Promise<void> {
     await this.kv.put(resultsKey(sweepId), json);
