@@ -10,17 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN_KERNEL, MASKED_SGD_KERNEL } from '@rewind/engine/backend-contract';
 import { loadNativeAddon, NATIVE_BACKEND_NAME, registerNativeBackend } from '../src/index.ts';
-
-/** Deterministic inputs without depending on either backend's RNG. */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { values } from './values.ts';
 
 type Compute = () => tf.Tensor | tf.Tensor[];
 

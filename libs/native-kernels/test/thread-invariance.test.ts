@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { type ConvShapeArgs, loadNativeAddon, type NativeAddon } from '../src/index.ts';
+import { values } from './values.ts';
 
 let addon: NativeAddon;
 
@@ -13,16 +14,6 @@ before(() => {
   assert.ok('addon' in load, 'error' in load ? load.error : '');
   addon = load.addon;
 });
-
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Runs `compute` at 1, 2, 3 and 5 threads and asserts every output is byte-equal to the 1-thread one. */
 function assertThreadInvariant(what: string, compute: () => Float32Array): void {
