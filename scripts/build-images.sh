@@ -9,9 +9,13 @@
 # three is kept), then removes the build tools and apt's caches;
 # podman imports the result as a non-root image (uid 10001). The native kernels are built with -march=native:
 # the image then runs on CPUs like the build machine's (libs/native-kernels/scripts/build.mjs).
-# Usage: scripts/build-images.sh [tag] [rewind|rewind-gpu|all]   (root, mmdebstrap and podman: scripts/setup.sh)
+# Builds of the same image wait for each other (a lock per image); with --if-missing an image that already
+# exists under the tag is kept, so `npm test` can start the build early and the image test reuse it.
+# Usage: scripts/build-images.sh [--if-missing] [tag] [rewind|rewind-gpu|all]   (root, mmdebstrap and podman: scripts/setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if_missing=false
+if [[ ${1:-} == --if-missing ]]; then if_missing=true; shift; fi
 tag=${1:-dev}
 which=${2:-all}
 suite=bookworm
@@ -23,19 +27,27 @@ runtime=ca-certificates,libopenblas0-pthread,libgomp1
 build=g++,make,python3,libopenblas-dev,libdnnl-dev,libturbojpeg0-dev
 gpu=libvulkan1,libglvnd0,libgl1,libglx0,libegl1,libopengl0,libgles2
 
-git archive --format=tar --prefix=app/ HEAD > "$out/app.tar"
+app_tar=$(mktemp "$out/app.XXXXXX.tar")
+trap 'rm -f "$app_tar"' EXIT
+git archive --format=tar --prefix=app/ HEAD > "$app_tar"
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")   # .../lib/node_modules/npm
 node_bin=$(readlink -f "$(command -v node)")
 node_headers=$(dirname "$(dirname "$node_bin")")/include/node
 [[ $(node -v) == v20.* && -f $node_headers/node_api.h ]] || { echo "build-images: needs Node 20 with its headers ($node_headers)" >&2; exit 1; }
 
 build_rootfs() { # <name> <extra packages>
-  local name=$1 extra=$2
+  local name=$1 extra=$2 lock
+  exec {lock}>"$out/$name.lock"
+  flock "$lock"
+  if $if_missing && podman image exists "localhost/$name:$tag"; then
+    echo "localhost/$name:$tag exists"
+    return
+  fi
   local started=$SECONDS
   mmdebstrap --variant=apt --mode=root --quiet \
     --include="$runtime,$build${extra:+,$extra}" \
     --customize-hook='cp /etc/resolv.conf "$1/etc/resolv.conf"' \
-    --customize-hook="tar -C \"\$1\" -xf $out/app.tar" \
+    --customize-hook="tar -C \"\$1\" -xf $app_tar" \
     --customize-hook="cp $node_bin \"\$1/usr/local/bin/node\" && cp -r $node_headers \"\$1/usr/local/include/node\"" \
     --customize-hook="cp -r $npm_dir \"\$1/opt/npm\" && ln -s /opt/npm/bin/npm-cli.js \"\$1/usr/local/bin/npm\"" \
     --customize-hook='cp /etc/ssl/certs/ca-certificates.crt "$1/tmp/build-ca.crt"' \
@@ -58,6 +70,7 @@ build_rootfs() { # <name> <extra packages>
     --change 'CMD ["node","--import","tsx","libs/cli/src/main.ts","--help"]' \
     "$out/$name.tar" "localhost/$name:$tag" >/dev/null
   echo "built localhost/$name:$tag in $((SECONDS - started)) s ($(du -h "$out/$name.tar" | cut -f1) root filesystem)"
+  exec {lock}>&-
 }
 
 case $which in

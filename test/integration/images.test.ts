@@ -1,8 +1,8 @@
 /**
  * The services image that scripts/build-images.sh builds from the committed tree: every service starts in
  * it as Kubernetes would run it (uid 10001, read-only root with a /tmp tmpfs) and answers its gRPC health
- * check. NATS and the S3 server run on the host. The image is tagged with the commit, so a second run on the
- * same commit reuses it.
+ * check. NATS and the S3 server run on the host. The image is tagged with the commit and reused: `npm test`
+ * starts building it before the checks, and this test waits for that build (the script's lock).
  * `podman run` cannot start containers in the sandbox this was written in (crun: "setrlimit RLIMIT_NOFILE /
  * RLIMIT_NPROC: Operation not permitted"), so the test runs the image's own root filesystem, read-only as
  * `podman image mount` gives it, through unshare (a private mount namespace for /tmp, /dev and /proc) and
@@ -51,7 +51,7 @@ describe('the services image', () => {
 
   before(async () => {
     if (!imageExists()) {
-      execFileSync(join(ROOT, 'scripts/build-images.sh'), [commit, 'rewind'], { cwd: ROOT, stdio: 'inherit', timeout: scaled(30 * 60_000) });
+      execFileSync(join(ROOT, 'scripts/build-images.sh'), ['--if-missing', commit, 'rewind'], { cwd: ROOT, stdio: 'inherit', timeout: scaled(30 * 60_000) });
     }
     dir = await mkdtemp(join(tmpdir(), 'rewind-image-'));
     nats = await startNatsServer(join(dir, 'nats'));
