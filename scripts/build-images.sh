@@ -5,7 +5,7 @@
 # mmdebstrap makes a Debian bookworm root filesystem (the release the native kernels are written for: trixie's
 # oneDNN 3 changed its API), with this machine's Node 20 binary (bookworm's nodejs is 18), installs the build
 # tools, runs `npm ci` on the committed tree (HEAD, via git archive) inside it with this machine's npm and Node
-# headers (npm trusts this machine's CA bundle during the build, for registries behind a proxy; none of the
+# headers and package cache (npm trusts this machine's CA bundle during the build, for registries behind a proxy; none of the
 # three is kept), then removes the build tools and apt's caches;
 # podman imports the result as a non-root image (uid 10001). The native kernels are built with -march=native:
 # the image then runs on CPUs like the build machine's (libs/native-kernels/scripts/build.mjs).
@@ -30,6 +30,8 @@ gpu=libvulkan1,libglvnd0,libgl1,libglx0,libegl1,libopengl0,libgles2
 app_tar=$(mktemp "$out/app.XXXXXX.tar")
 trap 'rm -f "$app_tar"' EXIT
 git archive --format=tar --prefix=app/ HEAD > "$app_tar"
+npm_cache=$(npm config get cache)   # a copy of this machine's package cache goes into the build (what it already fetched is not fetched again)
+mkdir -p "$npm_cache"
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")   # .../lib/node_modules/npm
 node_bin=$(readlink -f "$(command -v node)")
 node_headers=$(dirname "$(dirname "$node_bin")")/include/node
@@ -51,7 +53,8 @@ build_rootfs() { # <name> <extra packages>
     --customize-hook="cp $node_bin \"\$1/usr/local/bin/node\" && cp -r $node_headers \"\$1/usr/local/include/node\"" \
     --customize-hook="cp -r $npm_dir \"\$1/opt/npm\" && ln -s /opt/npm/bin/npm-cli.js \"\$1/usr/local/bin/npm\"" \
     --customize-hook='cp /etc/ssl/certs/ca-certificates.crt "$1/tmp/build-ca.crt"' \
-    --customize-hook='chroot "$1" sh -ec "cd /app && NODE_EXTRA_CA_CERTS=/tmp/build-ca.crt npm ci --cafile=/tmp/build-ca.crt --no-audit --no-fund --loglevel=error"' \
+    --customize-hook="cp -a $npm_cache \"\$1/tmp/npm-cache\"" \
+    --customize-hook='chroot "$1" sh -ec "cd /app && NODE_EXTRA_CA_CERTS=/tmp/build-ca.crt npm ci --cache=/tmp/npm-cache --prefer-offline --cafile=/tmp/build-ca.crt --no-audit --no-fund --loglevel=error"' \
     --customize-hook='chroot "$1" sh -ec "ls /app/libs/native-kernels/build/rewind_native.node /app/libs/image-data/build/rewind_jpeg.node"' \
     --customize-hook='chroot "$1" sh -ec "
       # Keep the oneDNN and libjpeg-turbo runtime libraries, whatever trixie calls their packages, then drop the build tools.

@@ -52,7 +52,7 @@ export async function embeddedRun(): Promise<{ fingerprint: Fingerprint; results
 
 /** The cluster's results, read from its ledger for the experiments the embedded run produced. */
 export async function clusterFingerprint(cluster: Cluster, experiments: readonly string[]): Promise<Fingerprint> {
-  const nc = await connectNats(cluster.nats.url, { name: 'test-reader' });
+  const nc = await connectNats(cluster.nats.url, { name: 'test-reader', tls: cluster.operatorTls });
   try {
     const ledger = await KvLedger.open(nc);
     const rows: ResultRow[] = [];
@@ -68,7 +68,7 @@ export async function clusterFingerprint(cluster: Cluster, experiments: readonly
 
 /** Every job outcome recorded in the job-results bucket: one per training, never more. */
 export async function jobOutcomeCount(cluster: Cluster): Promise<number> {
-  const nc = await connectNats(cluster.nats.url, { name: 'test-reader' });
+  const nc = await connectNats(cluster.nats.url, { name: 'test-reader', tls: cluster.operatorTls });
   try {
     const kv = await nc.jetstream().views.kv(JOB_RESULTS_BUCKET);
     const keys: string[] = [];
@@ -84,7 +84,7 @@ export async function runOnCluster(
   cluster: Cluster,
   onEvent: (label: string, done: number) => Promise<void> = async () => {},
 ): Promise<{ sweepId: string; state: string; tickets: number; labels: string[] }> {
-  const client = new CoordinatorClient(cluster.addresses.coordinator, { retry: { attempts: 20, baseDelayMs: 250 } });
+  const client = new CoordinatorClient(cluster.addresses.coordinator, { credentials: cluster.credentials, retry: { attempts: 20, baseDelayMs: 250 } });
   try {
     const { sweepId } = await client.submit(JSON.stringify(SPEC));
     const labels: string[] = [];

@@ -59,18 +59,18 @@ describe('cluster mode', () => {
     assert.equal(await jobOutcomeCount(c), experiments.length);
     // One product from both modes: the same sweep id, and `rewind show` against the cluster prints the embedded tables.
     assert.equal(run.sweepId, referenceResults.sweep);
-    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
     // `rewind tickets` prints short ids that `rewind lineage` takes; the lineage reaches the rewind point W_k.
-    const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
     const row = cli('tickets', run.sweepId).split('\n').find((l) => /^8\s+1\s+ticket_/.test(l));
     const [, , experiment, mask, rewind] = row!.trim().split(/\s+/) as [string, string, string, string, string];
     const lineage = cli('lineage', mask);
     assert.match(lineage, new RegExp(`^mask ${mask} \\(${experiment}, round 1, k=8\\)`));
     assert.match(lineage, new RegExp(`\nrewinds to W_k:\nsnapshot ${rewind} \\(trunk_[0-9a-f]{16}, step 8\\)`));
     // The coordinator runs the same spec checks as `rewind run`, before any training: INVALID_ARGUMENT, fields named.
-    const client = new CoordinatorClient(c.addresses.coordinator);
+    const client = new CoordinatorClient(c.addresses.coordinator, { credentials: c.credentials });
     const typo = { ...SPEC, name: 'typo', pruning: { rounds: 2, exclude: ['fc9.kernel'] } };
     await assert.rejects(client.submit(JSON.stringify(typo)), (e: RemoteError) => e.code === status.INVALID_ARGUMENT && /pruning\.exclude: fc9\.kernel not a prunable layer/.test(e.message));
     const deep = { ...SPEC, name: 'deep', model: { name: 'imagenet_resnet_18' }, pruning: { rounds: 2 } };
@@ -84,7 +84,7 @@ describe('cluster mode', () => {
 
   it('(b) survives a trainer SIGKILLed mid-job: the job is redelivered and resumed, nothing lost or doubled', async () => {
     const c = await start(2);
-    const store = new GrpcCheckpointStore(c.addresses.store);
+    const store = new GrpcCheckpointStore(c.addresses.store, { credentials: c.credentials });
     const [first, second] = c.trainers as [Cluster['trainers'][number], Cluster['trainers'][number]];
     let killedJob: string | undefined;
     const run = await runOnCluster(c, async (label) => {
@@ -102,7 +102,7 @@ describe('cluster mode', () => {
     assert.ok(killedJob, 'a trainer was killed mid-job');
     assert.match(second.log, /took job/, 'the second trainer took jobs too');
     assert.match(second.log, new RegExp(`took job ${killedJob}`), 'the killed job went to the surviving trainer');
-    const nc = await connectNats(c.nats.url, { name: 'test' });
+    const nc = await connectNats(c.nats.url, { name: 'test', tls: c.operatorTls });
     const outcome = await (await JobResults.open(nc)).get(killedJob!);
     await nc.close();
     assert.equal(outcome?.trainer, 'trainer-2');
@@ -132,7 +132,7 @@ describe('cluster mode', () => {
     assert.equal(await jobOutcomeCount(c), experiments.length);
     // One product from both modes: the same sweep id, and `rewind show` against the cluster prints the embedded tables.
     assert.equal(run.sweepId, referenceResults.sweep);
-    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
     await c.stop();
@@ -141,14 +141,14 @@ describe('cluster mode', () => {
 
   it('(d) a cancelled sweep resumes from its ledger (`rewind resume`, or resubmitting): nothing trained twice, identical results', async () => {
     const c = await start(1);
-    const client = new CoordinatorClient(c.addresses.coordinator, { retry: { attempts: 20, baseDelayMs: 250 } });
+    const client = new CoordinatorClient(c.addresses.coordinator, { credentials: c.credentials, retry: { attempts: 20, baseDelayMs: 250 } });
     const untilDone = async (sweepId: string, done: number): Promise<void> => {
       for await (const e of client.watch(sweepId)) if (e.event?.$case === 'progress' && e.event.value.done >= done) return;
     };
     const { sweepId } = await client.submit(JSON.stringify(SPEC));
     await untilDone(sweepId, 2);
     assert.equal((await client.cancel(sweepId)).status?.state, SweepState.SWEEP_STATE_CANCELLED);
-    const resumed = execFileSync(process.execPath, [BIN, 'resume', sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', timeout: scaled(60_000) });
+    const resumed = execFileSync(process.execPath, [BIN, 'resume', sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
     assert.match(resumed, new RegExp(`sweep ${sweepId} running`));
     await assert.rejects(client.resume(sweepId), (e: RemoteError) => e.code === status.FAILED_PRECONDITION && /is running/.test(e.message));
     await untilDone(sweepId, 5);

@@ -50,8 +50,8 @@ describe('analysis plug-ins', () => {
     dir = await tempDir('plugin');
     const c = await startCluster({ dir, trainers: 1, ackWaitMs: 3000, plugins: ['sparsity'], env: { REWIND_THREADS: process.env.REWIND_THREADS! } });
     cluster = c;
-    const client = new CoordinatorClient(c.addresses.coordinator, { retry: { attempts: 20, baseDelayMs: 250 } });
-    const store = new GrpcCheckpointStore(c.addresses.store);
+    const client = new CoordinatorClient(c.addresses.coordinator, { credentials: c.credentials, retry: { attempts: 20, baseDelayMs: 250 } });
+    const store = new GrpcCheckpointStore(c.addresses.store, { credentials: c.credentials });
     try {
       const { sweepId } = await client.submit(JSON.stringify(SPEC));
       const tickets = new Map<string, { maskId: string; rewindId: string; finalId: string }>();
@@ -85,7 +85,7 @@ describe('analysis plug-ins', () => {
       // Losing the consumer replays every ticket; the stream drops each result as already published.
       const running = c.plugins.at(-1)!;
       assert.equal(await running.stop(), 0, 'drains and exits cleanly on SIGTERM');
-      const nc = await connectNats(c.nats.url, { name: 'test' });
+      const nc = await connectNats(c.nats.url, { name: 'test', tls: c.operatorTls });
       await (await nc.jetstreamManager()).consumers.delete(EVENTS_STREAM, pluginConsumer('sparsity', '1.0.0'));
       await nc.close();
       const replayed = await c.startPlugin('sparsity');
@@ -118,7 +118,7 @@ describe('analysis plug-ins', () => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
         [join(ROOT, 'libs/cli/bin/rewind.mjs'), 'analyses', sweepId, '--coordinator', c.addresses.coordinator],
-        { cwd: ROOT },
+        { cwd: ROOT, env: { ...process.env, ...c.cliEnv } },
       );
       const lines = stdout.trim().split('\n');
       assert.match(lines[0]!, /^k\s+round\s+analysis\s+version\s+experiment\s+result$/);

@@ -50,7 +50,7 @@ export interface ChildResult {
  * Runs `node --import tsx <script> <args>` with `env`; a child still running after `timeoutMs` (stretched by
  * REWIND_TEST_TIME_SCALE, as lavapipe on a busy machine runs several times slower) is killed.
  */
-export function runTsx(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ChildResult> {
+export function runTsx(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<ChildResult> {
   const deadlineMs = scaled(timeoutMs);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {

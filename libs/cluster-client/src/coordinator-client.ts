@@ -20,7 +20,7 @@ export class CoordinatorClient {
     settings: Partial<CallSettings> = {},
   ) {
     if (!/^[A-Za-z0-9._-]+:\d{1,5}$/.test(address)) throw new Error(`coordinator address "${address}" is not host:port`);
-    this.client = new CoordinatorServiceClient(address, channelCredentials(), channelOptions());
+    this.client = new CoordinatorServiceClient(address, settings.credentials ?? channelCredentials(), channelOptions());
     this.settings = { server: `coordinator at ${address}`, ...settings };
   }
 

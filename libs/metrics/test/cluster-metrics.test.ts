@@ -42,7 +42,7 @@ test('services serve /metrics, and the counters move during a sweep', async () =
     assert.equal(trainerBefore.get('rewind_training_steps_total'), 0);
     assert.equal(trainerBefore.get('rewind_jobs_queued'), 0);
 
-    const client = new CoordinatorClient(cluster.addresses.coordinator, { retry: { attempts: 20, baseDelayMs: 250 } });
+    const client = new CoordinatorClient(cluster.addresses.coordinator, { credentials: cluster.credentials, retry: { attempts: 20, baseDelayMs: 250 } });
     const { sweepId } = await client.submit(JSON.stringify(SPEC));
     const deadline = AbortSignal.timeout(scaled(300_000));
     for await (const event of client.watch(sweepId, 0, deadline)) {

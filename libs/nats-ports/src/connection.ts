@@ -2,6 +2,7 @@
  * Connecting to NATS and declaring the JetStream streams and buckets every component relies on.
  * Declarations are idempotent, so whichever component starts first creates them.
  */
+import { type TlsFiles, tlsFromEnv } from '@rewind/rpc';
 import { connect, type JetStreamManager, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
 import { type JetStreamLayout, layoutFromEnv } from './layout.ts';
 import { ALL_EVENTS_FILTER, EVENTS_STREAM, JOB_RESULTS_BUCKET, JOBS_STREAM, LEDGER_BUCKET, SWEEPS_BUCKET, TRAIN_SUBJECT } from './subjects.ts';
@@ -15,15 +16,19 @@ export interface ConnectOptions {
   readonly name: string;
   readonly attempts?: number;
   readonly delayMs?: number;
+  /** This process's certificate, which is also its NATS identity (permissions.ts); by default REWIND_TLS_*. */
+  readonly tls?: TlsFiles;
 }
 
 /** Retries the first connection, then fails naming the server; later disconnects reconnect forever. */
 export async function connectNats(url: string, options: ConnectOptions): Promise<NatsConnection> {
   const attempts = options.attempts ?? 10;
+  const files = options.tls ?? tlsFromEnv();
+  const tls = files && { ca: files.ca.toString(), cert: files.cert.toString(), key: files.key.toString() };
   let last: unknown;
   for (let i = 1; i <= attempts; i++) {
     try {
-      return await connect({ servers: url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+      return await connect({ servers: url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 500, tls });
     } catch (err) {
       last = err;
       await new Promise((r) => setTimeout(r, (options.delayMs ?? 300) * i));
@@ -52,6 +57,32 @@ export async function declareJetStream(nc: NatsConnection, layout: JetStreamLayo
   const js = nc.jetstream();
   for (const bucket of [LEDGER_BUCKET, JOB_RESULTS_BUCKET, SWEEPS_BUCKET]) {
     await js.views.kv(bucket, { history: 1, storage: StorageType.File, replicas: layout.replicas });
+  }
+}
+
+/**
+ * For the roles that may not create streams (trainers, plug-ins): waits until the coordinator has declared
+ * every stream and bucket, or fails after `deadlineMs` saying so.
+ */
+export async function awaitJetStream(nc: NatsConnection, deadlineMs = 300_000): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  const names = [JOBS_STREAM, EVENTS_STREAM, ...[LEDGER_BUCKET, JOB_RESULTS_BUCKET, SWEEPS_BUCKET].map((b) => `KV_${b}`)];
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const missing: string[] = [];
+    for (const name of names) {
+      try {
+        await jsm.streams.info(name);
+      } catch (err) {
+        if (!(err as Error).message.includes('stream not found')) throw err;
+        missing.push(name);
+      }
+    }
+    if (missing.length === 0) return;
+    if (Date.now() >= until) {
+      throw new NatsUnavailableError(`JetStream has no ${missing.join(', ')} after ${deadlineMs / 1000} s: the coordinator declares them; is it running?`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

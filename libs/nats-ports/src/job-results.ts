@@ -1,13 +1,16 @@
 /** Finished jobs' outcomes in KV, keyed by job id: written once, so a job is never counted twice. */
 import { TrainJobOutcome } from '@rewind/rpc';
-import type { KV, NatsConnection } from 'nats';
+import type { JetStreamManager, KV, NatsConnection } from 'nats';
 import { JOB_RESULTS_BUCKET, safeKey } from './subjects.ts';
 
 export class JobResults {
-  private constructor(readonly kv: KV) {}
+  private constructor(
+    readonly kv: KV,
+    private readonly jsm: JetStreamManager,
+  ) {}
 
   static async open(nc: NatsConnection): Promise<JobResults> {
-    return new JobResults(await nc.jetstream().views.kv(JOB_RESULTS_BUCKET));
+    return new JobResults(await nc.jetstream().views.kv(JOB_RESULTS_BUCKET, { bindOnly: true }), await nc.jetstreamManager());
   }
 
   async get(jobId: string): Promise<TrainJobOutcome | undefined> {
@@ -27,17 +30,18 @@ export class JobResults {
     }
   }
 
-  /** Deletes the job's outcome if it is a failure, so the job can run again. */
+  /**
+   * Removes the job's outcome if it is a failure, so the job can run again. A purge up to the failure's
+   * revision (a JetStream API call: only trainers may write outcomes) keeps any outcome recorded after it.
+   */
   async forgetFailure(jobId: string): Promise<void> {
     const entry = await this.kv.get(safeKey(jobId));
     if (entry?.operation !== 'PUT' || entry.length === 0) return;
     if (TrainJobOutcome.decode(entry.value).outcome?.$case === 'result') return;
-    try {
-      await this.kv.delete(safeKey(jobId), { previousSeq: entry.revision });
-    } catch (err) {
-      // Refused only if the entry changed meanwhile: the newer outcome stands.
-      if ((await this.kv.get(safeKey(jobId)))?.revision === entry.revision) throw err;
-    }
+    await this.jsm.streams.purge(`KV_${JOB_RESULTS_BUCKET}`, {
+      filter: `$KV.${JOB_RESULTS_BUCKET}.${safeKey(jobId)}`,
+      seq: entry.revision + 1,
+    });
   }
 
   /** Resolves with the job's outcome as soon as it is recorded (immediately if it already is). */

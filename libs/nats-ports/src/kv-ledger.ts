@@ -7,7 +7,7 @@ export class KvLedger implements Ledger {
   private constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, bucket = LEDGER_BUCKET): Promise<KvLedger> {
-    return new KvLedger(await nc.jetstream().views.kv(bucket));
+    return new KvLedger(await nc.jetstream().views.kv(bucket, { bindOnly: true }));
   }
 
   async get<T>(key: string): Promise<T | undefined> {

@@ -1,8 +1,8 @@
 /**
- * Running a plug-in as a service: connect, declare the streams, open the durable consumer, serve gRPC
+ * Running a plug-in as a service: connect, wait for the streams (the coordinator declares them), open the durable consumer, serve gRPC
  * health (NOT_SERVING while NATS is disconnected), and drain on SIGTERM.
  */
-import { connectNats, declareJetStream } from '@rewind/nats-ports';
+import { awaitJetStream, connectNats } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, type Service, ServingStatus, startGrpcServer } from '@rewind/rpc';
 import { type PluginConfig, readPluginConfig } from './config.ts';
 import type { PluginDefinition, PluginEventType } from './define.ts';
@@ -14,7 +14,7 @@ export interface RunningPlugin extends Service {
 
 export async function startPlugin<T extends PluginEventType>(plugin: PluginDefinition<T>, config: PluginConfig): Promise<RunningPlugin> {
   const nc = await connectNats(config.natsUrl, { name: `plugin-${plugin.name}` });
-  await declareJetStream(nc);
+  await awaitJetStream(nc);
   const store = new GrpcCheckpointStore(config.store);
   const worker = await PluginWorker.open(nc, plugin, store, { ackWaitMs: config.ackWaitMs, maxDeliver: config.maxDeliver });
   const server = await startGrpcServer({ host: config.healthHost, port: config.healthPort, services: [] });

@@ -1,6 +1,7 @@
 /** Client plumbing shared by every gRPC port: trace propagation, message limits, promisified calls with retry. */
 import {
   type CallOptions,
+  type ChannelCredentials,
   type ChannelOptions,
   type ClientUnaryCall,
   credentials,
@@ -39,6 +40,8 @@ export interface CallSettings {
   readonly retry?: RetryPolicy;
   /** Per attempt; every call has one, so a server that never answers is an error, not a hang. */
   readonly timeoutMs?: number;
+  /** The channel's credentials (read by client constructors); by default this process's (REWIND_TLS_*). */
+  readonly credentials?: ChannelCredentials;
 }
 
 /** Long enough for the slowest legitimate call (an analysis over a linear path), short of forever. */

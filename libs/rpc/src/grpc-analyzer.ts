@@ -56,7 +56,7 @@ export class GrpcAnalyzer implements Analyzer {
   private readonly settings: CallSettings;
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
-    this.client = new StabilityAnalyzerServiceClient(address, channelCredentials(), channelOptions());
+    this.client = new StabilityAnalyzerServiceClient(address, settings.credentials ?? channelCredentials(), channelOptions());
     this.settings = { server: `stability-analyzer at ${address}`, ...settings };
   }
 

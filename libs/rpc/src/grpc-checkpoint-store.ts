@@ -45,7 +45,7 @@ export class GrpcCheckpointStore implements CheckpointStore {
   private readonly settings: CallSettings;
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
-    this.client = new CheckpointStoreServiceClient(address, channelCredentials(), channelOptions());
+    this.client = new CheckpointStoreServiceClient(address, settings.credentials ?? channelCredentials(), channelOptions());
     this.settings = { server: `checkpoint-store at ${address}`, retry: serviceRetry(), timeoutMs: TRANSFER_TIMEOUT_MS, ...settings };
   }
 

@@ -63,7 +63,7 @@ export class GrpcPruner implements Pruner {
   private readonly settings: CallSettings;
 
   constructor(address: string, settings: Partial<CallSettings> = {}) {
-    this.client = new PrunerServiceClient(address, channelCredentials(), channelOptions());
+    this.client = new PrunerServiceClient(address, settings.credentials ?? channelCredentials(), channelOptions());
     this.settings = { server: `pruner at ${address}`, retry: serviceRetry(), ...settings };
   }
 

@@ -33,7 +33,7 @@ export class SweepRecords {
   private constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection): Promise<SweepRecords> {
-    return new SweepRecords(await nc.jetstream().views.kv(SWEEPS_BUCKET));
+    return new SweepRecords(await nc.jetstream().views.kv(SWEEPS_BUCKET, { bindOnly: true }));
   }
 
   async get(sweepId: string): Promise<SweepRecord | undefined> {

@@ -1,9 +1,14 @@
 /**
  * The whole system on one machine, every part its own process: nats-server, s3rver, checkpoint-store,
  * pruner, stability-analyzer, coordinator, N trainers and any analysis plug-ins. Used by scripts/dev-cluster.sh and the
- * integration tests, so what the tests exercise is what a developer runs.
+ * integration tests, so what the tests exercise is what a developer runs. Every wire is authenticated as
+ * on Kubernetes: the cluster makes its own CA and gives each process its certificate (mutual TLS on gRPC;
+ * TLS and per-role permissions on NATS).
  */
 import { join } from 'node:path';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { clientCredentials, type TlsFiles, tlsFromEnv } from '@rewind/rpc';
+import { type Certificates, makeCertificates } from './certificates.ts';
 import { Child } from './child-process.ts';
 import { freePort } from './free-port.ts';
 import { type LocalServer, S3RVER_CREDENTIALS, startNatsServer, startS3rver } from './local-servers.ts';
@@ -24,7 +29,17 @@ export interface ClusterOptions {
   readonly plugins?: readonly string[];
 }
 
+/** Certificates the cluster makes: the servers' and services', `cli` for people and tests, `operator` for NATS inspections. */
+const IDENTITIES = ['nats', 'checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin', 'cli', 'operator'];
+
 export interface Cluster {
+  readonly certificates: Certificates;
+  /** REWIND_TLS_* for a `rewind` command run against this cluster. */
+  readonly cliEnv: Readonly<Record<string, string>>;
+  /** The same identity for gRPC clients in this process. */
+  readonly credentials: ChannelCredentials;
+  /** NATS's operator identity (full access), for inspections. */
+  readonly operatorTls: TlsFiles;
   readonly nats: LocalServer;
   readonly s3: LocalServer;
   readonly store: Child;
@@ -46,12 +61,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const started: Child[] = [];
   const echo = options.echo ?? false;
   let traceSeq = 0;
-  const service = async (name: string, entry: string, env: Record<string, string>, ready: RegExp): Promise<Child> => {
+  const certificates = await makeCertificates(join(options.dir, 'certificates'), IDENTITIES);
+  const service = async (name: string, entry: string, env: Record<string, string>, ready: RegExp, identity = entry): Promise<Child> => {
     const child = await Child.start({
       name,
       command: process.execPath,
       args: ['--import', 'tsx', join(ROOT, 'services', entry, 'src/main.ts')],
       env: {
+        ...certificates.env(identity),
         ...options.env,
         ...env,
         ...(options.traces ? { REWIND_TRACE_FILE: join(options.dir, `trace-${name}-${traceSeq++}.jsonl`) } : {}),
@@ -64,7 +81,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const nats = await startNatsServer(join(options.dir, 'nats'), { echo: false });
+    const nats = await startNatsServer(join(options.dir, 'nats'), { echo: false, tls: certificates.files('nats') });
     started.push(nats.child);
     const s3 = await startS3rver(join(options.dir, 's3'), { echo: false });
     started.push(s3.child);
@@ -112,6 +129,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           ACK_WAIT_MS: String(options.ackWaitMs ?? 30_000),
         },
         /taking jobs/,
+        'trainer',
       );
       cluster.trainers.push(child);
       return child;
@@ -144,11 +162,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           ACK_WAIT_MS: String(options.ackWaitMs ?? 30_000),
         },
         /consuming/,
+        'plugin',
       );
       cluster.plugins.push(child);
       return child;
     };
+    const cli = tlsFromEnv(certificates.env('cli'))!;
     const cluster: Cluster = {
+      certificates,
+      cliEnv: certificates.env('cli'),
+      credentials: clientCredentials(cli),
+      operatorTls: tlsFromEnv(certificates.env('operator'))!,
       nats,
       s3,
       store,

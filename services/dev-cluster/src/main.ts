@@ -25,8 +25,11 @@ line('coordinator', `${cluster.addresses.coordinator} (pid ${cluster.coordinator
 for (const t of cluster.trainers) line(t.spec.name, `pid ${t.pid}`);
 for (const p of cluster.plugins) line(p.spec.name, `pid ${p.pid}`);
 process.stdout.write(`traces: ${dir}/trace-*.jsonl (OTLP-JSON)\n`);
+process.stdout.write(`certificates: ${cluster.certificates.dir} (this cluster's own CA; every connection needs one of its certificates)\n`);
+const cliEnv = Object.entries(cluster.cliEnv).map(([k, v]) => `${k}=${v}`).join(' ');
 process.stdout.write(
-  `try: rewind submit examples/quick.yaml --coordinator ${cluster.addresses.coordinator}\n` +
+  `first: export ${cliEnv}\n` +
+    `try: rewind submit examples/quick.yaml --coordinator ${cluster.addresses.coordinator}\n` +
     `then: rewind analyses <sweep> --coordinator ${cluster.addresses.coordinator}\nCtrl-C stops everything.\n`,
 );
 

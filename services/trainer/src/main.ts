@@ -5,7 +5,7 @@
  * `checkpoint.saved` on the job's sweep's event stream.
  */
 import { jobMeter, serveMetrics } from '@rewind/metrics';
-import { connectNats, declareJetStream, JOBS_STREAM, NatsEventSink, cancelledKey, SWEEPS_BUCKET, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
+import { awaitJetStream, connectNats, JOBS_STREAM, NatsEventSink, cancelledKey, SWEEPS_BUCKET, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startGrpcServer } from '@rewind/rpc';
 import type { Trainer } from '@rewind/runner';
 import { type JobProgress, LocalTrainer } from '@rewind/local';
@@ -14,9 +14,9 @@ import { readConfig } from './config.ts';
 await runService('trainer', async () => {
   const config = readConfig();
   const nc = await connectNats(config.natsUrl, { name: config.name });
-  await declareJetStream(nc);
+  await awaitJetStream(nc);
   const store = new GrpcCheckpointStore(config.store, { retry: serviceRetry(config.retryDeadlineMs) });
-  const sweeps = await nc.jetstream().views.kv(SWEEPS_BUCKET);
+  const sweeps = await nc.jetstream().views.kv(SWEEPS_BUCKET, { bindOnly: true });
   const jsm = await nc.jetstreamManager();
   const metrics = await serveMetrics('trainer', async () => {
     const queue = await jsm.consumers.info(JOBS_STREAM, TRAINERS_CONSUMER);
