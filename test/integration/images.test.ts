@@ -80,7 +80,8 @@ describe('the services image', () => {
   it('starts every service, each answering its gRPC health check', async () => {
     const [store, pruner, analyzer, coordinator, trainer, plugin] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()));
     const storeAddress = `127.0.0.1:${store}`;
-    const common = { HOST: '127.0.0.1', NATS_URL: nats!.url, STORE_ADDRESS: storeAddress };
+    // Plaintext: this checks that the image runs every service; access.test.ts covers TLS.
+    const common = { HOST: '127.0.0.1', NATS_URL: nats!.url, STORE_ADDRESS: storeAddress, REWIND_INSECURE: '1' };
     const wanted: [string, number, Record<string, string>][] = [
       ['checkpoint-store', store!, { PORT: String(store), S3_URL: s3!.url, S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey, S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey }],
       ['pruner', pruner!, { PORT: String(pruner) }],

@@ -22,7 +22,8 @@ async function service(name: string, env: Record<string, string>): Promise<Child
     name,
     command: process.execPath,
     args: ['--import', 'tsx', join(ROOT, 'services', name, 'src/main.ts')],
-    env,
+    // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
+    env: { ...env, REWIND_INSECURE: '1' },
     readyWhen: /listening on/,
     readyTimeoutMs: scaled(60_000),
   });

@@ -10,6 +10,7 @@ import { CoordinatorClient } from '@rewind/cluster-client';
 import {
   CoordinatorServiceService,
   type CoordinatorServiceServer,
+  PLAINTEXT,
   ServerUnavailableError,
   type SweepEventMessage,
   startGrpcServer,
@@ -36,6 +37,7 @@ describe('watch reconnects', () => {
       }),
     };
     const server = await startGrpcServer({
+      tls: PLAINTEXT,
       host: '127.0.0.1',
       port: 0,
       services: [{ name: "rewind.v1.CoordinatorService", definition: CoordinatorServiceService, implementation: implementation as UntypedServiceImplementation }],

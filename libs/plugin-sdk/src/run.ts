@@ -3,7 +3,7 @@
  * health (NOT_SERVING while NATS is disconnected), and drain on SIGTERM.
  */
 import { awaitJetStream, connectNats } from '@rewind/nats-ports';
-import { GrpcCheckpointStore, runService, type Service, ServingStatus, startGrpcServer } from '@rewind/rpc';
+import { GrpcCheckpointStore, runService, type Service, ServingStatus, startHealthServer } from '@rewind/rpc';
 import { type PluginConfig, readPluginConfig } from './config.ts';
 import type { PluginDefinition, PluginEventType } from './define.ts';
 import { PluginWorker } from './worker.ts';
@@ -17,7 +17,7 @@ export async function startPlugin<T extends PluginEventType>(plugin: PluginDefin
   await awaitJetStream(nc);
   const store = new GrpcCheckpointStore(config.store);
   const worker = await PluginWorker.open(nc, plugin, store, { ackWaitMs: config.ackWaitMs, maxDeliver: config.maxDeliver });
-  const server = await startGrpcServer({ host: config.healthHost, port: config.healthPort, services: [] });
+  const server = await startHealthServer(config.healthHost, config.healthPort);
   worker.start();
   server.health.set(ServingStatus.SERVING);
   void (async () => {

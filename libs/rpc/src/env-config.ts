@@ -61,6 +61,13 @@ export class EnvReader {
     return v;
   }
 
+  /** A port that may be left unset (undefined then); 0 picks a free one. */
+  optionalPort(name: string): number | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    return this.int(name, 0, 0, 65535);
+  }
+
   /** Throws one ConfigError listing every problem, or returns the config. */
   done<T>(config: T): T {
     if (this.problems.length > 0) {

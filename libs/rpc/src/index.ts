@@ -13,8 +13,8 @@ export * from './hparams-convert.ts';
 export { jobFromMessage, jobToMessage, resultFromMessage, resultToMessage } from './job-convert.ts';
 export { lineageFromMessage, lineageToMessage, type PartialLineage, partialLineageFromMessage } from './lineage-convert.ts';
 export { runService, type Service } from './lifecycle.ts';
-export { type GrpcServerOptions, type RunningServer, startGrpcServer } from './server.ts';
-export { channelCredentials, clientCredentials, serverCredentials, type TlsFiles, tlsFromEnv } from './tls.ts';
+export { type GrpcServerOptions, type RunningServer, listeningOn, startGrpcServer, startHealthServer } from './server.ts';
+export { channelCredentials, clientCredentials, PLAINTEXT, serverCredentials, type TlsFiles, tlsFromEnv } from './tls.ts';
 export {
   analysisJobFromMessage,
   analysisJobToMessage,

@@ -2,7 +2,8 @@
  * TLS for every gRPC connection, from certificate files named in the environment: REWIND_TLS_CA (the CA
  * that signs every service and client), REWIND_TLS_CERT and REWIND_TLS_KEY (this process's own pair).
  * Servers then require a client certificate from that CA (mutual TLS), so an anonymous or foreign client
- * is refused during the handshake. With none of the three set, connections are plaintext (local tests).
+ * is refused during the handshake. A server with none of the three set refuses to start unless
+ * REWIND_INSECURE=1 says plaintext is meant (a private machine); a client with none speaks plaintext.
  */
 import { readFileSync } from 'node:fs';
 import { type ChannelCredentials, credentials, ServerCredentials } from '@grpc/grpc-js';
@@ -39,9 +40,21 @@ export function tlsFromEnv(env: NodeJS.ProcessEnv = process.env): TlsFiles | und
   return files;
 }
 
-/** Mutual TLS when configured: the server proves itself and demands a client certificate from the same CA. */
-export function serverCredentials(tls: TlsFiles | undefined): ServerCredentials {
-  if (tls === undefined) return ServerCredentials.createInsecure();
+/** Plaintext, named where a server is meant to run without TLS (tests in one process, health probes). */
+export const PLAINTEXT = 'plaintext';
+
+/**
+ * Mutual TLS: the server proves itself and demands a client certificate from the same CA. Without
+ * certificates the server runs plaintext only if asked to, by PLAINTEXT or REWIND_INSECURE=1.
+ */
+export function serverCredentials(tls: TlsFiles | typeof PLAINTEXT | undefined, env: NodeJS.ProcessEnv = process.env): ServerCredentials {
+  if (tls === PLAINTEXT) return ServerCredentials.createInsecure();
+  if (tls === undefined) {
+    if (env.REWIND_INSECURE === '1') return ServerCredentials.createInsecure();
+    throw new ConfigError(
+      `gRPC is served over mutual TLS only: set ${Object.values(VARIABLES).join(', ')} (infra/README.md), or REWIND_INSECURE=1 for plaintext on a private machine`,
+    );
+  }
   return ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GrpcPruner, PrunerServiceService, RemoteError, ServerUnavailableError, startGrpcServer, unaryHandler } from '../src/index.ts';
+import { GrpcPruner, PLAINTEXT, PrunerServiceService, RemoteError, ServerUnavailableError, startGrpcServer, unaryHandler } from '../src/index.ts';
 
 const JOB = {
   weightsId: 'a'.repeat(64),
@@ -19,6 +19,7 @@ async function freePort(): Promise<number> {
 
 const prunerAnswering = (port: number, maskId: string) =>
   startGrpcServer({
+    tls: PLAINTEXT,
     host: '127.0.0.1',
     port,
     services: [{ name: 'rewind.v1.PrunerService', definition: PrunerServiceService, implementation: { prune: unaryHandler('prune', async () => ({ maskId })) } }],
@@ -55,6 +56,7 @@ describe('retries between services', () => {
 
   it('does not retry an answer that is not UNAVAILABLE', async () => {
     const server = await startGrpcServer({
+      tls: PLAINTEXT,
       host: '127.0.0.1',
       port: 0,
       services: [

@@ -8,6 +8,7 @@ import {
   insecure,
   jobFromMessage,
   jobToMessage,
+  PLAINTEXT,
   pruneJobFromMessage,
   pruneJobToMessage,
   PrunerServiceService,
@@ -71,6 +72,7 @@ describe('wire conversions', () => {
 describe('gRPC plumbing', () => {
   it('serves grpc.health.v1 and maps handler errors to gRPC codes', async () => {
     const server = await startGrpcServer({
+      tls: PLAINTEXT,
       host: '127.0.0.1',
       port: 0,
       services: [

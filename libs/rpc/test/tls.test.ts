@@ -13,7 +13,13 @@ import {
   clientCredentials,
   ConfigError,
   HealthClient,
+  listeningOn,
+  PLAINTEXT,
+  PruneRequest,
+  PrunerServiceClient,
+  PrunerServiceService,
   type RunningServer,
+  serverCredentials,
   ServingStatus,
   startGrpcServer,
   type TlsFiles,
@@ -95,5 +101,41 @@ describe('mutual TLS', () => {
       return true;
     });
     assert.throws(() => tlsFromEnv({ REWIND_TLS_CA: '/nonexistent/ca.crt', REWIND_TLS_CERT: 'x', REWIND_TLS_KEY: 'y' }), /REWIND_TLS_CA="\/nonexistent\/ca.crt" cannot be read: ENOENT/);
+  });
+
+  it('will not serve plaintext unless asked to: REWIND_INSECURE=1, or PLAINTEXT in the code', () => {
+    assert.throws(() => serverCredentials(undefined, {}), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /mutual TLS only: set REWIND_TLS_CA, REWIND_TLS_CERT, REWIND_TLS_KEY.*or REWIND_INSECURE=1/);
+      return true;
+    });
+    assert.ok(serverCredentials(undefined, { REWIND_INSECURE: '1' }));
+    assert.ok(serverCredentials(PLAINTEXT, {}));
+  });
+
+  it('answers health probes in plaintext on the health port, which serves nothing else', async () => {
+    const probed = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      healthPort: 0,
+      services: [{ name: 'rewind.v1.PrunerService', definition: PrunerServiceService, implementation: { prune: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { maskId: 'x' }) } }],
+      tls: serverFiles,
+    });
+    try {
+      probed.health.set(ServingStatus.SERVING);
+      assert.equal(probed.transport, 'mutual TLS');
+      assert.match(listeningOn('127.0.0.1', probed), /listening on 127\.0\.0\.1:\d+ \(mutual TLS\), health probes on 127\.0\.0\.1:\d+ \(plaintext\)/);
+      const probes = `127.0.0.1:${probed.healthPort}`;
+      assert.equal((await healthStatus(probes, credentials.createInsecure())).code, status.OK);
+      assert.equal((await healthStatus(`127.0.0.1:${probed.port}`, credentials.createInsecure())).code, status.UNAVAILABLE);
+      const pruner = new PrunerServiceClient(probes, credentials.createInsecure());
+      const code = await new Promise<number>((resolve) =>
+        pruner.prune(PruneRequest.fromPartial({}), new Metadata(), { deadline: Date.now() + 10_000 }, (err: ServiceError | null) => resolve(err?.code ?? status.OK)),
+      );
+      pruner.close();
+      assert.equal(code, status.UNIMPLEMENTED);
+    } finally {
+      await probed.shutdown(1000);
+    }
   });
 });

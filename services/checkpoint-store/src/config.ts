@@ -4,6 +4,8 @@ import { DEFAULT_RETRY, parseS3Config, type RetryPolicy, type S3Config } from '@
 export interface StoreServiceConfig {
   readonly host: string;
   readonly port: number;
+  /** Plaintext grpc.health.v1 for Kubernetes' probes (HEALTH_PORT); none if unset. */
+  readonly healthPort: number | undefined;
   readonly s3: S3Config;
   /** How long S3 calls are retried while the server is unreachable. */
   readonly s3Retry: RetryPolicy;
@@ -13,6 +15,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceCo
   const r = new EnvReader('checkpoint-store', env);
   const host = r.listenHost();
   const port = r.int('PORT', 7001, 0, 65535);
+  const healthPort = r.optionalPort('HEALTH_PORT');
   const url = r.url('S3_URL', ['http', 'https']);
   const accessKey = r.string('S3_ACCESS_KEY');
   const secretKey = r.string('S3_SECRET_KEY');
@@ -20,5 +23,5 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceCo
   const chunkBytes = r.int('S3_CHUNK_BYTES', 16 * 1024 * 1024, 1, 32 * 1024 * 1024);
   const retryDeadlineS = r.int('RETRY_DEADLINE_S', DEFAULT_RETRY.deadlineMs! / 1000, 1, 24 * 3600);
   const config = r.done({ host, port, url, accessKey, secretKey, bucket, chunkBytes, retryDeadlineS });
-  return { host, port, s3: parseS3Config(config), s3Retry: { ...DEFAULT_RETRY, deadlineMs: retryDeadlineS * 1000 } };
+  return { host, port, healthPort, s3: parseS3Config(config), s3Retry: { ...DEFAULT_RETRY, deadlineMs: retryDeadlineS * 1000 } };
 }

@@ -1,6 +1,6 @@
 /** checkpoint-store: gRPC CheckpointStore backed by S3/MinIO. */
 import { meterCheckpoint, serveMetrics } from '@rewind/metrics';
-import { CheckpointStoreServiceService, runService, ServingStatus, startGrpcServer } from '@rewind/rpc';
+import { CheckpointStoreServiceService, runService, ServingStatus, listeningOn, startGrpcServer } from '@rewind/rpc';
 import { S3CheckpointStore } from '@rewind/s3-store';
 import { readConfig } from './config.ts';
 import { storeService } from './store-service.ts';
@@ -16,11 +16,12 @@ await runService('checkpoint-store', async () => {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    healthPort: config.healthPort,
     services: [{ name: 'rewind.v1.CheckpointStoreService', definition: CheckpointStoreServiceService, implementation: storeService(metered) }],
   });
   server.health.set(ServingStatus.SERVING);
   return {
-    banner: `checkpoint-store listening on ${config.host}:${server.port} (bucket ${config.s3.bucket} at ${config.s3.endPoint}:${config.s3.port})`,
+    banner: `checkpoint-store ${listeningOn(config.host, server)} (bucket ${config.s3.bucket} at ${config.s3.endPoint}:${config.s3.port})`,
     stop: async () => {
       await server.shutdown();
       await metrics.server?.close();

@@ -3,6 +3,8 @@ import { EnvReader } from '@rewind/rpc';
 export interface CoordinatorConfig {
   readonly host: string;
   readonly port: number;
+  /** Plaintext grpc.health.v1 for Kubernetes' probes (HEALTH_PORT); none if unset. */
+  readonly healthPort: number | undefined;
   readonly natsUrl: string;
   readonly store: string;
   readonly pruner: string;
@@ -12,8 +14,9 @@ export interface CoordinatorConfig {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
   const r = new EnvReader('coordinator', env);
   return r.done({
-    host: r.string('HOST', '0.0.0.0'),
+    host: r.listenHost(),
     port: r.int('PORT', 7000, 0, 65535),
+    healthPort: r.optionalPort('HEALTH_PORT'),
     natsUrl: r.url('NATS_URL', ['nats', 'tls']),
     store: r.address('STORE_ADDRESS'),
     pruner: r.address('PRUNER_ADDRESS'),

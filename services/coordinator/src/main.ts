@@ -1,7 +1,7 @@
 /** coordinator: the cluster's front door. Sweeps run as actors over NATS, the pruner and the store. */
 import { serveMetrics } from '@rewind/metrics';
 import { connectNats, declareJetStream, KvLedger } from '@rewind/nats-ports';
-import { CoordinatorServiceService, GrpcAnalyzer, GrpcCheckpointStore, GrpcPruner, runService, ServingStatus, startGrpcServer } from '@rewind/rpc';
+import { CoordinatorServiceService, GrpcAnalyzer, GrpcCheckpointStore, GrpcPruner, runService, ServingStatus, listeningOn, startGrpcServer } from '@rewind/rpc';
 import { readConfig } from './config.ts';
 import { Coordinator } from './coordinator-service.ts';
 import { SweepRecords } from './sweep-records.ts';
@@ -29,11 +29,12 @@ await runService('coordinator', async () => {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    healthPort: config.healthPort,
     services: [{ name: 'rewind.v1.CoordinatorService', definition: CoordinatorServiceService, implementation: coordinator.service }],
   });
   server.health.set(ServingStatus.SERVING);
   return {
-    banner: `coordinator listening on ${config.host}:${server.port} (nats ${config.natsUrl}, store ${config.store}, pruner ${config.pruner}, analyzer ${config.analyzer})`,
+    banner: `coordinator ${listeningOn(config.host, server)} (nats ${config.natsUrl}, store ${config.store}, pruner ${config.pruner}, analyzer ${config.analyzer})`,
     async stop() {
       await server.shutdown();
       await metrics.server?.close();

@@ -4,6 +4,7 @@ import {
   DEFAULT_SERVICE_RETRY_DEADLINE_MS,
   EnvReader,
   GrpcCheckpointStore,
+  listeningOn,
   pruneJobFromMessage,
   PrunerServiceService,
   runService,
@@ -20,6 +21,7 @@ await runService('pruner', async () => {
   const config = env.done({
     host: env.listenHost(),
     port: env.int('PORT', 7002, 0, 65535),
+    healthPort: env.optionalPort('HEALTH_PORT'),
     store: env.address('STORE_ADDRESS'),
     retryDeadlineS: env.int('RETRY_DEADLINE_S', DEFAULT_SERVICE_RETRY_DEADLINE_MS / 1000, 1, 24 * 3600),
   });
@@ -29,6 +31,7 @@ await runService('pruner', async () => {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    healthPort: config.healthPort,
     services: [
       {
         name: 'rewind.v1.PrunerService',
@@ -45,7 +48,7 @@ await runService('pruner', async () => {
   });
   server.health.set(ServingStatus.SERVING);
   return {
-    banner: `pruner listening on ${config.host}:${server.port} (store ${config.store})`,
+    banner: `pruner ${listeningOn(config.host, server)} (store ${config.store})`,
     async stop() {
       await server.shutdown();
       await metrics.server?.close();

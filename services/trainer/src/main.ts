@@ -6,7 +6,7 @@
  */
 import { jobMeter, serveMetrics } from '@rewind/metrics';
 import { awaitJetStream, connectNats, JOBS_STREAM, NatsEventSink, cancelledKey, SWEEPS_BUCKET, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
-import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startGrpcServer } from '@rewind/rpc';
+import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startHealthServer } from '@rewind/rpc';
 import type { Trainer } from '@rewind/runner';
 import { type JobProgress, LocalTrainer } from '@rewind/local';
 import { readConfig } from './config.ts';
@@ -38,7 +38,7 @@ await runService('trainer', async () => {
     maxDeliver: config.maxDeliver,
     isCancelled: async (sweepId) => (await sweeps.get(cancelledKey(sweepId)))?.operation === 'PUT',
   });
-  const health = await startGrpcServer({ host: config.healthHost, port: config.healthPort, services: [] });
+  const health = await startHealthServer(config.healthHost, config.healthPort);
   worker.start();
   health.health.set(ServingStatus.SERVING);
   return {
