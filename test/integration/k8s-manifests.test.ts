@@ -12,6 +12,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
@@ -20,6 +21,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
+import { certificateSubject, natsAuthorization } from '../../libs/nats-ports/src/permissions.ts';
 import { EVENTS_STREAM, JOBS_STREAM, pluginConsumer, TRAINERS_CONSUMER } from '../../libs/nats-ports/src/subjects.ts';
 
 const INFRA = new URL('../../infra/', import.meta.url).pathname;
@@ -29,6 +31,8 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Job,
   HorizontalPodAutoscaler,
   ScaledObject,
+  Certificate,
+  Issuer,
   NetworkPolicy,
   PodDisruptionBudget,
   ConfigMap,
@@ -65,11 +69,13 @@ type Container = {
   envFrom?: { secretRef?: { name: string }; configMapRef?: { name: string } }[];
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContext;
+  ports?: { name: string; containerPort: number }[];
 };
+type Probe = { grpc?: { port: number } };
 type PodSpec = {
   containers: Container[];
   initContainers?: Container[];
-  volumes?: { name: string; hostPath?: unknown; emptyDir?: unknown; persistentVolumeClaim?: unknown }[];
+  volumes?: { name: string; hostPath?: unknown; emptyDir?: unknown; persistentVolumeClaim?: unknown; secret?: { secretName: string } }[];
   securityContext?: SecurityContext;
   automountServiceAccountToken?: boolean;
   hostNetwork?: boolean;
@@ -84,6 +90,13 @@ const find = (objects: readonly K8sObject[], kind: string, name: string): K8sObj
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
   assert.ok(o, `${kind}/${name} is rendered`);
   return o;
+};
+
+/** The generated nats-config ConfigMap's files (its name carries a content hash). */
+const natsConfig = (objects: readonly K8sObject[]): Record<string, string> => {
+  const o = objects.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith('nats-config-'));
+  assert.ok(o?.data, 'the nats-config ConfigMap is rendered');
+  return o.data;
 };
 
 // The overlays render from a copy of infra/ with freshly generated credential files, as an operator's
@@ -202,10 +215,11 @@ describe('Kubernetes manifests', () => {
   it('NATS is a 3-node JetStream cluster with R3 streams; MinIO is distributed; both have disruption budgets', () => {
     const nats = find(base, 'StatefulSet', 'nats');
     assert.equal(nats.spec?.replicas, 3);
-    const natsArgs = containersOf(nats)[0]!.args ?? [];
-    const routes = natsArgs.find((a) => a.startsWith('--routes='))?.split('=')[1]?.split(',') ?? [];
+    const conf = natsConfig(base);
+    const routes = /routes: \[([^\]]*)\]/.exec(conf['cluster.conf'] ?? '')?.[1]?.split(', ') ?? [];
     assert.deepEqual(routes, [0, 1, 2].map((i) => `nats://nats-${i}.nats-cluster:6222`));
-    assert.ok(natsArgs.includes('--server_name=$(POD_NAME)') && natsArgs.includes('--jetstream'));
+    assert.match(conf['nats.conf']!, /^server_name: \$POD_NAME$/m);
+    assert.match(conf['nats.conf']!, /^jetstream \{ store_dir: \/data \}$/m);
     assert.equal(find(base, 'ConfigMap', 'rewind-config').data?.JETSTREAM_REPLICAS, '3');
 
     const minio = find(base, 'StatefulSet', 'minio');
@@ -217,8 +231,10 @@ describe('Kubernetes manifests', () => {
       assert.equal(pdb.spec?.maxUnavailable, 1);
       assert.deepEqual((pdb.spec as { selector: { matchLabels: unknown } }).selector.matchLabels, podLabelsOf(find(base, 'StatefulSet', name)));
     }
-    // Single-node dev cluster: one replica of everything, and so one JetStream replica.
+    // Single-node dev cluster: one replica of everything, and so one JetStream replica and no routes.
     assert.equal(find(dev, 'ConfigMap', 'rewind-config').data?.JETSTREAM_REPLICAS, '1');
+    assert.doesNotMatch(natsConfig(dev)['cluster.conf']!, /^\s*(cluster|routes)\b/m);
+    assert.equal(natsConfig(dev)['nats.conf'], conf['nats.conf']);
     for (const w of dev.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) assert.equal(w.spec?.replicas, 1, w.metadata.name);
     assert.ok(!dev.some((o) => ['ScaledObject', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(o.kind)));
   });
@@ -279,6 +295,58 @@ describe('Kubernetes manifests', () => {
       ['checkpoint-store', 'checkpoint-store', 7001],
     ];
     for (const [client, server, port] of refused) assert.ok(!allowed(base, client, server, port), `${client} → ${server}:${port} is refused`);
+  });
+
+  it('every wire is authenticated: each pod holds its own certificate from the cluster CA, NATS maps it to a role', () => {
+    const config = find(base, 'ConfigMap', 'rewind-config').data!;
+    assert.match(config.NATS_URL!, /^tls:\/\//);
+    const mountPath = '/etc/rewind/tls';
+    assert.deepEqual([config.REWIND_TLS_CA, config.REWIND_TLS_CERT, config.REWIND_TLS_KEY], ['ca.crt', 'tls.crt', 'tls.key'].map((f) => `${mountPath}/${f}`));
+    const certificates = base.filter((o) => o.kind === 'Certificate');
+    const certificateFor = (secretName: string) => {
+      const c = certificates.find((x) => (x.spec as { secretName: string }).secretName === secretName);
+      assert.ok(c, `a Certificate writes ${secretName}`);
+      const spec = c.spec as { commonName: string; dnsNames?: string[]; issuerRef: { name: string } };
+      assert.equal(spec.issuerRef.name, 'rewind-ca', `${secretName} comes from the cluster CA`);
+      return spec;
+    };
+    const natsUsers = new Set(natsAuthorization().users.map((u) => u.user));
+    // Deployment → the identity its certificate names; the gRPC servers also by their Service's DNS name.
+    const identities: Record<string, string> = {
+      'checkpoint-store': 'checkpoint-store',
+      pruner: 'pruner',
+      'stability-analyzer': 'stability-analyzer',
+      coordinator: 'coordinator',
+      trainer: 'trainer',
+      'plugin-sparsity': 'plugin',
+    };
+    for (const [name, identity] of Object.entries(identities)) {
+      const deployment = find(base, 'Deployment', name);
+      const container = containersOf(deployment)[0]!;
+      const mount = container.volumeMounts?.find((m) => m.mountPath === mountPath);
+      const volume = podSpecOf(deployment).volumes?.find((v) => v.name === mount?.name);
+      assert.equal(volume?.secret?.secretName, `rewind-tls-${identity}`, `${name} mounts its own certificate`);
+      const spec = certificateFor(`rewind-tls-${identity}`);
+      assert.equal(`CN=${spec.commonName}`, certificateSubject(identity));
+      if (['coordinator', 'trainer', 'plugin'].includes(identity)) assert.ok(natsUsers.has(certificateSubject(identity)), `${name} is a NATS user`);
+      else assert.ok(!natsUsers.has(certificateSubject(identity)), `${name} has no business on NATS`);
+      // Kubernetes' gRPC probes speak no TLS: they go to the plaintext health port, never the service's.
+      const port = Number(container.env?.find((e) => e.name === 'PORT')?.value ?? Number.NaN);
+      const healthPort = Number(container.env?.find((e) => e.name === 'HEALTH_PORT')?.value ?? Number.NaN);
+      for (const probe of [container.readinessProbe, container.livenessProbe] as Probe[]) assert.equal(probe.grpc?.port, healthPort, `${name} probes its health port`);
+      if (!Number.isNaN(port)) {
+        assert.notEqual(port, healthPort);
+        assert.ok(spec.dnsNames?.includes(name) && spec.dnsNames.includes(`${name}.rewind.svc`), `${name}'s certificate names its Service`);
+      }
+    }
+    const nats = find(base, 'StatefulSet', 'nats');
+    assert.ok(podSpecOf(nats).volumes?.some((v) => v.secret?.secretName === 'rewind-tls-nats'));
+    assert.ok(certificateFor('rewind-tls-nats').dnsNames?.includes('*.nats-cluster'), 'routes verify each node by its name');
+    const conf = natsConfig(base);
+    assert.match(conf['nats.conf']!, /verify_and_map: true/);
+    assert.match(conf['cluster.conf']!, /verify: true/);
+    const authorization = /^authorization: (.*)$/m.exec(conf['nats.conf']!)?.[1];
+    assert.equal(authorization, JSON.stringify(natsAuthorization()), 'nats.conf carries the permissions in libs/nats-ports (paste the expected line)');
   });
 
   it('credentials come from uncommitted files; MinIO root login is not the services login', () => {

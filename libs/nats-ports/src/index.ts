@@ -1,5 +1,5 @@
 export { awaitJetStream, type ConnectOptions, connectNats, declareJetStream, NatsUnavailableError } from './connection.ts';
-export { certificateSubject, NATS_PERMISSIONS, NATS_ROLES, type NatsPermissions, type NatsRole, natsUser } from './permissions.ts';
+export { certificateSubject, NATS_PERMISSIONS, NATS_ROLES, natsAuthorization, type NatsPermissions, type NatsRole, natsUser } from './permissions.ts';
 export { DEFAULT_LAYOUT, type JetStreamLayout, layoutFromEnv } from './layout.ts';
 export { NatsEventSink, type ReplayOptions, replayEvents } from './event-stream.ts';
 export { JobResults } from './job-results.ts';

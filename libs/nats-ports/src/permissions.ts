@@ -50,3 +50,8 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsRole, NatsPermissions>> = {
   // People and their tools (the test suite's inspections, `nats` CLI sessions): full access.
   operator: { publish: { allow: ['>'] }, subscribe: { allow: ['>'] } },
 };
+
+/** nats-server's `authorization` block: one user per role, named by its certificate, with its permissions. */
+export function natsAuthorization(): { users: { user: string; permissions: NatsPermissions }[] } {
+  return { users: NATS_ROLES.map((role) => ({ user: natsUser(role), permissions: NATS_PERMISSIONS[role] })) };
+}

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { NATS_PERMISSIONS, NATS_ROLES, natsUser } from '@rewind/nats-ports';
+import { natsAuthorization } from '@rewind/nats-ports';
 import type { IdentityFiles } from './certificates.ts';
 import { Child } from './child-process.ts';
 import { freePort } from './free-port.ts';
@@ -44,8 +44,7 @@ export function natsConfig(port: number, storeDir: string, tls: IdentityFiles | 
   const lines = [`listen: ${JSON.stringify(`127.0.0.1:${port}`)}`, `jetstream: { store_dir: ${JSON.stringify(storeDir)} }`];
   if (tls) {
     lines.push(`tls: ${JSON.stringify({ cert_file: tls.cert, key_file: tls.key, ca_file: tls.ca, verify_and_map: true, timeout: 5 })}`);
-    const users = NATS_ROLES.map((role) => ({ user: natsUser(role), permissions: NATS_PERMISSIONS[role] }));
-    lines.push(`authorization: ${JSON.stringify({ users })}`);
+    lines.push(`authorization: ${JSON.stringify(natsAuthorization())}`);
   }
   return `${lines.join('\n')}\n`;
 }
