@@ -65,7 +65,7 @@ type Container = {
   readinessProbe?: unknown;
   livenessProbe?: unknown;
   resources?: { limits?: Record<string, unknown> };
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string }; fieldRef?: { fieldPath: string } } }[];
   envFrom?: { secretRef?: { name: string }; configMapRef?: { name: string } }[];
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContext;
@@ -212,7 +212,7 @@ describe('Kubernetes manifests', () => {
     for (const objects of [base, gpu, dev]) assertRestricted(objects);
   });
 
-  it('NATS is a 3-node JetStream cluster with R3 streams; MinIO is distributed; both have disruption budgets', () => {
+  it('NATS is a 3-node JetStream cluster with R3 streams; MinIO is distributed; the coordinator has a standby; all have disruption budgets', () => {
     const nats = find(base, 'StatefulSet', 'nats');
     assert.equal(nats.spec?.replicas, 3);
     const conf = natsConfig(base);
@@ -226,10 +226,17 @@ describe('Kubernetes manifests', () => {
     assert.equal(minio.spec?.replicas, 4);
     assert.ok(containersOf(minio)[0]!.args?.includes('http://minio-{0...3}.minio-cluster.rewind.svc.cluster.local/data'));
 
-    for (const name of ['nats', 'minio']) {
+    // The coordinator: a leader and a standby; only the leader is ready (it alone serves its service).
+    const coordinator = find(base, 'Deployment', 'coordinator');
+    assert.equal(coordinator.spec?.replicas, 2);
+    const readiness = containersOf(coordinator)[0]!.readinessProbe as { grpc?: { service?: string } };
+    assert.equal(readiness.grpc?.service, 'rewind.v1.CoordinatorService');
+    assert.equal(containersOf(coordinator)[0]!.env?.find((e) => e.name === 'COORDINATOR_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+
+    for (const [kind, name] of [['StatefulSet', 'nats'], ['StatefulSet', 'minio'], ['Deployment', 'coordinator']] as const) {
       const pdb = find(base, 'PodDisruptionBudget', name);
       assert.equal(pdb.spec?.maxUnavailable, 1);
-      assert.deepEqual((pdb.spec as { selector: { matchLabels: unknown } }).selector.matchLabels, podLabelsOf(find(base, 'StatefulSet', name)));
+      assert.deepEqual((pdb.spec as { selector: { matchLabels: unknown } }).selector.matchLabels, podLabelsOf(find(base, kind, name)));
     }
     // Single-node dev cluster: one replica of everything, and so one JetStream replica and no routes.
     assert.equal(find(dev, 'ConfigMap', 'rewind-config').data?.JETSTREAM_REPLICAS, '1');

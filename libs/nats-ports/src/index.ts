@@ -3,6 +3,7 @@ export { certificateSubject, NATS_PERMISSIONS, NATS_ROLES, natsAuthorization, ty
 export { DEFAULT_LAYOUT, type JetStreamLayout, layoutFromEnv } from './layout.ts';
 export { NatsEventSink, type ReplayOptions, replayEvents } from './event-stream.ts';
 export { JobResults } from './job-results.ts';
+export { LEASES_BUCKET, LeaderLease, type LeaseOptions } from './leader-lease.ts';
 export { KvLedger } from './kv-ledger.ts';
 export { NatsTrainer, TrainJobFailedError } from './nats-trainer.ts';
 export * from './subjects.ts';

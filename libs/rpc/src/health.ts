@@ -22,9 +22,10 @@ export class HealthState {
     for (const s of ['', ...services]) this.statuses.set(s, Serving.NOT_SERVING);
   }
 
-  set(status: Serving): void {
-    for (const service of this.statuses.keys()) this.statuses.set(service, status);
-    for (const w of this.watchers) w.call.write({ status });
+  /** Every service's status, or one service's (a standby is alive, "", but does not serve its service). */
+  set(status: Serving, service?: string): void {
+    for (const name of this.statuses.keys()) if (service === undefined || name === service) this.statuses.set(name, status);
+    for (const w of this.watchers) if (service === undefined || w.service === service) w.call.write({ status });
   }
 
   readonly implementation: HealthServer = {

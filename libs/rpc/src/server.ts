@@ -22,6 +22,8 @@ export interface GrpcServerOptions {
    * speak no TLS. 0 picks a free port.
    */
   readonly healthPort?: number;
+  /** Health shared with another server (a standby's probes); by default its own, for `services`. */
+  readonly health?: HealthState;
 }
 
 export interface RunningServer {
@@ -37,7 +39,7 @@ export interface RunningServer {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningServer> {
   const max = options.maxMessageBytes ?? 8 * 1024 * 1024;
   const server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
-  const health = new HealthState(options.services.map((s) => s.name));
+  const health = options.health ?? new HealthState(options.services.map((s) => s.name));
   server.addService(HealthService, health.implementation);
   for (const s of options.services) server.addService(s.definition, s.implementation);
   const servers = [server];
@@ -69,9 +71,12 @@ export function listeningOn(host: string, server: RunningServer): string {
   return `listening on ${host}:${server.port} (${server.transport})${probes}`;
 }
 
-/** A server that answers only grpc.health.v1, in plaintext (trainers' and plug-ins' probes). */
-export function startHealthServer(host: string, port: number): Promise<RunningServer> {
-  return startGrpcServer({ host, port, services: [], tls: PLAINTEXT });
+/**
+ * A server that answers only grpc.health.v1, in plaintext: trainers' and plug-ins' probes, and a standby
+ * coordinator's (given the health its gRPC server will share once it leads).
+ */
+export function startHealthServer(host: string, port: number, health?: HealthState): Promise<RunningServer> {
+  return startGrpcServer({ host, port, services: [], tls: PLAINTEXT, health });
 }
 
 function bind(server: Server, host: string, port: number, credentials: ServerCredentials): Promise<number> {

@@ -1,6 +1,11 @@
+import { hostname } from 'node:os';
 import { EnvReader } from '@rewind/rpc';
 
 export interface CoordinatorConfig {
+  /** This replica's name in the leader lease (the pod's name on Kubernetes). */
+  readonly name: string;
+  /** A dead leader's lease expires after this; a standby takes over within it plus a fifth. */
+  readonly leaseTtlMs: number;
   readonly host: string;
   readonly port: number;
   /** Plaintext grpc.health.v1 for Kubernetes' probes (HEALTH_PORT); none if unset. */
@@ -14,6 +19,8 @@ export interface CoordinatorConfig {
 export function readConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
   const r = new EnvReader('coordinator', env);
   return r.done({
+    name: r.string('COORDINATOR_NAME', `coordinator-${hostname()}-${process.pid}`),
+    leaseTtlMs: r.int('LEASE_TTL_MS', 5000, 1000, 600_000),
     host: r.listenHost(),
     port: r.int('PORT', 7000, 0, 65535),
     healthPort: r.optionalPort('HEALTH_PORT'),

@@ -1,20 +1,49 @@
-/** coordinator: the cluster's front door. Sweeps run as actors over NATS, the pruner and the store. */
+/**
+ * coordinator: the cluster's front door. Sweeps run as actors over NATS, the pruner and the store. Any
+ * number of replicas may run: the one holding the leader lease serves and drives sweeps, the others wait
+ * (alive, not ready) and the first to get the lease after the leader dies resumes every running sweep.
+ */
 import { serveMetrics } from '@rewind/metrics';
-import { connectNats, declareJetStream, KvLedger } from '@rewind/nats-ports';
-import { CoordinatorServiceService, GrpcAnalyzer, GrpcCheckpointStore, GrpcPruner, runService, ServingStatus, listeningOn, startGrpcServer } from '@rewind/rpc';
+import { connectNats, declareJetStream, KvLedger, LeaderLease, layoutFromEnv } from '@rewind/nats-ports';
+import {
+  CoordinatorServiceService,
+  GrpcAnalyzer,
+  GrpcCheckpointStore,
+  GrpcPruner,
+  HealthState,
+  listeningOn,
+  runService,
+  ServingStatus,
+  startGrpcServer,
+  startHealthServer,
+} from '@rewind/rpc';
 import { readConfig } from './config.ts';
 import { Coordinator } from './coordinator-service.ts';
 import { SweepRecords } from './sweep-records.ts';
 
+const SERVICE = 'rewind.v1.CoordinatorService';
+
 await runService('coordinator', async () => {
   const config = readConfig();
-  const nc = await connectNats(config.natsUrl, { name: 'coordinator' });
+  const log = (line: string) => process.stdout.write(`coordinator ${config.name}: ${line}\n`);
+  // Probes first: a standby is alive ("") but not ready (SERVICE) until it leads.
+  const health = new HealthState([SERVICE]);
+  const probes = config.healthPort === undefined ? undefined : await startHealthServer(config.host, config.healthPort, health);
+  health.set(ServingStatus.SERVING, '');
+  const nc = await connectNats(config.natsUrl, { name: config.name });
   await declareJetStream(nc);
+  const lease = await LeaderLease.open(nc, { holder: config.name, ttlMs: config.leaseTtlMs, replicas: layoutFromEnv(process.env).replicas, log });
+  await lease.acquire();
+  log('leading');
+  void lease.lost.then((err) => {
+    // Another replica may lead by now: driving sweeps on would do their work twice. Exit and come back as a standby.
+    log(`${err.message}; exiting`);
+    process.exit(1);
+  });
   const metrics = await serveMetrics('coordinator');
   const store = new GrpcCheckpointStore(config.store);
   const pruner = new GrpcPruner(config.pruner);
   const analyzer = new GrpcAnalyzer(config.analyzer);
-  const log = (line: string) => process.stdout.write(`coordinator: ${line}\n`);
   const coordinator = new Coordinator({
     nc,
     store,
@@ -29,16 +58,19 @@ await runService('coordinator', async () => {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
-    healthPort: config.healthPort,
-    services: [{ name: 'rewind.v1.CoordinatorService', definition: CoordinatorServiceService, implementation: coordinator.service }],
+    health,
+    services: [{ name: SERVICE, definition: CoordinatorServiceService, implementation: coordinator.service }],
   });
-  server.health.set(ServingStatus.SERVING);
+  health.set(ServingStatus.SERVING);
+  const probesAt = probes ? `, health probes on ${config.host}:${probes.port} (plaintext)` : '';
   return {
-    banner: `coordinator ${listeningOn(config.host, server)} (nats ${config.natsUrl}, store ${config.store}, pruner ${config.pruner}, analyzer ${config.analyzer})`,
+    banner: `coordinator ${config.name} ${listeningOn(config.host, server)}${probesAt} (nats ${config.natsUrl}, store ${config.store}, pruner ${config.pruner}, analyzer ${config.analyzer})`,
     async stop() {
       await server.shutdown();
+      await probes?.shutdown();
       await metrics.server?.close();
       await coordinator.stop();
+      await lease.release();
       await nc.drain();
       store.close();
       pruner.close();

@@ -54,6 +54,8 @@ export interface Cluster {
   startPlugin(name: string): Promise<Child>;
   /** Starts the coordinator again (after it was stopped or killed), on the same port. */
   restartCoordinator(): Promise<Child>;
+  /** Another coordinator replica, on its own port: it waits for the leader lease and takes over when it can. */
+  startStandbyCoordinator(): Promise<{ child: Child; address: string }>;
   stop(): Promise<void>;
 }
 
@@ -134,20 +136,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       cluster.trainers.push(child);
       return child;
     };
-    const startCoordinator = () =>
-      service(
-        'coordinator',
+    let coordinatorSeq = 0;
+    /** A coordinator replica; ready when it leads, or (a standby) when it waits for the lease. */
+    const startCoordinator = (port: number, ready: RegExp) => {
+      const name = `coordinator-${++coordinatorSeq}`;
+      return service(
+        name,
         'coordinator',
         {
+          COORDINATOR_NAME: name,
           HOST: '127.0.0.1',
-          PORT: String(coordinatorPort),
+          PORT: String(port),
           NATS_URL: nats.url,
           STORE_ADDRESS: addresses.store,
           PRUNER_ADDRESS: addresses.pruner,
           ANALYZER_ADDRESS: addresses.analyzer,
         },
-        /listening on/,
+        ready,
       );
+    };
     let pluginSeq = 0;
     const startPlugin = async (name: string): Promise<Child> => {
       const healthPort = await freePort();
@@ -178,7 +185,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       store,
       pruner,
       analyzer,
-      coordinator: await startCoordinator(),
+      coordinator: await startCoordinator(coordinatorPort, /listening on/),
       trainers: [],
       plugins: [],
       addresses,
@@ -186,8 +193,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       startPlugin,
       async restartCoordinator() {
         await cluster.coordinator.stop();
-        cluster.coordinator = await startCoordinator();
+        cluster.coordinator = await startCoordinator(coordinatorPort, /listening on/);
         return cluster.coordinator;
+      },
+      async startStandbyCoordinator() {
+        const port = await freePort();
+        return { child: await startCoordinator(port, /waiting for the leader lease/), address: `127.0.0.1:${port}` };
       },
       async stop() {
         // Clients first, servers last, so every service can drain cleanly.
