@@ -51,7 +51,7 @@ const PATHS: string[][] = [
 const hostile = fc.oneof(
   fc.integer({ min: -1e12, max: 1e12 }),
   fc.double(),
-  fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, 2 ** 32, 9007199254740993, 0, -1, 0.5, 1e-320),
+  fc.constantFrom(1e308, -1e308, 2 ** 53, 2 ** 32, 2 ** 31, 0, -1, 0.5, 1e-320),
   fc.string({ maxLength: 40 }),
   fc.constantFrom('0it', '1e308ep', '999999999999ep', '-5it', '12ep', '0ep', '1.5it', '../../x', 'a/b', '', ' ', '\u0000', 'NaN', 'Infinity'),
   fc.constantFrom(null, true, false),
