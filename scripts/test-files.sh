@@ -4,6 +4,6 @@
 # instead of trailing them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-longest=(test/integration/images.test.ts test/integration/cluster.test.ts test/webgpu/*.test.ts)
+longest=(test/integration/images.test.ts test/integration/chaos.test.ts test/integration/cluster.test.ts test/webgpu/*.test.ts)
 printf '%s\n' "${longest[@]}"
 find libs services test -name '*.test.ts' -not -path '*/node_modules/*' | sort | grep -vxF -f <(printf '%s\n' "${longest[@]}")

@@ -154,6 +154,8 @@ describe('authentication and permissions', () => {
       const trainer = await as('trainer');
       const plugin = await as('plugin');
       assert.equal(await refusal(trainer, eventSubject('s1', 'checkpoint_saved')), '');
+      assert.equal(await refusal(trainer, eventSubject('s1', 'job_progress')), '');
+      assert.match(await refusal(plugin, eventSubject('s1', 'job_progress')), /Permissions Violation/);
       assert.equal(await refusal(plugin, eventSubject('s1', 'analysis_completed')), '');
       assert.match(await refusal(trainer, eventSubject('s1', 'sweep_finished')), /Permissions Violation/);
       assert.match(await refusal(plugin, eventSubject('s1', 'round_completed')), /Permissions Violation/);

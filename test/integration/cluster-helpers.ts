@@ -36,10 +36,10 @@ const fingerprintOf = (rows: readonly ResultRow[]): Fingerprint =>
   );
 
 /** The same spec run embedded, in this process: its fingerprint, and its results as `rewind run` writes them. */
-export async function embeddedRun(): Promise<{ fingerprint: Fingerprint; results: SweepResults }> {
+export async function embeddedRun(spec: object = SPEC): Promise<{ fingerprint: Fingerprint; results: SweepResults }> {
   const dir = await tempDir('embedded');
   const store = new LocalDirStore(join(dir, 'store'));
-  const outcome = await runSweep(parseSweepSpec(SPEC), {
+  const outcome = await runSweep(parseSweepSpec(spec), {
     store,
     ledger: new FileLedger(join(dir, 'ledger')),
     trainer: new LocalTrainer(store),
@@ -47,7 +47,7 @@ export async function embeddedRun(): Promise<{ fingerprint: Fingerprint; results
     analyzer: new LocalAnalyzer(store),
     events: { emit: () => {} },
   });
-  return { fingerprint: fingerprintOf(outcome.rows), results: sweepResults(parseSweepSpec(SPEC), outcome) };
+  return { fingerprint: fingerprintOf(outcome.rows), results: sweepResults(parseSweepSpec(spec), outcome) };
 }
 
 /** The cluster's results, read from its ledger for the experiments the embedded run produced. */

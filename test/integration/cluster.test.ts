@@ -69,6 +69,11 @@ describe('cluster mode', () => {
     const lineage = cli('lineage', mask);
     assert.match(lineage, new RegExp(`^mask ${mask} \\(${experiment}, round 1, k=8\\)`));
     assert.match(lineage, new RegExp(`\nrewinds to W_k:\nsnapshot ${rewind} \\(trunk_[0-9a-f]{16}, step 8\\)`));
+    // `rewind watch` shows the trainers' progress on each job (step, loss) between finished trainings.
+    const watched = cli('watch', run.sweepId, '--log-every', '0');
+    assert.match(watched, /^\d+\/\d+ · trunk_[0-9a-f]{16} · step 96\/96 · loss \d+\.\d{3}/m);
+    assert.match(watched, /^\[9\/9\] /m);
+    assert.match(watched, new RegExp(`^sweep ${run.sweepId} succeeded$`, 'm'));
     // The coordinator runs the same spec checks as `rewind run`, before any training: INVALID_ARGUMENT, fields named.
     const client = new CoordinatorClient(c.addresses.coordinator, { credentials: c.credentials });
     const typo = { ...SPEC, name: 'typo', pruning: { rounds: 2, exclude: ['fc9.kernel'] } };

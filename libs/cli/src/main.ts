@@ -97,7 +97,8 @@ function buildProgram(): { program: Command; exitCode: () => number } {
     .description("follow a sweep's progress until it ends")
     .argument('<sweep>', 'the sweep id printed by `rewind submit`')
     .option('--coordinator <host:port>', COORDINATOR_HELP)
-    .action(act(async (sweep: string, o: CoordinatorOptions) => (await cluster()).watchCommand(sweep, await coordinator(o))));
+    .option('--log-every <seconds>', 'without a terminal, print the status line this often (0: at every update)', '30')
+    .action(act(async (sweep: string, o: CoordinatorOptions & { logEvery: string }) => (await cluster()).watchCommand(sweep, await coordinator(o), o.logEvery)));
   program
     .command('cancel')
     .description('stop a running sweep (its finished work stays in the ledger)')

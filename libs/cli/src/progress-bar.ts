@@ -10,6 +10,8 @@ export interface ProgressLine {
   step: number;
   endStep: number;
   loss: number;
+  /** The batch size, for examples/s (a watcher learns it from the first job's progress). */
+  examplesPerStep: number;
 }
 
 export interface ProgressBarOptions {
@@ -22,7 +24,7 @@ export interface ProgressBarOptions {
 type Output = Pick<NodeJS.WriteStream, 'write' | 'isTTY'>;
 
 export class ProgressBar {
-  private readonly state: ProgressLine = { done: 0, total: 0, label: '', step: 0, endStep: 0, loss: Number.NaN };
+  private readonly state: ProgressLine;
   private readonly now: () => number;
   private readonly logEveryMs: number;
   private readonly startedAt: number;
@@ -34,9 +36,10 @@ export class ProgressBar {
 
   constructor(
     private readonly out: Output,
-    private readonly examplesPerStep: number,
+    examplesPerStep: number,
     options: ProgressBarOptions = {},
   ) {
+    this.state = { done: 0, total: 0, label: '', step: 0, endStep: 0, loss: Number.NaN, examplesPerStep };
     this.now = options.now ?? (() => performance.now());
     this.logEveryMs = options.logEveryMs ?? 30_000;
     this.startedAt = this.now();
@@ -74,6 +77,12 @@ export class ProgressBar {
     else this.out.write(`[${this.state.done}/${this.state.total}] ${label} · elapsed ${duration(this.now() - this.startedAt)}\n`);
   }
 
+  /** A line of its own (a ticket found, an error): on a terminal the status line is drawn again below it. */
+  interrupt(line: string): void {
+    if (this.out.isTTY) this.out.write(`\r${line}\x1b[K\n${this.render(this.now())}`);
+    else this.out.write(`${line}\n`);
+  }
+
   close(): void {
     if (this.out.isTTY) this.out.write('\n');
   }
@@ -99,7 +108,7 @@ export class ProgressBar {
     const { done, total, label, step, endStep, loss } = this.state;
     const width = 24;
     const filled = total ? Math.round((width * done) / total) : 0;
-    const speed = this.stepClock.rate ? ` · ${Math.round(this.stepClock.rate * this.examplesPerStep)} ex/s` : '';
+    const speed = this.stepClock.rate ? ` · ${Math.round(this.stepClock.rate * this.state.examplesPerStep)} ex/s` : '';
     const lossText = Number.isFinite(loss) ? ` · loss ${loss.toFixed(3)}` : '';
     const bar = this.out.isTTY ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` : '';
     return `${bar}${done}/${total} · ${label} · step ${step}/${endStep}${lossText}${speed} · elapsed ${duration(now - this.startedAt)}${this.eta(now)}`;

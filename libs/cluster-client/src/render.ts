@@ -24,8 +24,6 @@ export const renderStatus = (s: SweepStatus): string =>
 export function renderEvent(e: SweepEventMessage): string | undefined {
   const ev = e.event;
   switch (ev?.$case) {
-    case 'progress':
-      return `${progressBar(ev.value.done, ev.value.total)} ${ev.value.label}`;
     case 'ticketFound':
       return `ticket ${ev.value.experiment}: mask ${short(ev.value.maskId)} rewinds to ${short(ev.value.rewindId)}`;
     case 'analysisCompleted':

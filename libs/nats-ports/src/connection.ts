@@ -2,6 +2,7 @@
  * Connecting to NATS and declaring the JetStream streams and buckets every component relies on.
  * Declarations are idempotent, so whichever component starts first creates them.
  */
+import { isIP } from 'node:net';
 import { type TlsFiles, tlsFromEnv } from '@rewind/rpc';
 import { connect, type JetStreamManager, type NatsConnection, nanos, RetentionPolicy, StorageType } from 'nats';
 import { type JetStreamLayout, layoutFromEnv } from './layout.ts';
@@ -24,7 +25,10 @@ export interface ConnectOptions {
 export async function connectNats(url: string, options: ConnectOptions): Promise<NatsConnection> {
   const attempts = options.attempts ?? 10;
   const files = options.tls ?? tlsFromEnv();
-  const tls = files && { ca: files.ca.toString(), cert: files.cert.toString(), key: files.key.toString() };
+  // A server named by its IP address is verified against the certificate's IP SAN; sending that address
+  // as the TLS server name (SNI) is not allowed (RFC 6066), and Node says so on every connection.
+  const byAddress = url.split(',').every((server) => isIP(new URL(server.trim()).hostname) !== 0);
+  const tls = files && { ca: files.ca.toString(), cert: files.cert.toString(), key: files.key.toString(), ...(byAddress ? { servername: undefined } : {}) };
   let last: unknown;
   for (let i = 1; i <= attempts; i++) {
     try {

@@ -7,6 +7,7 @@ import { eventKind, eventToMessage, type EventBody, SweepEventMessage } from '@r
 import type { EventSink, SweepEvent } from '@rewind/runner';
 import { natsHeadersWithContext } from '@rewind/telemetry';
 import { DeliverPolicy, type NatsConnection, type PubAck } from 'nats';
+import { retryNats } from './nats-retry.ts';
 import { checkSweepId, EVENTS_STREAM, eventSubject, sweepEventsFilter } from './subjects.ts';
 
 /** What makes an event the same event again. */
@@ -20,6 +21,8 @@ function dedupeKey(sweepId: string, body: EventBody): string {
       return `${sweepId}:ticket:${body.value.experiment}`;
     case 'progress':
       return `${sweepId}:progress:${body.value.label}`;
+    case 'jobProgress':
+      return `${sweepId}:job-progress:${body.value.jobId}:${body.value.step}`;
     case 'analysisCompleted': {
       const { experiment, analysis, plugin } = body.value;
       // A plug-in publishes once per (plugin, version, experiment), however often its input is redelivered.
@@ -50,10 +53,10 @@ export class NatsEventSink implements EventSink {
    */
   publish(body: EventBody): Promise<PubAck> {
     const data = SweepEventMessage.encode({ sweepId: this.sweepId, sequence: 0, event: body }).finish();
-    return this.nc.jetstream().publish(eventSubject(this.sweepId, eventKind(body)), data, {
-      msgID: dedupeKey(this.sweepId, body),
-      headers: natsHeadersWithContext(),
-    });
+    const headers = natsHeadersWithContext();
+    return retryNats(`publishing a ${eventKind(body)} event`, () =>
+      this.nc.jetstream().publish(eventSubject(this.sweepId, eventKind(body)), data, { msgID: dedupeKey(this.sweepId, body), headers }),
+    );
   }
 }
 

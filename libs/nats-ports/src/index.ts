@@ -5,6 +5,7 @@ export { NatsEventSink, type ReplayOptions, replayEvents } from './event-stream.
 export { JobResults } from './job-results.ts';
 export { LEASES_BUCKET, LeaderLease, type LeaseOptions } from './leader-lease.ts';
 export { KvLedger } from './kv-ledger.ts';
+export { isTransientNatsError, NATS_RETRY_DEADLINE_MS, type RetryingKv, retryingKv, retryNats } from './nats-retry.ts';
 export { NatsTrainer, TrainJobFailedError } from './nats-trainer.ts';
 export * from './subjects.ts';
 export { type TrainerForSweep, TrainWorker, type TrainWorkerOptions } from './train-worker.ts';

@@ -1,6 +1,7 @@
 /** Finished jobs' outcomes in KV, keyed by job id: written once, so a job is never counted twice. */
 import { TrainJobOutcome } from '@rewind/rpc';
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
+import { isTransientNatsError, retryNats } from './nats-retry.ts';
 import { JOB_RESULTS_BUCKET, safeKey } from './subjects.ts';
 
 export class JobResults {
@@ -10,18 +11,18 @@ export class JobResults {
   ) {}
 
   static async open(nc: NatsConnection): Promise<JobResults> {
-    return new JobResults(await nc.jetstream().views.kv(JOB_RESULTS_BUCKET, { bindOnly: true }), await nc.jetstreamManager());
+    return retryNats('opening the job-results bucket', async () => new JobResults(await nc.jetstream().views.kv(JOB_RESULTS_BUCKET, { bindOnly: true }), await nc.jetstreamManager()));
   }
 
   async get(jobId: string): Promise<TrainJobOutcome | undefined> {
-    const entry = await this.kv.get(safeKey(jobId));
+    const entry = await retryNats(`reading job ${jobId}'s outcome`, () => this.kv.get(safeKey(jobId)));
     return entry?.operation === 'PUT' && entry.length > 0 ? TrainJobOutcome.decode(entry.value) : undefined;
   }
 
   /** Records the outcome unless one exists; returns the outcome that stands (the first one). */
   async record(outcome: TrainJobOutcome): Promise<TrainJobOutcome> {
     try {
-      await this.kv.create(safeKey(outcome.jobId), TrainJobOutcome.encode(outcome).finish());
+      await retryNats(`recording job ${outcome.jobId}'s outcome`, () => this.kv.create(safeKey(outcome.jobId), TrainJobOutcome.encode(outcome).finish()));
       return outcome;
     } catch (err) {
       const existing = await this.get(outcome.jobId);
@@ -35,29 +36,37 @@ export class JobResults {
    * revision (a JetStream API call: only trainers may write outcomes) keeps any outcome recorded after it.
    */
   async forgetFailure(jobId: string): Promise<void> {
-    const entry = await this.kv.get(safeKey(jobId));
+    const entry = await retryNats(`reading job ${jobId}'s outcome`, () => this.kv.get(safeKey(jobId)));
     if (entry?.operation !== 'PUT' || entry.length === 0) return;
     if (TrainJobOutcome.decode(entry.value).outcome?.$case === 'result') return;
-    await this.jsm.streams.purge(`KV_${JOB_RESULTS_BUCKET}`, {
-      filter: `$KV.${JOB_RESULTS_BUCKET}.${safeKey(jobId)}`,
-      seq: entry.revision + 1,
-    });
+    await retryNats(`forgetting job ${jobId}'s failure`, () =>
+      this.jsm.streams.purge(`KV_${JOB_RESULTS_BUCKET}`, { filter: `$KV.${JOB_RESULTS_BUCKET}.${safeKey(jobId)}`, seq: entry.revision + 1 }),
+    );
   }
 
-  /** Resolves with the job's outcome as soon as it is recorded (immediately if it already is). */
+  /**
+   * Resolves with the job's outcome as soon as it is recorded (immediately if it already is). A watch
+   * broken by a NATS outage is opened again: it replays the key's current value, so nothing is missed.
+   */
   async wait(jobId: string, signal?: AbortSignal): Promise<TrainJobOutcome> {
-    const watcher = await this.kv.watch({ key: safeKey(jobId) });
-    const onAbort = (): void => watcher.stop();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const entry of watcher) {
-        if (entry.operation === 'PUT' && entry.length > 0) return TrainJobOutcome.decode(entry.value);
+    for (;;) {
+      signal?.throwIfAborted();
+      const watcher = await retryNats(`watching job ${jobId}'s outcome`, () => this.kv.watch({ key: safeKey(jobId) }));
+      const onAbort = (): void => watcher.stop();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        for await (const entry of watcher) {
+          if (entry.operation === 'PUT' && entry.length > 0) return TrainJobOutcome.decode(entry.value);
+        }
+      } catch (err) {
+        if (!isTransientNatsError(err)) throw err;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        watcher.stop();
       }
       signal?.throwIfAborted();
-      throw new Error(`stopped waiting for job ${jobId}: the NATS connection closed`);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      watcher.stop();
+      // The watch ended without a value: an outage broke it, or the connection closed (then the next watch fails for good).
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 }

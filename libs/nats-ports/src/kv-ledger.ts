@@ -1,13 +1,14 @@
 /** The Ledger port on a JetStream KV bucket: finished work survives coordinator restarts. */
 import type { Ledger } from '@rewind/runner';
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
+import { type RetryingKv, retryingKv, retryNats } from './nats-retry.ts';
 import { LEDGER_BUCKET, safeKey } from './subjects.ts';
 
 export class KvLedger implements Ledger {
-  private constructor(private readonly kv: KV) {}
+  private constructor(private readonly kv: RetryingKv) {}
 
   static async open(nc: NatsConnection, bucket = LEDGER_BUCKET): Promise<KvLedger> {
-    return new KvLedger(await nc.jetstream().views.kv(bucket, { bindOnly: true }));
+    return new KvLedger(retryingKv(await retryNats('opening the ledger', () => nc.jetstream().views.kv(bucket, { bindOnly: true })), 'ledger entry'));
   }
 
   async get<T>(key: string): Promise<T | undefined> {

@@ -6,6 +6,7 @@
  * standby takes over within the TTL plus one poll.
  */
 import { type KV, type NatsConnection, StorageType } from 'nats';
+import { isTransientNatsError } from './nats-retry.ts';
 
 export const LEASES_BUCKET = 'rewind-leases';
 const COORDINATOR_KEY = 'coordinator';
@@ -21,7 +22,10 @@ export interface LeaseOptions {
 
 export class LeaderLease {
   private revision = 0;
+  /** When the key was last written by us: the lease holds until a TTL after it. */
+  private renewedAt = 0;
   private renewing: NodeJS.Timeout | undefined;
+  private inFlight = false;
   private onLost: (err: Error) => void = () => {};
   /** Settles once a held lease is lost (a renewal refused or impossible). */
   readonly lost: Promise<Error> = new Promise((resolve) => {
@@ -35,7 +39,8 @@ export class LeaderLease {
 
   static async open(nc: NatsConnection, options: LeaseOptions): Promise<LeaderLease> {
     if (!(options.ttlMs >= 1000 && options.ttlMs <= 600_000)) throw new RangeError(`lease TTL ${options.ttlMs} ms is outside 1 s to 10 min`);
-    const kv = await nc.jetstream().views.kv(LEASES_BUCKET, {
+    // A renewal must fail fast enough to be tried again well within the TTL (JetStream's default wait is 5 s).
+    const kv = await nc.jetstream({ timeout: options.ttlMs / 5 }).views.kv(LEASES_BUCKET, {
       history: 1,
       ttl: options.ttlMs,
       storage: StorageType.File,
@@ -57,6 +62,7 @@ export class LeaderLease {
       signal?.throwIfAborted();
       try {
         this.revision = await this.kv.create(COORDINATOR_KEY, this.options.holder);
+        this.renewedAt = Date.now();
         break;
       } catch (err) {
         const holder = await this.holder().catch(() => undefined);
@@ -69,12 +75,35 @@ export class LeaderLease {
     this.renewing = setInterval(() => void this.renew(), this.options.ttlMs / 3);
   }
 
+  /**
+   * A refused renewal (another revision: someone else holds the key) loses the lease at once. A renewal
+   * that cannot reach NATS is tried again at the next tick while the lease still holds: no standby can
+   * take it meanwhile, since it cannot reach NATS either, or the key has not expired.
+   */
   private async renew(): Promise<void> {
+    if (this.inFlight) return;
+    this.inFlight = true;
+    const started = Date.now();
     try {
       this.revision = await this.kv.update(COORDINATOR_KEY, this.options.holder, this.revision);
+      this.renewedAt = started;
     } catch (err) {
+      // A renewal that timed out may have been written after all: the key then still names us.
+      const entry = await this.kv.get(COORDINATOR_KEY).catch(() => null);
+      if (entry?.operation === 'PUT' && entry.string() === this.options.holder) {
+        this.revision = entry.revision;
+        this.renewedAt = entry.created.getTime();
+        return;
+      }
+      const expiresIn = this.renewedAt + this.options.ttlMs - Date.now();
+      if (isTransientNatsError(err) && expiresIn > 0) {
+        this.options.log?.(`could not renew the leader lease (${(err as Error).message}); it holds ${expiresIn} ms more`);
+        return;
+      }
       clearInterval(this.renewing);
       this.onLost(new Error(`lost the leader lease: ${(err as Error).message}`));
+    } finally {
+      this.inFlight = false;
     }
   }
 

@@ -9,6 +9,7 @@ import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
 import { ATTR, inSpan, messagingAttributes, natsHeadersWithContext, SPAN_KIND } from '@rewind/telemetry';
 import type { NatsConnection } from 'nats';
 import { JobResults } from './job-results.ts';
+import { retryNats } from './nats-retry.ts';
 import { TRAIN_SUBJECT } from './subjects.ts';
 
 export class TrainJobFailedError extends Error {
@@ -35,11 +36,10 @@ export class NatsTrainer implements Trainer {
       const outcome = this.results.wait(job.id, signal);
       if ((await this.results.get(job.id)) === undefined) {
         const payload = TrainJobMessage.encode(jobToMessage(job, this.sweepId)).finish();
-        const ack = await this.nc.jetstream().publish(TRAIN_SUBJECT, payload, {
-          // The stream drops a message id it has seen, and the first attempt's message is gone.
-          msgID: this.attempt > 0 ? `${job.id}.attempt${this.attempt}` : job.id,
-          headers: natsHeadersWithContext(),
-        });
+        const headers = natsHeadersWithContext();
+        // The stream drops a message id it has seen (so a retried publish is stored once), and a failed first attempt's message is gone.
+        const msgID = this.attempt > 0 ? `${job.id}.attempt${this.attempt}` : job.id;
+        const ack = await retryNats(`queueing job ${job.id}`, () => this.nc.jetstream().publish(TRAIN_SUBJECT, payload, { msgID, headers }));
         span.setAttribute('rewind.job.duplicate', ack.duplicate);
       }
       const done = await outcome;

@@ -39,7 +39,13 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsRole, NatsPermissions>> = {
   },
   trainer: {
     publish: {
-      allow: [...JETSTREAM_READ, `$JS.ACK.${JOBS_STREAM}.>`, `$KV.${JOB_RESULTS_BUCKET}.>`, 'rewind.v1.events.*.checkpoint_saved'],
+      allow: [
+        ...JETSTREAM_READ,
+        `$JS.ACK.${JOBS_STREAM}.>`,
+        `$KV.${JOB_RESULTS_BUCKET}.>`,
+        'rewind.v1.events.*.checkpoint_saved',
+        'rewind.v1.events.*.job_progress',
+      ],
     },
     subscribe: { allow: REPLIES },
   },

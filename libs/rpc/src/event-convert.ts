@@ -15,6 +15,10 @@ export function eventToMessage(e: SweepEvent): EventBody {
       return { $case: 'ticketFound', value: { experiment: e.experiment, maskId: e.maskId, rewindId: e.rewindId, finalId: e.finalId } };
     case 'progress':
       return { $case: 'progress', value: { done: e.done, total: e.total, label: e.label } };
+    case 'job.progress': {
+      const { type: _, ...value } = e;
+      return { $case: 'jobProgress', value };
+    }
     case 'analysis.completed':
       return {
         $case: 'analysisCompleted',
@@ -39,6 +43,10 @@ export function eventFromMessage(body: EventBody): SweepEvent | undefined {
       return { type: 'ticket.found', ...body.value };
     case 'progress':
       return { type: 'progress', ...body.value };
+    case 'jobProgress': {
+      const { trainLoss, ...rest } = body.value;
+      return { type: 'job.progress', ...rest, ...(trainLoss === undefined ? {} : { trainLoss }) };
+    }
     case 'analysisCompleted':
       return {
         type: 'analysis.completed',

@@ -130,6 +130,17 @@ export type SweepEvent =
     }
   | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string; readonly cached?: boolean }
   | {
+      /** A trainer's progress on one job (throttled): what `rewind watch` shows between finished trainings. */
+      readonly type: 'job.progress';
+      readonly experiment: string;
+      readonly jobId: string;
+      readonly step: number;
+      readonly endStep: number;
+      readonly trainLoss?: number;
+      readonly batchSize: number;
+      readonly trainer: string;
+    }
+  | {
       readonly type: 'analysis.completed';
       readonly experiment: string;
       readonly analysis: string;

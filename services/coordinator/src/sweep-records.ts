@@ -1,6 +1,6 @@
 /** Sweep state in JetStream KV (bucket rewind-sweeps): what a restarted coordinator needs to carry on. */
-import type { NatsConnection, KV } from 'nats';
-import { cancelledKey, SWEEPS_BUCKET, safeKey } from '@rewind/nats-ports';
+import type { NatsConnection } from 'nats';
+import { cancelledKey, type RetryingKv, retryingKv, retryNats, SWEEPS_BUCKET, safeKey } from '@rewind/nats-ports';
 
 export type SweepPhase = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -30,10 +30,11 @@ const ticketPrefix = (sweepId: string): string => `${sweepId}.tickets.`;
 const resultsKey = (sweepId: string): string => safeKey(`${sweepId}.results`);
 
 export class SweepRecords {
-  private constructor(private readonly kv: KV) {}
+  private constructor(private readonly kv: RetryingKv) {}
 
   static async open(nc: NatsConnection): Promise<SweepRecords> {
-    return new SweepRecords(await nc.jetstream().views.kv(SWEEPS_BUCKET, { bindOnly: true }));
+    const kv = await retryNats('opening the sweep records', () => nc.jetstream().views.kv(SWEEPS_BUCKET, { bindOnly: true }));
+    return new SweepRecords(retryingKv(kv, 'sweep record'));
   }
 
   async get(sweepId: string): Promise<SweepRecord | undefined> {

@@ -42,6 +42,11 @@ export class Child {
     return this.process.pid ?? -1;
   }
 
+  /** Not yet exited. */
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
   /** Everything the process printed so far (for assertions and post-mortems). */
   get log(): string {
     return this.output;
@@ -96,7 +101,7 @@ export class Child {
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
   async stop(graceMs = 15_000): Promise<number | null> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return this.process.exitCode;
+    if (!this.running) return this.process.exitCode;
     this.process.kill('SIGTERM');
     const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
     const code = await this.exited;
@@ -106,7 +111,7 @@ export class Child {
 
   /** Abrupt death, as when a node fails: no cleanup runs. */
   async kill(): Promise<void> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    if (!this.running) return;
     this.process.kill('SIGKILL');
     await this.exited;
   }

@@ -32,6 +32,9 @@ export interface ClusterOptions {
 /** Certificates the cluster makes: the servers' and services', `cli` for people and tests, `operator` for NATS inspections. */
 const IDENTITIES = ['nats', 'checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin', 'cli', 'operator'];
 
+/** The parts a test may kill and start again (on the same port, with the same data). */
+export type Part = 'nats' | 's3' | 'store' | 'pruner' | 'analyzer';
+
 export interface Cluster {
   readonly certificates: Certificates;
   /** REWIND_TLS_* for a `rewind` command run against this cluster. */
@@ -56,6 +59,10 @@ export interface Cluster {
   restartCoordinator(): Promise<Child>;
   /** Another coordinator replica, on its own port: it waits for the leader lease and takes over when it can. */
   startStandbyCoordinator(): Promise<{ child: Child; address: string }>;
+  /** SIGKILLs a part, as a node failure would; nats-server and the S3 server keep their data directories. */
+  kill(part: Part): Promise<void>;
+  /** Starts a killed part again, on its port. */
+  revive(part: Part): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,38 +90,43 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const nats = await startNatsServer(join(options.dir, 'nats'), { echo: false, tls: certificates.files('nats') });
-    started.push(nats.child);
-    const s3 = await startS3rver(join(options.dir, 's3'), { echo: false });
-    started.push(s3.child);
-    const [storePort, prunerPort, analyzerPort, coordinatorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [natsPort, s3Port, storePort, prunerPort, analyzerPort, coordinatorPort] = (await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()))) as [number, number, number, number, number, number];
+    const startNats = async () => {
+      const server = await startNatsServer(join(options.dir, 'nats'), { port: natsPort, echo: false, tls: certificates.files('nats') });
+      started.push(server.child);
+      return server;
+    };
+    const startS3 = async () => {
+      const server = await startS3rver(join(options.dir, 's3'), { port: s3Port, echo: false });
+      started.push(server.child);
+      return server;
+    };
+    let nats = await startNats();
+    let s3 = await startS3();
     const addresses = {
       store: `127.0.0.1:${storePort}`,
       pruner: `127.0.0.1:${prunerPort}`,
       analyzer: `127.0.0.1:${analyzerPort}`,
       coordinator: `127.0.0.1:${coordinatorPort}`,
     };
-    const store = await service(
-      'checkpoint-store',
-      'checkpoint-store',
-      {
-        HOST: '127.0.0.1',
-        PORT: String(storePort),
-        S3_URL: s3.url,
-        S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
-        S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey,
-      },
-      /listening on/,
-    );
-    const [pruner, analyzer] = await Promise.all([
-      service('pruner', 'pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: addresses.store }, /listening on/),
+    const startStore = () =>
       service(
-        'stability-analyzer',
-        'stability-analyzer',
-        { HOST: '127.0.0.1', PORT: String(analyzerPort), STORE_ADDRESS: addresses.store },
+        'checkpoint-store',
+        'checkpoint-store',
+        {
+          HOST: '127.0.0.1',
+          PORT: String(storePort),
+          S3_URL: s3.url,
+          S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
+          S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey,
+        },
         /listening on/,
-      ),
-    ]);
+      );
+    const startPruner = () => service('pruner', 'pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: addresses.store }, /listening on/);
+    const startAnalyzer = () =>
+      service('stability-analyzer', 'stability-analyzer', { HOST: '127.0.0.1', PORT: String(analyzerPort), STORE_ADDRESS: addresses.store }, /listening on/);
+    let store = await startStore();
+    let [pruner, analyzer] = await Promise.all([startPruner(), startAnalyzer()]);
     let trainerSeq = 0;
     const startTrainer = async (): Promise<Child> => {
       const n = ++trainerSeq;
@@ -155,6 +167,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         ready,
       );
     };
+    let stopping = false;
+    /**
+     * As Kubernetes restarts a container that exits: a coordinator that exits by itself with an error (it
+     * lost its leader lease) is started again. One stopped or killed by the caller is not.
+     */
+    const supervised = async (child: Child): Promise<Child> => {
+      void child.exited.then(async (code) => {
+        if (code === null || code === 0 || stopping || cluster.coordinator !== child) return;
+        await new Promise((r) => setTimeout(r, 1000));
+        if (stopping) return;
+        cluster.coordinator = await supervised(await startCoordinator(coordinatorPort, /listening on/));
+      });
+      return child;
+    };
     let pluginSeq = 0;
     const startPlugin = async (name: string): Promise<Child> => {
       const healthPort = await freePort();
@@ -180,12 +206,22 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       cliEnv: certificates.env('cli'),
       credentials: clientCredentials(cli),
       operatorTls: tlsFromEnv(certificates.env('operator'))!,
-      nats,
-      s3,
-      store,
-      pruner,
-      analyzer,
-      coordinator: await startCoordinator(coordinatorPort, /listening on/),
+      get nats() {
+        return nats;
+      },
+      get s3() {
+        return s3;
+      },
+      get store() {
+        return store;
+      },
+      get pruner() {
+        return pruner;
+      },
+      get analyzer() {
+        return analyzer;
+      },
+      coordinator: await supervised(await startCoordinator(coordinatorPort, /listening on/)),
       trainers: [],
       plugins: [],
       addresses,
@@ -193,14 +229,26 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       startPlugin,
       async restartCoordinator() {
         await cluster.coordinator.stop();
-        cluster.coordinator = await startCoordinator(coordinatorPort, /listening on/);
+        cluster.coordinator = await supervised(await startCoordinator(coordinatorPort, /listening on/));
         return cluster.coordinator;
+      },
+      async kill(part) {
+        const child = { nats: nats.child, s3: s3.child, store, pruner, analyzer }[part];
+        await child.kill();
+      },
+      async revive(part) {
+        if (part === 'nats') nats = await startNats();
+        else if (part === 's3') s3 = await startS3();
+        else if (part === 'store') store = await startStore();
+        else if (part === 'pruner') pruner = await startPruner();
+        else analyzer = await startAnalyzer();
       },
       async startStandbyCoordinator() {
         const port = await freePort();
         return { child: await startCoordinator(port, /waiting for the leader lease/), address: `127.0.0.1:${port}` };
       },
       async stop() {
+        stopping = true;
         // Clients first, servers last, so every service can drain cleanly.
         for (const child of [...started].reverse()) await child.stop();
       },

@@ -2,7 +2,7 @@
  * trainer: takes jobs from the JetStream work queue and trains them in-process (LocalTrainer) against
  * the checkpoint-store. Stateless: any number of copies share the queue; a redelivered job resumes
  * from the ref `resume/<job id>` its previous trainer saved. Every checkpoint it writes is announced as
- * `checkpoint.saved` on the job's sweep's event stream.
+ * `checkpoint.saved` on the job's sweep's event stream, and its progress as throttled `job.progress`.
  */
 import { jobMeter, serveMetrics } from '@rewind/metrics';
 import { awaitJetStream, connectNats, JOBS_STREAM, NatsEventSink, cancelledKey, SWEEPS_BUCKET, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
@@ -10,6 +10,7 @@ import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startHeal
 import type { Trainer } from '@rewind/runner';
 import { type JobProgress, LocalTrainer } from '@rewind/local';
 import { readConfig } from './config.ts';
+import { progressEvents } from './progress-events.ts';
 
 await runService('trainer', async () => {
   const config = readConfig();
@@ -30,7 +31,16 @@ await runService('trainer', async () => {
     // A job published without a sweep id has no event stream to announce on.
     if (sweepId === '') return silent;
     const sink = new NatsEventSink(nc, sweepId);
-    return metered(new LocalTrainer(store, { onProgress, onCheckpointSaved: (id, lineage) => sink.emit({ type: 'checkpoint.saved', id, lineage }) }));
+    const publish = progressEvents(sink, config.name, config.progressEveryMs);
+    return metered(
+      new LocalTrainer(store, {
+        onProgress: (p) => {
+          onProgress(p);
+          publish(p);
+        },
+        onCheckpointSaved: (id, lineage) => sink.emit({ type: 'checkpoint.saved', id, lineage }),
+      }),
+    );
   };
   const worker = await TrainWorker.open(nc, trainerFor, {
     name: config.name,

@@ -1,6 +1,7 @@
 /** `rewind submit|watch|cancel|resume|tickets|lineage`: the same sweeps, run by a cluster's coordinator. */
 import { cancel, type Connection, isFailure, lineage, renderEvent, renderLineage, renderStatus, renderTickets, resume, submit, tickets, watch } from '@rewind/cluster-client';
 import { parse } from 'yaml';
+import { ProgressBar } from '../progress-bar.ts';
 import { UsageError } from '../spec-file.ts';
 
 /** The coordinator's address: --coordinator, else REWIND_COORDINATOR. */
@@ -30,29 +31,40 @@ export async function resumeCommand(sweepId: string, connection: Connection): Pr
   return 0;
 }
 
-/** Follows the sweep's events until it ends; on a terminal, progress redraws one line. Exit 1 if it failed. */
-export async function watchCommand(sweepId: string, connection: Connection): Promise<number> {
+/**
+ * Follows the sweep's events until it ends: the status line of `rewind run` (trainings done, the current
+ * job's step and loss from its trainer, speed, elapsed, ETA), redrawn on a terminal or printed every
+ * `--log-every` seconds in a log, between one line per ticket, analysis and resumption. Exit 1 if it failed.
+ */
+export async function watchCommand(sweepId: string, connection: Connection, logEvery = '30'): Promise<number> {
+  const seconds = Number(logEvery);
+  if (logEvery.trim() === '' || !(seconds >= 0 && seconds <= 3600)) throw new UsageError(`--log-every: "${logEvery}" is not a number of seconds from 0 to 3600`);
+  const logEveryMs = seconds * 1000;
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
+  const bar = new ProgressBar(process.stdout, 0, { logEveryMs });
   let failed = false;
-  let progressShown = false;
   for await (const event of watch(sweepId, connection, abort.signal)) {
-    const line = renderEvent(event);
-    if (line === undefined) continue;
-    const isProgress = event.event?.$case === 'progress';
-    if (isProgress && process.stdout.isTTY) {
-      process.stdout.write(`\r${line}\x1b[K`);
-      progressShown = true;
+    const ev = event.event;
+    if (ev?.$case === 'jobProgress') {
+      const { experiment, step, endStep, trainLoss, batchSize } = ev.value;
+      bar.update({ label: experiment, step, endStep, examplesPerStep: batchSize, ...(trainLoss === undefined ? {} : { loss: trainLoss }) });
       continue;
     }
-    if (progressShown) process.stdout.write('\n');
-    progressShown = false;
-    process.stdout.write(`${line}\n`);
-    if (event.event?.$case === 'sweepFinished') {
+    if (ev?.$case === 'progress') {
+      bar.update({ done: ev.value.done, total: ev.value.total });
+      bar.finished(ev.value.label);
+      continue;
+    }
+    const line = renderEvent(event);
+    if (line === undefined) continue;
+    bar.interrupt(line);
+    if (ev?.$case === 'sweepFinished') {
       failed = isFailure(event);
       break;
     }
   }
+  bar.close();
   return failed ? 1 : 0;
 }
 
