@@ -60,7 +60,9 @@ describe('the services image', () => {
   });
 
   after(async () => {
-    for (const s of services) s.process.kill('SIGKILL');
+    // The whole process group: unshare's --kill-child does not reach a service that changed its user
+    // (the kernel clears the parent-death signal when credentials change), so it would outlive the test.
+    for (const s of services) if (s.process.pid) process.kill(-s.process.pid, 'SIGKILL');
     for (const s of services) {
       s.process.stdout?.destroy();
       s.process.stderr?.destroy();
@@ -97,7 +99,7 @@ describe('the services image', () => {
         'unshare',
         ['--mount', '--fork', '--kill-child', 'sh', '-ec', setup, rootfs, rootfs, '/usr/bin/env', '-i', '-C', '/app', 'PATH=/usr/local/bin:/usr/bin:/bin', ...envArgs,
           'node', '--import', 'tsx', `services/${service}/src/main.ts`],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
       );
       const output: string[] = [];
       child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
