@@ -190,6 +190,7 @@ const USER_FACING = new Set([
   'SpecError',
   'DatasetError',
   'ChecksumMismatchError',
+  'CorruptCheckpointError',
   'CheckpointNotFoundError',
   'SafetensorsFormatError',
   'ServerUnavailableError',

@@ -24,6 +24,8 @@ export const renderStatus = (s: SweepStatus): string =>
 export function renderEvent(e: SweepEventMessage): string | undefined {
   const ev = e.event;
   switch (ev?.$case) {
+    case 'checkpointCorrupt':
+      return `checkpoint ${ev.value.id} is corrupt; recomputing it from ${ev.value.experiment}`;
     case 'ticketFound':
       return `ticket ${ev.value.experiment}: mask ${short(ev.value.maskId)} rewinds to ${short(ev.value.rewindId)}`;
     case 'analysisCompleted':

@@ -1,3 +1,4 @@
+export * from './corrupt-checkpoint.ts';
 export * from './duration.ts';
 export * from './hash.ts';
 export * from './hparams.ts';

@@ -15,6 +15,8 @@ function dedupeKey(sweepId: string, body: EventBody): string {
   switch (body.$case) {
     case 'checkpointSaved':
       return `${sweepId}:checkpoint:${body.value.id}`;
+    case 'checkpointCorrupt':
+      return `${sweepId}:corrupt:${body.value.id}`;
     case 'roundCompleted':
       return `${sweepId}:round:${body.value.experiment}`;
     case 'ticketFound':

@@ -2,7 +2,7 @@
  * The Trainer port as seen by the coordinator: a job goes onto the JetStream work queue and the result
  * comes back through the job-results bucket. Submitting is idempotent (message id = job id, and a job
  * already finished is answered from the bucket), so a restarted coordinator simply asks again. A resumed
- * sweep (attempt > 0) forgets a job's recorded failure and queues it under a new message id.
+ * sweep (attempt > 0), or a job the runner retries, forgets the job's recorded failure and queues it under a new message id.
  */
 import { jobToMessage, resultFromMessage, TrainJobMessage } from '@rewind/rpc';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
@@ -17,6 +17,9 @@ export class TrainJobFailedError extends Error {
 }
 
 export class NatsTrainer implements Trainer {
+  /** Submissions per job in this run: a second one is the runner retrying a failed job (after healing a checkpoint). */
+  private readonly submitted = new Map<string, number>();
+
   private constructor(
     private readonly nc: NatsConnection,
     private readonly results: JobResults,
@@ -31,14 +34,17 @@ export class NatsTrainer implements Trainer {
 
   train(job: TrainJob, signal?: AbortSignal): Promise<TrainJobResult> {
     return inSpan('train.submit', { kind: SPAN_KIND.producer, attributes: { ...messagingAttributes(TRAIN_SUBJECT, 'publish'), [ATTR.job]: job.id, [ATTR.sweep]: this.sweepId } }, async (span) => {
-      if (this.attempt > 0) await this.results.forgetFailure(job.id);
+      const retry = this.submitted.get(job.id) ?? 0;
+      this.submitted.set(job.id, retry + 1);
+      const again = this.attempt > 0 || retry > 0;
+      if (again) await this.results.forgetFailure(job.id);
       // Watch before publishing so a fast trainer's result cannot slip past.
       const outcome = this.results.wait(job.id, signal);
       if ((await this.results.get(job.id)) === undefined) {
         const payload = TrainJobMessage.encode(jobToMessage(job, this.sweepId)).finish();
         const headers = natsHeadersWithContext();
         // The stream drops a message id it has seen (so a retried publish is stored once), and a failed first attempt's message is gone.
-        const msgID = this.attempt > 0 ? `${job.id}.attempt${this.attempt}` : job.id;
+        const msgID = again ? `${job.id}.attempt${this.attempt}${retry > 0 ? `.retry${retry}` : ''}` : job.id;
         const ack = await retryNats(`queueing job ${job.id}`, () => this.nc.jetstream().publish(TRAIN_SUBJECT, payload, { msgID, headers }));
         span.setAttribute('rewind.job.duplicate', ack.duplicate);
       }

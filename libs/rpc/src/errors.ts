@@ -4,6 +4,8 @@ import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 /** Errors whose class name says "the caller asked for something absent" or "the input is bad". */
 const NOT_FOUND = new Set(['CheckpointNotFoundError', 'NotFoundError']);
 const INVALID = new Set(['SpecError', 'JobError', 'SafetensorsFormatError', 'InvalidArgumentError', 'InvalidNameError', 'TypeError', 'RangeError']);
+/** A checkpoint failed its hash check (here, or in the store this server read it from). */
+const CORRUPT = new Set(['ChecksumMismatchError', 'CorruptCheckpointError']);
 /** A server this one depends on (S3, another service) is down: the caller may retry. */
 const UNAVAILABLE = new Set(['S3UnavailableError', 'ServerUnavailableError']);
 
@@ -38,7 +40,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
       ? GrpcStatus.INVALID_ARGUMENT
       : UNAVAILABLE.has(e.name)
         ? GrpcStatus.UNAVAILABLE
-        : e.name === 'ChecksumMismatchError'
+        : CORRUPT.has(e.name)
           ? GrpcStatus.DATA_LOSS
           : e.name === 'FailedPreconditionError'
             ? GrpcStatus.FAILED_PRECONDITION

@@ -9,6 +9,8 @@ export function eventToMessage(e: SweepEvent): EventBody {
   switch (e.type) {
     case 'checkpoint.saved':
       return { $case: 'checkpointSaved', value: { id: e.id, lineage: lineageToMessage(e.lineage) } };
+    case 'checkpoint.corrupt':
+      return { $case: 'checkpointCorrupt', value: { id: e.id, experiment: e.experiment } };
     case 'round.completed':
       return { $case: 'roundCompleted', value: { experiment: e.experiment, rowJson: JSON.stringify(e.row) } };
     case 'ticket.found':
@@ -37,6 +39,8 @@ export function eventFromMessage(body: EventBody): SweepEvent | undefined {
   switch (body.$case) {
     case 'checkpointSaved':
       return { type: 'checkpoint.saved', id: body.value.id, lineage: lineageFromMessage(body.value.lineage, 'checkpoint.saved') };
+    case 'checkpointCorrupt':
+      return { type: 'checkpoint.corrupt', ...body.value };
     case 'roundCompleted':
       return { type: 'round.completed', experiment: body.value.experiment, row: JSON.parse(body.value.rowJson) };
     case 'ticketFound':

@@ -2,8 +2,8 @@
  * The CheckpointStore port as a client of the checkpoint-store service. Checkpoints cross the wire as
  * their safetensors bytes in 1 MiB pieces; ids are re-verified here, so a corrupt transfer is an error.
  */
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import type { Mask, TrainState } from '@rewind/core';
+import { status as GrpcStatus, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { CorruptCheckpointError, type Mask, type TrainState } from '@rewind/core';
 import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
 import { decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
 import {
@@ -74,6 +74,16 @@ export class GrpcCheckpointStore implements CheckpointStore {
   }
 
   async getBytes(id: string): Promise<{ info: RemoteCheckpointInfo; bytes: Uint8Array }> {
+    try {
+      return await this.fetchBytes(id);
+    } catch (err) {
+      // DATA_LOSS: the store found the checkpoint corrupt. Typed again, so callers can have it recomputed.
+      if (err instanceof RemoteError && err.code === GrpcStatus.DATA_LOSS) throw new CorruptCheckpointError(id, err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  private fetchBytes(id: string): Promise<{ info: RemoteCheckpointInfo; bytes: Uint8Array }> {
     return callWithRetry(this.settings.server, this.settings.retry ?? serviceRetry(), async () => {
       const stream = this.client.getCheckpoint({ id }, new Metadata(), { deadline: deadlineOf(this.settings) });
       let info: RemoteCheckpointInfo | undefined;

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
+import { CorruptCheckpointError } from '@rewind/core';
 import type { TrainJob } from '@rewind/runner';
+import { ChecksumMismatchError } from '@rewind/safetensors';
 import {
+  CheckpointStoreServiceService,
+  GrpcCheckpointStore,
   GrpcPruner,
   HealthClient,
   insecure,
@@ -15,6 +19,7 @@ import {
   ServerUnavailableError,
   ServingStatus,
   startGrpcServer,
+  streamHandler,
   TrainJobMessage,
   unaryHandler,
 } from '../src/index.ts';
@@ -115,5 +120,34 @@ describe('gRPC plumbing', () => {
       (err: Error) => err instanceof ServerUnavailableError && err.message.includes(`pruner at ${address} is unavailable after 2 attempts`),
     );
     gone.close();
+  });
+
+  it('a checkpoint the store finds corrupt arrives as DATA_LOSS and is typed again, carrying its id', async () => {
+    const id = 'c'.repeat(64);
+    const server = await startGrpcServer({
+      tls: PLAINTEXT,
+      host: '127.0.0.1',
+      port: 0,
+      services: [
+        {
+          name: 'rewind.v1.CheckpointStoreService',
+          definition: CheckpointStoreServiceService,
+          implementation: {
+            getCheckpoint: streamHandler('checkpoint.get', async () => {
+              throw new ChecksumMismatchError(id, 'd'.repeat(64), 'bucket b');
+            }),
+          },
+        },
+      ],
+    });
+    const store = new GrpcCheckpointStore(`127.0.0.1:${server.port}`, { retry: { attempts: 1, baseDelayMs: 10 } });
+    await assert.rejects(store.getState(id), (err: Error) => {
+      assert.ok(err instanceof CorruptCheckpointError);
+      assert.equal(err.id, id);
+      assert.match(err.message, new RegExp(`^checkpoint-store at 127\\.0\\.0\\.1:\\d+: checkpoint ${id} is corrupt \\(bucket b\\)`));
+      return true;
+    });
+    store.close();
+    await server.shutdown(1000);
   });
 });

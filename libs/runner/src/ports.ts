@@ -120,6 +120,8 @@ export interface Analyzer {
 export type SweepEvent =
   | { readonly type: 'checkpoint.saved'; readonly id: string; readonly lineage: Lineage }
   | { readonly type: 'round.completed'; readonly experiment: string; readonly row: unknown }
+  /** A checkpoint failed its hash check: `experiment`, which produced it, runs again to recompute it. */
+  | { readonly type: 'checkpoint.corrupt'; readonly id: string; readonly experiment: string }
   | {
       readonly type: 'ticket.found';
       readonly experiment: string;

@@ -15,6 +15,7 @@ import {
   type TrunkPlan,
 } from '@rewind/core';
 import { ANALYSES, type AnalysisRow, controlKind, type TrainStart } from '@rewind/kinds';
+import { Healer, type Work } from './heal.ts';
 import type { AnalysisResult, Lineage, SweepPorts, TrainJob, TrainJobResult } from './ports.ts';
 import { rowOf } from './rows.ts';
 
@@ -35,36 +36,45 @@ export class SweepRun {
   /** Each experiment runs once per sweep, however many places of the plan name it. */
   private readonly trainings = new Map<string, Promise<TrainingRecord>>();
   private done = 0;
+  private readonly healer: Healer;
 
   constructor(
     private readonly spec: SweepSpec,
     private readonly plan: SweepPlan,
     private readonly ports: SweepPorts,
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    this.healer = new Healer(ports.events);
+  }
 
   analyses(): AnalysisRow[] {
     return [...this.analysisRows.values()].sort(byPosition);
   }
 
   async trunk(trunk: TrunkPlan, chains: readonly ImpChain[]): Promise<void> {
-    let record = await this.once(trunk.id, `dense trunk, seed ${trunk.seed}`, async () => {
-      const result = await this.ports.trainer.train(this.trunkJob(trunk, trunk.rewindSteps), this.signal);
+    const work: Work = async (jobId) => {
+      const result = await this.ports.trainer.train({ ...this.trunkJob(trunk, trunk.rewindSteps), id: jobId }, this.signal);
       return { result, row: rowOf(trunk.id, trunk, 'dense', 0, 0, 0, 1, result) };
-    });
-    record = await this.withSnapshots(trunk, record);
+    };
+    const record = await this.withSnapshots(trunk, await this.once(trunk.id, `dense trunk, seed ${trunk.seed}`, work));
+    // Training the trunk again yields every W_k of the plan, replayed ones included.
+    this.healer.produced(trunk.id, record, work);
     await Promise.all(chains.map((chain) => this.chain(trunk, chain, record)));
   }
 
-  /** Runs `work` unless the ledger already holds the experiment; the same id twice runs once. */
-  private once(id: string, label: string, work: () => Promise<TrainingRecord>): Promise<TrainingRecord> {
+  /**
+   * Runs `work` unless the ledger already holds the experiment; the same id twice runs once. Either way
+   * the record's checkpoints are noted as this experiment's, to be recomputed by `work` should one be corrupt.
+   */
+  private once(id: string, label: string, work: Work, givenMask?: string): Promise<TrainingRecord> {
     let pending = this.trainings.get(id);
     if (!pending) {
       pending = (async () => {
         this.signal?.throwIfAborted();
         const cached = await this.ports.ledger.get<TrainingRecord>(id);
-        const record = cached ?? (await work());
+        const record = cached ?? (await this.healer.healing(() => work(id)));
         if (!cached) await this.ports.ledger.put(id, record);
+        this.healer.produced(id, record, work, givenMask);
         this.rows.set(id, record.row);
         await this.ports.events.emit({ type: 'progress', done: ++this.done, total: this.plan.trainings, label, cached: cached !== undefined });
         return record;
@@ -108,13 +118,20 @@ export class SweepRun {
         maskId = ticket.record.row.maskId;
       }
       const remaining = ticket?.record.row.weightsRemaining ?? 1;
+      // This round's mask, fixed: a recomputation may run the work after the chain has moved on.
+      const ticketMask = maskId;
       const others = await Promise.all(
         [...round.controls, ...round.copies].map(async (branch) => ({
           branch,
-          record: await this.once(branch.id, labelOf(branch), async () => {
-            const { start, maskId: branchMask } = await this.branchStart(trunk, branch, rewindId, maskId, trunkRecord.result.prunable);
-            return this.train(trunk, branch, rewindId, start, branchMask, remaining);
-          }),
+          record: await this.once(
+            branch.id,
+            labelOf(branch),
+            async (jobId) => {
+              const { start, maskId: branchMask } = await this.branchStart(trunk, branch, rewindId, ticketMask, trunkRecord.result.prunable);
+              return this.train(jobId, trunk, branch, rewindId, start, branchMask, remaining);
+            },
+            ticketMask,
+          ),
         })),
       );
       if (round.analysed) await this.analyse(round, trunkRecord, [...(ticket ? [ticket] : []), ...others]);
@@ -123,7 +140,7 @@ export class SweepRun {
 
   /** Round r's ticket: prune round r−1's trained weights, rewind the survivors to W_k, train. */
   private async ticket(trunk: TrunkPlan, branch: BranchPlan, rewindId: string, weightsId: string, maskId: string | undefined, prunable: readonly string[]): Promise<Trained> {
-    const record = await this.once(branch.id, labelOf(branch), async () => {
+    const work: Work = async (jobId) => {
       const newMask = await this.ports.pruner.prune({
         weightsId,
         ...(maskId ? { maskId } : {}),
@@ -132,8 +149,9 @@ export class SweepRun {
         lineage: this.lineage(trunk, branch),
       });
       const remaining = fractionRemaining((await this.ports.store.getMask(newMask)).value);
-      return this.train(trunk, branch, rewindId, { checkpointId: rewindId }, newMask, remaining);
-    });
+      return this.train(jobId, trunk, branch, rewindId, { checkpointId: rewindId }, newMask, remaining);
+    };
+    const record = await this.once(branch.id, labelOf(branch), work, maskId);
     await this.ports.events.emit({ type: 'round.completed', experiment: branch.id, row: record.row });
     await this.ports.events.emit({ type: 'ticket.found', experiment: branch.id, maskId: record.row.maskId!, rewindId, finalId: record.result.finalId });
     return { branch, record };
@@ -151,8 +169,8 @@ export class SweepRun {
     });
   }
 
-  private async train(trunk: TrunkPlan, branch: BranchPlan, rewindId: string, start: TrainStart, maskId: string | undefined, remaining: number): Promise<TrainingRecord> {
-    const job = this.job(trunk, branch.id, this.lineage(trunk, branch), { start, training: branch.training, ...(maskId ? { maskId } : {}) });
+  private async train(jobId: string, trunk: TrunkPlan, branch: BranchPlan, rewindId: string, start: TrainStart, maskId: string | undefined, remaining: number): Promise<TrainingRecord> {
+    const job = this.job(trunk, jobId, this.lineage(trunk, branch), { start, training: branch.training, ...(maskId ? { maskId } : {}) });
     const result = await this.ports.trainer.train(job, this.signal);
     const kind = branch.round === 0 ? 'dense' : branch.kind;
     return { result, row: rowOf(branch.id, trunk, kind, branch.rewindStep, branch.round, branch.copy, remaining, result, maskId, rewindId) };
@@ -179,7 +197,7 @@ export class SweepRun {
         if (!job) continue;
         const key = experimentId('analysis', job);
         this.signal?.throwIfAborted();
-        const result = (await this.ports.ledger.get<AnalysisResult>(key)) ?? (await this.ports.analyzer.analyze(job, this.signal));
+        const result = (await this.ports.ledger.get<AnalysisResult>(key)) ?? (await this.healer.healing(() => this.ports.analyzer.analyze(job, this.signal)));
         await this.ports.ledger.put(key, result);
         const { experiment, trunk, seed, kind: rowKind, rewindStep, weightsRemaining } = first;
         this.analysisRows.set(key, { experiment, trunk, seed, kind: rowKind, rewindStep, round: first.round, weightsRemaining, analysis: kind.name, result });

@@ -3,7 +3,7 @@
  * pruning strategies, and a trainer whose "training" is a deterministic function of its job, recording each call.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, type Mask, prune, randomLike, rngFor, type TrainState } from '@rewind/core';
+import { CorruptCheckpointError, canonicalJson, type Mask, prune, randomLike, rngFor, type TrainState } from '@rewind/core';
 import type { AnalysisJob, AnalysisResult, CheckpointStore, Lineage, StoredCheckpoint, SweepEvent, SweepPorts, TrainJob, TrainJobResult } from '../src/index.ts';
 
 const LAYERS = { 'a.kernel': [8, 4], 'b.kernel': [4, 2] } as const;
@@ -17,13 +17,26 @@ export class MemoryStore implements CheckpointStore {
   readonly states = new Map<string, StoredCheckpoint<TrainState>>();
   readonly masks = new Map<string, StoredCheckpoint<Mask>>();
   private readonly refs = new Map<string, string>();
+  /** Checkpoints whose stored copy fails its hash check, until stored again. */
+  readonly damaged = new Set<string>();
+  /** Checkpoints that stay damaged however often they are stored again: a persistent fault. */
+  readonly stuck = new Set<string>();
+
+  private stored(id: string): void {
+    if (!this.stuck.has(id)) this.damaged.delete(id);
+  }
+  private check(id: string): void {
+    if (this.damaged.has(id) || this.stuck.has(id)) throw new CorruptCheckpointError(id, `checkpoint ${id} is corrupt (memory)`);
+  }
 
   async putState(state: TrainState, lineage: Lineage): Promise<string> {
     const id = idOf(state);
     this.states.set(id, { id, value: state, lineage });
+    this.stored(id);
     return id;
   }
   async getState(id: string): Promise<StoredCheckpoint<TrainState>> {
+    this.check(id);
     const found = this.states.get(id);
     if (!found) throw new Error(`no state ${id}`);
     return found;
@@ -31,9 +44,11 @@ export class MemoryStore implements CheckpointStore {
   async putMask(mask: Mask, lineage: Lineage): Promise<string> {
     const id = idOf(mask);
     this.masks.set(id, { id, value: mask, lineage });
+    this.stored(id);
     return id;
   }
   async getMask(id: string): Promise<StoredCheckpoint<Mask>> {
+    this.check(id);
     const found = this.masks.get(id);
     if (!found) throw new Error(`no mask ${id}`);
     return found;
@@ -64,7 +79,8 @@ export interface MemoryPorts extends SweepPorts {
 /**
  * A rerun passes the store and ledger of the run before. `fail(job)` returning an error makes that training fail;
  * `divergeAt(job)` returning a step makes its evaluations from that step on report a NaN loss at chance accuracy;
- * `onTrain` runs before each training and `onAnalyze` before each analysis.
+ * `onTrain` runs before each training and `onAnalyze` before each analysis; `salt(job)` enters its weights, to make a
+ * training non-deterministic. Like real trainers, it reads its start weights and mask from the store.
  */
 export function memoryPorts(
   options: {
@@ -72,6 +88,7 @@ export function memoryPorts(
     ledger?: Map<string, unknown>;
     fail?: (job: TrainJob) => Error | undefined;
     divergeAt?: (job: TrainJob) => number | undefined;
+    salt?: (job: TrainJob) => string;
     onTrain?: (job: TrainJob) => void;
     onAnalyze?: (job: AnalysisJob, signal?: AbortSignal) => void;
   } = {},
@@ -98,9 +115,12 @@ export function memoryPorts(
         trained.push(job);
         const error = options.fail?.(job);
         if (error) throw error;
+        if ('checkpointId' in job.start) await store.getState(job.start.checkpointId);
+        if (job.maskId) await store.getMask(job.maskId);
+        const salt = options.salt?.(job) ?? '';
         const start = 'checkpointId' in job.start ? job.start.checkpointId : `${job.start.initSeed}@${job.start.step}`;
         const state = (step: number): TrainState => {
-          const rng = rngFor(0, canonicalJson({ start, mask: job.maskId ?? '', order: job.training.dataOrderSeed }), step);
+          const rng = rngFor(0, canonicalJson({ start, mask: job.maskId ?? '', order: job.training.dataOrderSeed, salt }), step);
           const params = Object.fromEntries(Object.entries(LAYERS).map(([name, shape]) => [name, { shape, data: Float32Array.from({ length: shape[0] * shape[1] }, () => rng.next() - 0.5) }]));
           return { step, params, buffers: {}, momentum: {} };
         };

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { checkCheckpointId, checkPathName, type Mask, quoteBounded, type TrainState } from '@rewind/core';
 import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
-import { ChecksumMismatchError, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
+import { ChecksumMismatchError, contentId, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
 import { Client } from 'minio';
 import {
   CHECKPOINT_PREFIX,
@@ -165,8 +165,10 @@ export class S3CheckpointStore implements CheckpointStore {
     }
     const lineage = uploadedLineage(metadata.lineage);
     const id = whole.digest('hex');
-    const existing = await this.manifest(id);
-    if (existing !== undefined) return infoOf(existing);
+    // A manifest naming exactly the chunks just written is already right; any other (unreadable, or the
+    // leftover of a corrupt copy) is replaced, so storing a checkpoint again repairs it.
+    const existing = await this.manifest(id).catch(() => undefined);
+    if (existing !== undefined && sameChunks(existing.chunks, chunks)) return infoOf(existing);
     const manifest: Manifest = { version: 1, id, payload, size, chunks, lineage, ...(writtenBy ? { writtenBy } : {}) };
     await this.putObject(manifestKey(id), Buffer.from(JSON.stringify(manifest)));
     return infoOf(manifest);
@@ -185,7 +187,9 @@ export class S3CheckpointStore implements CheckpointStore {
         if (isMissing(err)) throw new ChecksumMismatchError(id, 'missing', `chunk ${chunk.sha256} is gone`);
         throw err;
       }
-      verifyContent(chunk.sha256, body, `chunk ${key}`);
+      // Named by the checkpoint's id, not the chunk's: that is the id its producer can recompute.
+      const actual = contentId(body);
+      if (actual !== chunk.sha256) throw new ChecksumMismatchError(id, actual, `chunk ${key}`);
       parts.push(body);
     }
     // A plain Uint8Array, not a Buffer: Buffer#slice shares memory, which decoders copying via slice() don't expect.
@@ -297,6 +301,10 @@ function uploadedLineage(text: string | undefined): Lineage {
     throw new InvalidArgumentError(`checkpoint upload: its lineage needs a kind (${[...LINEAGE_KINDS].join(', ')}) and an experiment`);
   }
   return lineage as Lineage;
+}
+
+function sameChunks(a: readonly ChunkRef[], b: readonly ChunkRef[]): boolean {
+  return a.length === b.length && a.every((c, i) => c.sha256 === b[i]!.sha256 && c.size === b[i]!.size);
 }
 
 function infoOf(m: Manifest): CheckpointInfo {

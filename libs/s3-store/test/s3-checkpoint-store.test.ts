@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Mask, TrainState } from '@rewind/core';
+import { corruptCheckpointId, type Mask, type TrainState } from '@rewind/core';
 import { freePort, type LocalServer, S3RVER_CREDENTIALS, startS3rver } from '@rewind/dev-cluster';
 import type { Lineage } from '@rewind/runner';
 import { ChecksumMismatchError, contentId, encodeState } from '@rewind/safetensors';
@@ -87,7 +87,23 @@ describe('S3CheckpointStore against a real s3rver', () => {
     const victim = manifest.chunks[1].sha256 as string;
     const forged = Buffer.alloc(manifest.chunks[1].size, 7);
     await raw.putObject('ckpt-test', `chunks/${victim}`, forged, forged.length);
-    await assert.rejects(store.getState(id), ChecksumMismatchError);
+    await assert.rejects(store.getState(id), (err: Error) => {
+      assert.ok(err instanceof ChecksumMismatchError);
+      assert.equal(corruptCheckpointId(err), id, 'named by the checkpoint, not the chunk: its producer can recompute it');
+      return true;
+    });
+    assert.equal(await store.putState(state, lineage), id);
+    assert.deepEqual((await store.getState(id)).value.params, state.params, 'storing it again repaired it');
+  });
+
+  it('replaces a manifest it cannot read when the checkpoint is stored again', async () => {
+    const state = stateOf(8, 40);
+    const id = await store.putState(state, lineage);
+    const garbled = Buffer.from('{"version":1,');
+    await raw.putObject('ckpt-test', `checkpoints/${id}.json`, garbled, garbled.length);
+    await assert.rejects(store.getState(id));
+    assert.equal(await store.putState(state, lineage), id);
+    assert.deepEqual((await store.getState(id)).value.params, state.params);
   });
 
   it('never shows a checkpoint whose upload died before its manifest', async () => {

@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
+import { CorruptCheckpointError } from '@rewind/core';
 
 /** Checkpoints are addressed by the SHA-256 of their bytes, so any change of content is a change of id. */
 export function contentId(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export class ChecksumMismatchError extends Error {
+export class ChecksumMismatchError extends CorruptCheckpointError {
   override name = 'ChecksumMismatchError';
   constructor(
     readonly expected: string,
     readonly actual: string,
     where: string,
   ) {
-    super(`checkpoint ${expected} is corrupt (${where}): its bytes hash to ${actual}`);
+    super(expected, `checkpoint ${expected} is corrupt (${where}): its bytes hash to ${actual}`);
   }
 }
 

@@ -44,6 +44,7 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
           bar.update({ done: e.done, total: e.total });
           bar.finished(e.label);
         }
+        if (e.type === 'checkpoint.corrupt') bar.interrupt(`rewind: checkpoint ${e.id} is corrupt; recomputing it from ${e.experiment}`);
       },
       // Most steps report no loss (the engine reads it back only now and then); the bar keeps the last one.
       onProgress: (p) =>
