@@ -23,6 +23,8 @@ export interface TrainWorkerOptions {
   readonly maxDeliver: number;
   /** Returns true if the job's sweep was cancelled (the job is then dropped). */
   readonly isCancelled?: (sweepId: string) => Promise<boolean>;
+  /** Called as a job is taken, with the time JetStream stored it (ms since the epoch): its queue wait, for metrics and benches. */
+  readonly onTaken?: (jobId: string, queuedAtMs: number) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -97,6 +99,7 @@ export class TrainWorker {
       return;
     }
     this.taken.push(job.id);
+    this.options.onTaken?.(job.id, msg.info.timestampNanos / 1e6);
     const delivery = msg.info.redeliveryCount;
     this.log(`took job ${job.id} (delivery ${delivery})`);
     const parent = contextFromNatsHeaders(msg.headers);

@@ -9,6 +9,8 @@ export interface StoreServiceConfig {
   readonly s3: S3Config;
   /** How long S3 calls are retried while the server is unreachable. */
   readonly s3Retry: RetryPolicy;
+  /** Memory for recently written or read checkpoints (CACHE_MB; 0 turns the cache off). */
+  readonly cacheBytes: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceConfig {
@@ -22,6 +24,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StoreServiceCo
   const bucket = r.string('S3_BUCKET', 'rewind-checkpoints');
   const chunkBytes = r.int('S3_CHUNK_BYTES', 16 * 1024 * 1024, 1, 32 * 1024 * 1024);
   const retryDeadlineS = r.int('RETRY_DEADLINE_S', DEFAULT_RETRY.deadlineMs! / 1000, 1, 24 * 3600);
-  const config = r.done({ host, port, url, accessKey, secretKey, bucket, chunkBytes, retryDeadlineS });
-  return { host, port, healthPort, s3: parseS3Config(config), s3Retry: { ...DEFAULT_RETRY, deadlineMs: retryDeadlineS * 1000 } };
+  const cacheMb = r.int('CACHE_MB', 256, 0, 64 * 1024);
+  const config = r.done({ host, port, url, accessKey, secretKey, bucket, chunkBytes, retryDeadlineS, cacheMb });
+  return {
+    host,
+    port,
+    healthPort,
+    s3: parseS3Config(config),
+    s3Retry: { ...DEFAULT_RETRY, deadlineMs: retryDeadlineS * 1000 },
+    cacheBytes: cacheMb * 1024 * 1024,
+  };
 }

@@ -3,11 +3,12 @@ import { meterCheckpoint, serveMetrics } from '@rewind/metrics';
 import { CheckpointStoreServiceService, runService, ServingStatus, listeningOn, startGrpcServer } from '@rewind/rpc';
 import { S3CheckpointStore } from '@rewind/s3-store';
 import { readConfig } from './config.ts';
+import { withReadCache } from './read-cache.ts';
 import { storeService } from './store-service.ts';
 
 await runService('checkpoint-store', async () => {
   const config = readConfig();
-  const store = await S3CheckpointStore.open(config.s3, config.s3Retry);
+  const store = withReadCache(await S3CheckpointStore.open(config.s3, config.s3Retry), config.cacheBytes);
   const metrics = await serveMetrics('checkpoint-store');
   const metered: S3CheckpointStore = Object.assign(Object.create(store), {
     putBytes: (...args: Parameters<S3CheckpointStore['putBytes']>) => meterCheckpoint(metrics, 'write', () => store.putBytes(...args), (info) => info.size),

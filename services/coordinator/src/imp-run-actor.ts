@@ -13,6 +13,7 @@ export type ImpRunMessage = { readonly type: 'ticket'; readonly experiment: stri
 
 export class ImpRunActor {
   private readonly mailbox: Mailbox<ImpRunMessage>;
+  private rewind: ReturnType<GrpcCheckpointStore['stat']> | undefined;
 
   constructor(
     readonly sweepId: string,
@@ -28,8 +29,15 @@ export class ImpRunActor {
     return this.mailbox.send(message);
   }
 
+  /** Resolves once every ticket sent so far is recorded. */
+  idle(): Promise<void> {
+    return this.mailbox.idle();
+  }
+
   private async onTicket(m: ImpRunMessage): Promise<void> {
-    const [rewind, mask] = await Promise.all([this.store.stat(this.rewindId), this.store.lineage(m.maskId)]);
+    // Every ticket of the run links to the same W_k: ask the store once.
+    this.rewind ??= this.store.stat(this.rewindId);
+    const [rewind, mask] = await Promise.all([this.rewind, this.store.lineage(m.maskId)]);
     const ticket: TicketRecord = {
       experiment: m.experiment,
       maskId: m.maskId,

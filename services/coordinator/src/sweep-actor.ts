@@ -63,7 +63,9 @@ export class SweepActor {
         pruner: this.deps.pruner,
         analyzer: this.deps.analyzer,
         trainer: await NatsTrainer.open(this.deps.nc, sweepId, this.record.attempt ?? 0),
-        events: { emit: (event: SweepEvent) => this.mailbox.send({ type: 'event', event }) },
+        // Events are notifications (the ledger is the record), so the run never waits for them: a sweep of
+        // 100 runs would otherwise queue every finished job behind every other run's publishes.
+        events: { emit: (event: SweepEvent) => void this.mailbox.send({ type: 'event', event }).catch((err) => this.deps.log(`sweep ${sweepId}: ${(err as Error).message}`)) },
       };
       const outcome = await inSpan('sweep.run', { parent: this.trace, attributes: { [ATTR.sweep]: sweepId } }, () =>
         runSweep(spec, ports, this.abort.signal),
@@ -85,6 +87,8 @@ export class SweepActor {
   private async handle(m: SweepMessage): Promise<void> {
     const { sweepId } = this.record;
     if (m.type === 'ended') {
+      // Every ticket the runs found is recorded before the sweep says it ended.
+      await Promise.all([...this.runs.values()].map((run) => run.idle()));
       await this.deps.records.update(sweepId, { phase: m.phase, error: m.error });
       const attempt = this.record.attempt ?? 0;
       await this.sink.publish({ $case: 'sweepFinished', value: { state: PHASE_STATE[m.phase], error: m.error, attempt } });
@@ -94,7 +98,12 @@ export class SweepActor {
     const { event } = m;
     await this.sink.emit(event);
     if (event.type === 'progress') await this.deps.records.update(sweepId, { done: event.done, total: event.total });
-    if (event.type === 'ticket.found') await this.impRun(event.rewindId).send({ type: 'ticket', experiment: event.experiment, maskId: event.maskId });
+    // Each IMP run records its tickets in its own order, beside the other runs.
+    if (event.type === 'ticket.found') {
+      void this.impRun(event.rewindId)
+        .send({ type: 'ticket', experiment: event.experiment, maskId: event.maskId })
+        .catch((err) => this.deps.log(`sweep ${sweepId}: recording ticket ${event.maskId}: ${(err as Error).message}`));
+    }
   }
 
   private impRun(rewindId: string): ImpRunActor {

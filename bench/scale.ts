@@ -1,0 +1,227 @@
+/**
+ * The cluster on paper, checked on one machine: one coordinator (and a standby) drives N concurrent IMP
+ * runs fed by simulated trainers, over real NATS JetStream, a real S3 server and real gRPC, with only the
+ * training simulated (bench/scale/simulated-trainer.ts). For each N it prints:
+ *   - queue wait (queued → taken) and the coordinator's turnaround (a run's job finished → its next job
+ *     queued, which includes the real pruner's call), p50/p99;
+ *   - completion throughput; the coordinator's peak RSS and mean CPU;
+ *   - after a SIGKILL of the leader at 40% of the work, the time until every run it left waiting has
+ *     its next job queued by the standby that took over.
+ * Usage: npx tsx bench/scale.ts [--runs 100,1000,10000] [--trainers 500] [--job-ms 5,1000] [--no-kill]
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CoordinatorClient } from '@rewind/cluster-client';
+import { Child, type Cluster, startCluster } from '@rewind/dev-cluster';
+import { SweepState } from '@rewind/rpc';
+import type { JobLine } from './scale/simulated-trainer.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '100,1000,10000' },
+    trainers: { type: 'string', default: '500' },
+    'trainer-processes': { type: 'string', default: '4' },
+    'job-ms': { type: 'string', default: '5,1000' },
+    rounds: { type: 'string', default: '2' },
+    'no-kill': { type: 'boolean', default: false },
+    'deadline-min': { type: 'string', default: '60' },
+  },
+});
+const TRAINERS = Number(args.trainers);
+const PROCESSES = Number(args['trainer-processes']);
+const ROUNDS = Number(args.rounds);
+/** A sweep holds at most 10 seeds × 10 rewind points = 100 IMP runs; more runs are more sweeps. */
+const SEEDS_PER_SWEEP = 10;
+const SIMULATOR = new URL('scale/simulated-trainer.ts', import.meta.url).pathname;
+
+interface Figures {
+  runs: number;
+  sweeps: number;
+  jobs: number;
+  wallS: number;
+  queueWait: [number, number];
+  turnaround: [number, number];
+  jobsPerS: number;
+  rssPeakMiB: number;
+  cpuMeanPct: number;
+  recovery?: { handoverMs: number; stalledRuns: number; recoveryMs: number };
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+
+function specs(runs: number, scale: number): object[] {
+  const perSweep = Math.min(runs, SEEDS_PER_SWEEP * 10);
+  return Array.from({ length: Math.ceil(runs / perSweep) }, (_, i) => ({
+    name: `scale-${scale}-${i}`,
+    model: { name: 'mnist_lenet_300_100' },
+    dataset: { name: 'synthetic' },
+    training: { lr: 0.1, batch_size: 32, steps: '20it', eval_every: '20it' },
+    pruning: { rounds: ROUNDS, exclude: [] },
+    // Distinct seeds per sweep, so no two sweeps share an experiment (the ledger would run it once).
+    seeds: Array.from({ length: SEEDS_PER_SWEEP }, (_, s) => i * SEEDS_PER_SWEEP + s + 1),
+    rewind: Array.from({ length: perSweep / SEEDS_PER_SWEEP }, (_, k) => `${k + 1}it`),
+  }));
+}
+
+/** RSS (MiB) and CPU seconds of a process, from /proc. */
+function sample(pid: number): { rssMiB: number; cpuS: number } | undefined {
+  try {
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return { rssMiB: rss, cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+async function startSimulators(cluster: Cluster, dir: string): Promise<Child[]> {
+  const per = Math.ceil(TRAINERS / PROCESSES);
+  return Promise.all(
+    Array.from({ length: PROCESSES }, (_, i) =>
+      Child.start({
+        name: `sim-${i}`,
+        command: process.execPath,
+        args: ['--import', 'tsx', SIMULATOR],
+        env: {
+          ...cluster.certificates.env('trainer'),
+          NATS_URL: cluster.nats.url,
+          STORE_ADDRESS: cluster.addresses.store,
+          SIM_WORKERS: String(Math.min(per, TRAINERS - i * per)),
+          SIM_JOB_MS: args['job-ms']!,
+          SIM_LOG: join(dir, `jobs-${i}.jsonl`),
+          SIM_NAME: `sim-${i}`,
+        },
+        readyWhen: /simulated trainers taking jobs/,
+        readyTimeoutMs: 300_000,
+      }),
+    ),
+  );
+}
+
+async function readJobs(dir: string): Promise<JobLine[]> {
+  const seen = new Map<string, JobLine>();
+  for (const f of (await readdir(dir)).filter((f) => f.startsWith('jobs-'))) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      const job = JSON.parse(line) as JobLine;
+      if (!seen.has(job.job)) seen.set(job.job, job);
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Each ticket job's predecessor: round 1 follows its trunk, round r its chain's round r − 1. */
+function predecessors(jobs: readonly JobLine[]): Array<{ job: JobLine; before: JobLine }> {
+  const byKey = new Map<string, JobLine>();
+  for (const j of jobs) byKey.set(j.round === undefined ? `trunk ${j.trunk}` : `${j.trunk} ${j.k} ${j.round}`, j);
+  return jobs.flatMap((job) => {
+    if (job.round === undefined) return [];
+    const before = byKey.get(job.round === 1 ? `trunk ${job.trunk}` : `${job.trunk} ${job.k} ${job.round - 1}`);
+    return before ? [{ job, before }] : [];
+  });
+}
+
+async function measure(runs: number): Promise<Figures> {
+  const dir = await mkdtemp(join(tmpdir(), `rewind-scale-${runs}-`));
+  const cluster = await startCluster({ dir, trainers: 0, env: { REWIND_THREADS: '1' } });
+  const kill = !args['no-kill'];
+  const standby = kill ? await cluster.startStandbyCoordinator() : undefined;
+  const simulators = await startSimulators(cluster, dir);
+  let client = new CoordinatorClient(cluster.addresses.coordinator, { credentials: cluster.credentials, retry: { attempts: 40, baseDelayMs: 250 } });
+  let pid = cluster.coordinator.pid;
+  const samples: Array<{ at: number; rssMiB: number; cpuS: number; pid: number }> = [];
+  const sampler = setInterval(() => {
+    const s = sample(pid);
+    if (s) samples.push({ at: Date.now(), pid, ...s });
+  }, 500);
+  let recovery: Figures['recovery'];
+  let killAt = 0;
+  let leaderAt = 0;
+  try {
+    const submitted = await Promise.all(specs(runs, runs).map((s) => client.submit(JSON.stringify(s))));
+    const sweepIds = submitted.map((s) => s.sweepId);
+    const started = Date.now();
+    const deadline = started + Number(args['deadline-min']) * 60_000;
+    process.stderr.write(`${runs} runs: ${sweepIds.length} sweeps submitted\n`);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const statuses = await Promise.all(sweepIds.map(async (id) => (await client.get(id)).status!));
+      const done = statuses.reduce((n, s) => n + s.done, 0);
+      const total = statuses.reduce((n, s) => n + s.total, 0);
+      const failed = statuses.find((s) => s.state === SweepState.SWEEP_STATE_FAILED);
+      if (failed) throw new Error(`sweep ${failed.sweepId} failed: ${failed.error}`);
+      process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${done}/${total} trainings\n`);
+      if (statuses.every((s) => s.state === SweepState.SWEEP_STATE_SUCCEEDED)) break;
+      if (Date.now() > deadline) throw new Error(`not finished after ${args['deadline-min']} min`);
+      if (standby && killAt === 0 && done >= 0.4 * total) {
+        killAt = Date.now();
+        await cluster.coordinator.kill();
+        await standby.child.waitFor(/leading/, 120_000);
+        leaderAt = Date.now();
+        pid = standby.child.pid;
+        client.close();
+        client = new CoordinatorClient(standby.address, { credentials: cluster.credentials, retry: { attempts: 40, baseDelayMs: 250 } });
+        process.stderr.write(`  leader SIGKILLed; the standby leads after ${leaderAt - killAt} ms\n`);
+      }
+    }
+    const wallS = (Date.now() - started) / 1000;
+    const jobs = await readJobs(dir);
+    const follows = predecessors(jobs);
+    if (killAt > 0) {
+      // Runs the dead leader left waiting: their job had finished before the standby led, their next was queued after the kill.
+      const stalled = follows.filter(({ job, before }) => before.doneAt < leaderAt && job.queuedAt > killAt);
+      recovery = { handoverMs: leaderAt - killAt, stalledRuns: stalled.length, recoveryMs: Math.max(0, ...stalled.map(({ job }) => job.queuedAt - killAt)) };
+    }
+    const waits = jobs.map((j) => j.takenAt - j.queuedAt);
+    // The turnaround outside the handover: what a healthy coordinator takes.
+    const turns = follows.filter(({ job }) => killAt === 0 || job.queuedAt < killAt || job.queuedAt > leaderAt + (recovery?.recoveryMs ?? 0)).map(({ job, before }) => job.queuedAt - before.doneAt);
+    const cpu = [...new Set(samples.map((s) => s.pid))].reduce((sum, p) => {
+      const mine = samples.filter((s) => s.pid === p);
+      return sum + (mine.at(-1)!.cpuS - mine[0]!.cpuS);
+    }, 0);
+    const span = (samples.at(-1)!.at - samples[0]!.at) / 1000;
+    return {
+      runs,
+      sweeps: sweepIds.length,
+      jobs: jobs.length,
+      wallS,
+      queueWait: [quantile(waits, 0.5), quantile(waits, 0.99)],
+      turnaround: [quantile(turns, 0.5), quantile(turns, 0.99)],
+      jobsPerS: jobs.length / wallS,
+      rssPeakMiB: Math.max(...samples.map((s) => s.rssMiB)),
+      cpuMeanPct: (100 * cpu) / span,
+      ...(recovery ? { recovery } : {}),
+    };
+  } finally {
+    clearInterval(sampler);
+    client.close();
+    await Promise.all(simulators.map((s) => s.stop()));
+    await standby?.child.stop();
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Figures[] = [];
+for (const runs of args.runs!.split(',').map(Number)) {
+  const f = await measure(runs);
+  results.push(f);
+  console.log(JSON.stringify(f));
+}
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+console.log(`\n${TRAINERS} simulated trainers, jobs ${args['job-ms']} ms (log-uniform), ${ROUNDS} pruning rounds per run; targets at 10,000 runs: p99 dispatch ≤ 100 ms, RSS ≤ 1 GiB, recovery ≤ 10 s`);
+console.log('| runs | sweeps | jobs | wall | jobs/s | queue wait p50 / p99 | turnaround p50 / p99 | coordinator RSS peak | CPU mean | handover | recovery (runs) |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const f of results) {
+  const r = f.recovery;
+  console.log(
+    `| ${f.runs} | ${f.sweeps} | ${f.jobs} | ${f.wallS.toFixed(0)} s | ${f.jobsPerS.toFixed(1)} | ${ms(f.queueWait[0])} / ${ms(f.queueWait[1])} | ${ms(f.turnaround[0])} / ${ms(f.turnaround[1])} | ${f.rssPeakMiB.toFixed(0)} MiB | ${f.cpuMeanPct.toFixed(0)}% | ${r ? ms(r.handoverMs) : '–'} | ${r ? `${ms(r.recoveryMs)} (${r.stalledRuns})` : '–'} |`,
+  );
+}
+process.exit(0);
