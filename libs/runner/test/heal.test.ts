@@ -2,21 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CorruptCheckpointError, planSweep } from '@rewind/core';
-import { parseSweepSpec } from '@rewind/kinds';
 import { runSweep, type SweepEvent } from '../src/index.ts';
-import { memoryPorts } from './in-memory-ports.ts';
+import { interpreterSpec, memoryPorts } from './in-memory-ports.ts';
 
-const spec = parseSweepSpec({
-  name: 'heal',
-  model: { name: 'mnist_lenet_300_100' },
-  seeds: [3],
-  dataset: { name: 'synthetic' },
-  training: { lr: 0.1, batch_size: 32, steps: '40it' },
-  pruning: { rounds: 2 },
-  rewind: ['0it', '10it'],
-  controls: ['random_reinit', 'random_pruning'],
-  stability: { copies: 2, rounds: [0, 2] },
-});
+const spec = interpreterSpec({ stability: { copies: 2, rounds: [0, 2] } });
 const plan = planSweep(spec);
 const trunkId = plan.trunks[0]!.id;
 const isTrunk = (job: { lineage: { round?: number } }) => job.lineage.round === undefined;

@@ -3,8 +3,23 @@
  * pruning strategies, and a trainer whose "training" is a deterministic function of its job, recording each call.
  */
 import { createHash } from 'node:crypto';
-import { CorruptCheckpointError, canonicalJson, type Mask, prune, randomLike, rngFor, type TrainState } from '@rewind/core';
+import { CorruptCheckpointError, canonicalJson, type Mask, prune, randomLike, rngFor, type SweepSpec, type TrainState } from '@rewind/core';
+import { parseSweepSpec } from '@rewind/kinds';
 import type { AnalysisJob, AnalysisResult, CheckpointStore, Lineage, StoredCheckpoint, SweepEvent, SweepPorts, TrainJob, TrainJobResult } from '../src/index.ts';
+
+/** The interpreter tests' sweep: two rewind points, two rounds, both controls; `extra` adds or replaces sections. */
+export const interpreterSpec = (extra: Record<string, unknown> = {}): SweepSpec =>
+  parseSweepSpec({
+    name: 'interpreter',
+    model: { name: 'mnist_lenet_300_100' },
+    seeds: [3],
+    dataset: { name: 'synthetic' },
+    training: { lr: 0.1, batch_size: 32, steps: '40it' },
+    pruning: { rounds: 2 },
+    rewind: ['0it', '10it'],
+    controls: ['random_reinit', 'random_pruning'],
+    ...extra,
+  });
 
 const LAYERS = { 'a.kernel': [8, 4], 'b.kernel': [4, 2] } as const;
 

@@ -2,22 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countAlive, planSweep } from '@rewind/core';
-import { type LinearModeJob, parseSweepSpec } from '@rewind/kinds';
+import type { LinearModeJob } from '@rewind/kinds';
 import { runSweep } from '../src/index.ts';
-import { memoryPorts } from './in-memory-ports.ts';
+import { interpreterSpec, memoryPorts } from './in-memory-ports.ts';
 
-const spec = (extra: Record<string, unknown> = {}) =>
-  parseSweepSpec({
-    name: 'interpreter',
-    model: { name: 'mnist_lenet_300_100' },
-    seeds: [3],
-    dataset: { name: 'synthetic' },
-    training: { lr: 0.1, batch_size: 32, steps: '40it' },
-    pruning: { rounds: 2 },
-    rewind: ['0it', '10it'],
-    controls: ['random_reinit', 'random_pruning'],
-    ...extra,
-  });
+const spec = interpreterSpec;
 
 const stable = () => spec({ stability: { copies: 2, rounds: [0, 2] } });
 
