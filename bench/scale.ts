@@ -30,11 +30,32 @@ const { values: args } = parseArgs({
     'deadline-min': { type: 'string', default: '60' },
   },
 });
-const TRAINERS = Number(args.trainers);
-const PROCESSES = Number(args['trainer-processes']);
-const ROUNDS = Number(args.rounds);
 /** A sweep holds at most 10 seeds × 10 rewind points = 100 IMP runs; more runs are more sweeps. */
 const SEEDS_PER_SWEEP = 10;
+
+function usage(message: string): never {
+  console.error(`bench/scale.ts: ${message}`);
+  process.exit(2);
+}
+
+/** A whole number in [min, max] from a flag, or a clear error naming the flag. */
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) usage(`--${flag} must be a whole number in [${min}, ${max}], got ${JSON.stringify(text)}`);
+  return n;
+}
+const TRAINERS = wholeNumber('trainers', args.trainers!, 1, 5000);
+const PROCESSES = wholeNumber('trainer-processes', args['trainer-processes']!, 1, Math.min(64, TRAINERS));
+const ROUNDS = wholeNumber('rounds', args.rounds!, 1, 20);
+const DEADLINE_MIN = wholeNumber('deadline-min', args['deadline-min']!, 1, 24 * 60);
+const [MIN_JOB_MS, MAX_JOB_MS] = args['job-ms']!.split(',').map((t) => wholeNumber('job-ms', t, 1, 600_000));
+if (MIN_JOB_MS === undefined || MAX_JOB_MS === undefined || MIN_JOB_MS > MAX_JOB_MS) usage(`--job-ms must be "min,max" in ms with min ≤ max, got ${JSON.stringify(args['job-ms'])}`);
+const RUNS = args.runs!.split(',').map((t) => {
+  const runs = wholeNumber('runs', t, SEEDS_PER_SWEEP, 100_000);
+  // Whole sweeps: 10 seeds × 1–10 rewind points, or several sweeps of 100 runs.
+  if (runs % SEEDS_PER_SWEEP !== 0 || (runs > 100 && runs % 100 !== 0)) usage(`--runs: ${runs} is not a multiple of 10 (up to 100) or of 100`);
+  return runs;
+});
 const SIMULATOR = new URL('scale/simulated-trainer.ts', import.meta.url).pathname;
 
 interface Figures {
@@ -55,10 +76,10 @@ const quantile = (xs: number[], q: number): number => {
   return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
 
-function specs(runs: number, scale: number): object[] {
+function specs(runs: number): object[] {
   const perSweep = Math.min(runs, SEEDS_PER_SWEEP * 10);
   return Array.from({ length: Math.ceil(runs / perSweep) }, (_, i) => ({
-    name: `scale-${scale}-${i}`,
+    name: `scale-${runs}-${i}`,
     model: { name: 'mnist_lenet_300_100' },
     dataset: { name: 'synthetic' },
     training: { lr: 0.1, batch_size: 32, steps: '20it', eval_every: '20it' },
@@ -93,7 +114,7 @@ async function startSimulators(cluster: Cluster, dir: string): Promise<Child[]> 
           NATS_URL: cluster.nats.url,
           STORE_ADDRESS: cluster.addresses.store,
           SIM_WORKERS: String(Math.min(per, TRAINERS - i * per)),
-          SIM_JOB_MS: args['job-ms']!,
+          SIM_JOB_MS: `${MIN_JOB_MS},${MAX_JOB_MS}`,
           SIM_LOG: join(dir, `jobs-${i}.jsonl`),
           SIM_NAME: `sim-${i}`,
         },
@@ -144,10 +165,10 @@ async function measure(runs: number): Promise<Figures> {
   let killAt = 0;
   let leaderAt = 0;
   try {
-    const submitted = await Promise.all(specs(runs, runs).map((s) => client.submit(JSON.stringify(s))));
+    const submitted = await Promise.all(specs(runs).map((s) => client.submit(JSON.stringify(s))));
     const sweepIds = submitted.map((s) => s.sweepId);
     const started = Date.now();
-    const deadline = started + Number(args['deadline-min']) * 60_000;
+    const deadline = started + DEADLINE_MIN * 60_000;
     process.stderr.write(`${runs} runs: ${sweepIds.length} sweeps submitted\n`);
     for (;;) {
       await new Promise((r) => setTimeout(r, 2000));
@@ -158,7 +179,7 @@ async function measure(runs: number): Promise<Figures> {
       if (failed) throw new Error(`sweep ${failed.sweepId} failed: ${failed.error}`);
       process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${done}/${total} trainings\n`);
       if (statuses.every((s) => s.state === SweepState.SWEEP_STATE_SUCCEEDED)) break;
-      if (Date.now() > deadline) throw new Error(`not finished after ${args['deadline-min']} min`);
+      if (Date.now() > deadline) throw new Error(`not finished after ${DEADLINE_MIN} min`);
       if (standby && killAt === 0 && done >= 0.4 * total) {
         killAt = Date.now();
         await cluster.coordinator.kill();
@@ -209,7 +230,7 @@ async function measure(runs: number): Promise<Figures> {
 }
 
 const results: Figures[] = [];
-for (const runs of args.runs!.split(',').map(Number)) {
+for (const runs of RUNS) {
   const f = await measure(runs);
   results.push(f);
   console.log(JSON.stringify(f));
