@@ -2,6 +2,7 @@ export { awaitJetStream, type ConnectOptions, connectNats, declareJetStream, Nat
 export { certificateSubject, NATS_PERMISSIONS, NATS_ROLES, natsAuthorization, type NatsPermissions, type NatsRole, natsUser } from './permissions.ts';
 export { DEFAULT_LAYOUT, type JetStreamLayout, layoutFromEnv } from './layout.ts';
 export { NatsEventSink, type ReplayOptions, replayEvents } from './event-stream.ts';
+export { JobOutcomeWatch } from './job-outcome-watch.ts';
 export { JobResults } from './job-results.ts';
 export { LEASES_BUCKET, LeaderLease, type LeaseOptions } from './leader-lease.ts';
 export { KvLedger } from './kv-ledger.ts';

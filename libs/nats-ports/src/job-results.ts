@@ -1,7 +1,7 @@
 /** Finished jobs' outcomes in KV, keyed by job id: written once, so a job is never counted twice. */
 import { TrainJobOutcome } from '@rewind/rpc';
 import type { JetStreamManager, KV, NatsConnection } from 'nats';
-import { isTransientNatsError, retryNats } from './nats-retry.ts';
+import { retryNats } from './nats-retry.ts';
 import { JOB_RESULTS_BUCKET, safeKey } from './subjects.ts';
 
 export class JobResults {
@@ -42,31 +42,5 @@ export class JobResults {
     await retryNats(`forgetting job ${jobId}'s failure`, () =>
       this.jsm.streams.purge(`KV_${JOB_RESULTS_BUCKET}`, { filter: `$KV.${JOB_RESULTS_BUCKET}.${safeKey(jobId)}`, seq: entry.revision + 1 }),
     );
-  }
-
-  /**
-   * Resolves with the job's outcome as soon as it is recorded (immediately if it already is). A watch
-   * broken by a NATS outage is opened again: it replays the key's current value, so nothing is missed.
-   */
-  async wait(jobId: string, signal?: AbortSignal): Promise<TrainJobOutcome> {
-    for (;;) {
-      signal?.throwIfAborted();
-      const watcher = await retryNats(`watching job ${jobId}'s outcome`, () => this.kv.watch({ key: safeKey(jobId) }));
-      const onAbort = (): void => watcher.stop();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        for await (const entry of watcher) {
-          if (entry.operation === 'PUT' && entry.length > 0) return TrainJobOutcome.decode(entry.value);
-        }
-      } catch (err) {
-        if (!isTransientNatsError(err)) throw err;
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        watcher.stop();
-      }
-      signal?.throwIfAborted();
-      // The watch ended without a value: an outage broke it, or the connection closed (then the next watch fails for good).
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }

@@ -8,7 +8,7 @@ import { jobToMessage, resultFromMessage, TrainJobMessage } from '@rewind/rpc';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
 import { ATTR, inSpan, messagingAttributes, natsHeadersWithContext, SPAN_KIND } from '@rewind/telemetry';
 import type { NatsConnection } from 'nats';
-import { JobResults } from './job-results.ts';
+import type { JobOutcomeWatch } from './job-outcome-watch.ts';
 import { retryNats } from './nats-retry.ts';
 import { TRAIN_SUBJECT } from './subjects.ts';
 
@@ -20,27 +20,23 @@ export class NatsTrainer implements Trainer {
   /** Submissions per job in this run: a second one is the runner retrying a failed job (after healing a checkpoint). */
   private readonly submitted = new Map<string, number>();
 
-  private constructor(
+  /** `attempt` counts the sweep's resumptions: 0 for its first run. The watch is shared by all the process's sweeps. */
+  constructor(
     private readonly nc: NatsConnection,
-    private readonly results: JobResults,
+    private readonly outcomes: JobOutcomeWatch,
     private readonly sweepId: string,
-    private readonly attempt: number,
+    private readonly attempt = 0,
   ) {}
-
-  /** `attempt` counts the sweep's resumptions: 0 for its first run. */
-  static async open(nc: NatsConnection, sweepId: string, attempt = 0): Promise<NatsTrainer> {
-    return new NatsTrainer(nc, await JobResults.open(nc), sweepId, attempt);
-  }
 
   train(job: TrainJob, signal?: AbortSignal): Promise<TrainJobResult> {
     return inSpan('train.submit', { kind: SPAN_KIND.producer, attributes: { ...messagingAttributes(TRAIN_SUBJECT, 'publish'), [ATTR.job]: job.id, [ATTR.sweep]: this.sweepId } }, async (span) => {
       const retry = this.submitted.get(job.id) ?? 0;
       this.submitted.set(job.id, retry + 1);
       const again = this.attempt > 0 || retry > 0;
-      if (again) await this.results.forgetFailure(job.id);
+      if (again) await this.outcomes.results.forgetFailure(job.id);
       // Watch before publishing so a fast trainer's result cannot slip past.
-      const outcome = this.results.wait(job.id, signal);
-      if ((await this.results.get(job.id)) === undefined) {
+      const outcome = this.outcomes.wait(job.id, signal);
+      if ((await this.outcomes.results.get(job.id)) === undefined) {
         const payload = TrainJobMessage.encode(jobToMessage(job, this.sweepId)).finish();
         const headers = natsHeadersWithContext();
         // The stream drops a message id it has seen (so a retried publish is stored once), and a failed first attempt's message is gone.

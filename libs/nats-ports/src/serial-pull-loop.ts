@@ -2,7 +2,7 @@
  * One message at a time from a durable JetStream pull consumer: the delivery rules trainers and
  * plug-ins share. While a message is handled, `working()` heartbeats keep JetStream from redelivering
  * it. A handler that fails has its message released at once on shutdown, retried after a growing
- * delay, or given up after `maxDeliver` attempts.
+ * delay, or given up after `maxDeliver` attempts (at once if the error is one no retry can mend).
  */
 import type { Consumer, JsMsg, NatsConnection } from 'nats';
 
@@ -22,6 +22,8 @@ export interface Handling {
   readonly label: string;
   /** Records a message given up for good, before it is terminated. */
   readonly giveUp?: (why: string) => Promise<unknown>;
+  /** True for an error that every retry would meet again (e.g. a corrupt input): the message is given up at once. */
+  readonly isFinal?: (err: unknown) => boolean;
 }
 
 export class SerialPullLoop {
@@ -86,10 +88,10 @@ export class SerialPullLoop {
         // Shutting down: hand the message to another replica now rather than after ack-wait.
         msg.nak();
         this.options.log(`released ${label} on shutdown`);
-      } else if (delivery >= this.options.maxDeliver) {
+      } else if (delivery >= this.options.maxDeliver || handling.isFinal?.(err)) {
         await handling.giveUp?.(why);
         msg.term();
-        this.options.log(`gave up on ${label} after ${delivery} attempts: ${why}`);
+        this.options.log(`gave up on ${label} after ${delivery} attempt${delivery === 1 ? '' : 's'}: ${why}`);
       } else {
         msg.nak(1000 * delivery);
         this.options.log(`${label} failed, will retry: ${why}`);

@@ -3,6 +3,7 @@
  * JetStream from redelivering it. The outcome is recorded before the ack, so a trainer dying at any
  * point either leaves the job to be redelivered (and resumed from its last checkpoint) or has finished it.
  */
+import { corruptCheckpointId } from '@rewind/core';
 import { jobFromMessage, resultToMessage, TrainJobMessage, type TrainJobOutcome } from '@rewind/rpc';
 import type { Trainer, TrainJob } from '@rewind/runner';
 import { ATTR, contextFromNatsHeaders, inSpan, messagingAttributes, SPAN_KIND } from '@rewind/telemetry';
@@ -104,7 +105,9 @@ export class TrainWorker {
     this.log(`took job ${job.id} (delivery ${delivery})`);
     const parent = contextFromNatsHeaders(msg.headers);
     const giveUp = (why: string) => finish({ $case: 'error', value: why });
-    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp }, async () => {
+    // A corrupt input fails the same way on every delivery; recorded at once, it lets the coordinator heal it now.
+    const isFinal = (err: unknown) => corruptCheckpointId(err) !== undefined;
+    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp, isFinal }, async () => {
       const result = await inSpan(
         'train.job',
         { kind: SPAN_KIND.consumer, parent, attributes: { ...messagingAttributes(msg.subject, 'process'), [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },

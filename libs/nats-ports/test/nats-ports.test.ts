@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import type { DatasetHparams, ModelHparams, TrainingHparams } from '@rewind/core';
+import { after, before, describe, it } from 'node:test';
+import { CorruptCheckpointError, type DatasetHparams, type ModelHparams, type TrainingHparams } from '@rewind/core';
 import { freePort, } from '@rewind/dev-cluster';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
 import {
   connectNats,
+  JOB_RESULTS_BUCKET,
+  JobOutcomeWatch,
+  JobResults,
   KvLedger,
   NatsEventSink,
   NatsTrainer,
@@ -70,6 +73,11 @@ const until = (signal: AbortSignal | undefined) =>
 describe('NATS ports against a real nats-server', () => {
   const js = useJetStream('rewind-nats-');
   const quiet = () => {};
+  let outcomes: JobOutcomeWatch;
+  before(async () => {
+    outcomes = new JobOutcomeWatch(await JobResults.open(js.nc));
+  });
+  after(() => outcomes.stop());
 
   it('keeps ledger entries across connections, whatever the key', async () => {
     const ledger = await KvLedger.open(js.nc);
@@ -85,7 +93,7 @@ describe('NATS ports against a real nats-server', () => {
     const inner = new RecordingTrainer(async (job) => resultOf(job));
     const worker = await TrainWorker.open(js.nc, inner, { name: 'w1', ackWaitMs: 5000, maxDeliver: 3, log: quiet });
     worker.start();
-    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
     const job = jobOf('job-a');
     assert.deepEqual(await trainer.train(job), resultOf(job));
     assert.deepEqual(await trainer.train(job), resultOf(job));
@@ -101,7 +109,7 @@ describe('NATS ports against a real nats-server', () => {
     const other = new RecordingTrainer(async (job) => resultOf(job));
     const w1 = await TrainWorker.open(js.nc, slow, { name: 'slow', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
     w1.start();
-    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
     const pending = trainer.train(jobOf('job-long'));
     while (slow.calls.length === 0) await new Promise((r) => setTimeout(r, 50));
     const w2 = await TrainWorker.open(js.nc, other, { name: 'other', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
@@ -117,7 +125,7 @@ describe('NATS ports against a real nats-server', () => {
     const hang = new RecordingTrainer((_job, signal) => until(signal));
     const doomed = await TrainWorker.open(doomedConn, hang, { name: 'doomed', ackWaitMs: 1000, maxDeliver: 3, log: quiet });
     doomed.start();
-    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
     const pending = trainer.train(jobOf('job-orphan'));
     while (hang.calls.length === 0) await new Promise((r) => setTimeout(r, 50));
     // The trainer's process dies: its connection goes, no nak, no ack, heartbeats stop.
@@ -136,7 +144,7 @@ describe('NATS ports against a real nats-server', () => {
     const hang = new RecordingTrainer((_job, signal) => until(signal));
     const w1 = await TrainWorker.open(js.nc, hang, { name: 'leaving', ackWaitMs: 60_000, maxDeliver: 3, log: quiet });
     w1.start();
-    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
     const pending = trainer.train(jobOf('job-handback'));
     while (hang.calls.length === 0) await new Promise((r) => setTimeout(r, 50));
     await w1.stop(100);
@@ -157,13 +165,44 @@ describe('NATS ports against a real nats-server', () => {
     });
     const w = await TrainWorker.open(js.nc, failing, { name: 'w', ackWaitMs: 5000, maxDeliver: 1, log: quiet });
     w.start();
-    const trainer = await NatsTrainer.open(js.nc, 'sweep1');
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
     await assert.rejects(trainer.train(jobOf('job-bad')), (err: Error) => {
       assert.ok(err instanceof TrainJobFailedError);
       assert.match(err.message, /job-bad failed on w: dataset "nowhere" not found/);
       return true;
     });
     await w.stop(1000);
+  });
+
+  it('records a job whose input checkpoint is corrupt as failed on its first delivery, naming the checkpoint', async () => {
+    const id = 'ab'.repeat(32);
+    const corrupt = new RecordingTrainer(async () => {
+      throw new CorruptCheckpointError(id, `checkpoint ${id} is corrupt: its bytes hash to something else`);
+    });
+    const w = await TrainWorker.open(js.nc, corrupt, { name: 'w', ackWaitMs: 5000, maxDeliver: 3, log: quiet });
+    w.start();
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
+    await assert.rejects(trainer.train(jobOf('job-corrupt-input')), new RegExp(`checkpoint ${id} is corrupt`));
+    assert.deepEqual(corrupt.calls, ['job-corrupt-input'], 'no retry: every delivery would read the same bytes');
+    await w.stop(1000);
+  });
+
+  it('hands each of many waiting jobs its own outcome through one consumer, whenever it was recorded', async () => {
+    const results = await JobResults.open(js.nc);
+    const outcomeOf = (jobId: string) => ({ jobId, trainer: `t-${jobId}`, outcome: { $case: 'error' as const, value: `reason ${jobId}` } });
+    await results.record(outcomeOf('early'));
+    const ids = Array.from({ length: 50 }, (_, i) => `many-${i}`);
+    const waits = ids.map((id) => outcomes.wait(id));
+    const aborted = new AbortController();
+    const abandoned = outcomes.wait('never-recorded', aborted.signal);
+    assert.equal((await outcomes.wait('early')).trainer, 't-early');
+    const jsm = await js.nc.jetstreamManager();
+    const consumers = await jsm.consumers.list(`KV_${JOB_RESULTS_BUCKET}`).next();
+    assert.equal(consumers.length, 1, 'one watch for every waiting job');
+    for (const id of [...ids].reverse()) await results.record(outcomeOf(id));
+    assert.deepEqual((await Promise.all(waits)).map((o) => o.trainer), ids.map((id) => `t-${id}`));
+    aborted.abort(new Error('gave up'));
+    await assert.rejects(abandoned, /gave up/);
   });
 
   it('stores events durably, drops re-emitted ones, and replays them in order', async () => {

@@ -4,7 +4,7 @@
  * (alive, not ready) and the first to get the lease after the leader dies resumes every running sweep.
  */
 import { serveMetrics } from '@rewind/metrics';
-import { connectNats, declareJetStream, KvLedger, LeaderLease, layoutFromEnv } from '@rewind/nats-ports';
+import { connectNats, declareJetStream, JobOutcomeWatch, JobResults, KvLedger, LeaderLease, layoutFromEnv } from '@rewind/nats-ports';
 import {
   CoordinatorServiceService,
   GrpcAnalyzer,
@@ -44,12 +44,14 @@ await runService('coordinator', async () => {
   const store = new GrpcCheckpointStore(config.store);
   const pruner = new GrpcPruner(config.pruner);
   const analyzer = new GrpcAnalyzer(config.analyzer);
+  const outcomes = new JobOutcomeWatch(await JobResults.open(nc));
   const coordinator = new Coordinator({
     nc,
     store,
     pruner,
     analyzer,
     ledger: await KvLedger.open(nc),
+    outcomes,
     records: await SweepRecords.open(nc),
     log,
   });
@@ -70,6 +72,7 @@ await runService('coordinator', async () => {
       await probes?.shutdown();
       await metrics.server?.close();
       await coordinator.stop();
+      await outcomes.stop();
       await lease.release();
       await nc.drain();
       store.close();

@@ -6,7 +6,7 @@
  */
 import { type Context, context, propagation } from '@opentelemetry/api';
 import { parseSweepSpec, sweepResults } from '@rewind/kinds';
-import { type KvLedger, NatsEventSink, NatsTrainer } from '@rewind/nats-ports';
+import { type JobOutcomeWatch, type KvLedger, NatsEventSink, NatsTrainer } from '@rewind/nats-ports';
 import { type GrpcAnalyzer, type GrpcCheckpointStore, type GrpcPruner, SweepState } from '@rewind/rpc';
 import { runSweep, type SweepEvent } from '@rewind/runner';
 import { ATTR, inSpan } from '@rewind/telemetry';
@@ -25,6 +25,8 @@ export interface SweepDeps {
   readonly pruner: GrpcPruner;
   readonly analyzer: GrpcAnalyzer;
   readonly ledger: KvLedger;
+  /** One watch for every job the coordinator waits on. */
+  readonly outcomes: JobOutcomeWatch;
   readonly records: SweepRecords;
   readonly log: (line: string) => void;
 }
@@ -62,7 +64,7 @@ export class SweepActor {
         ledger: this.deps.ledger,
         pruner: this.deps.pruner,
         analyzer: this.deps.analyzer,
-        trainer: await NatsTrainer.open(this.deps.nc, sweepId, this.record.attempt ?? 0),
+        trainer: new NatsTrainer(this.deps.nc, this.deps.outcomes, sweepId, this.record.attempt ?? 0),
         // Events are notifications (the ledger is the record), so the run never waits for them: a sweep of
         // 100 runs would otherwise queue every finished job behind every other run's publishes.
         events: { emit: (event: SweepEvent) => void this.mailbox.send({ type: 'event', event }).catch((err) => this.deps.log(`sweep ${sweepId}: ${(err as Error).message}`)) },
