@@ -2,7 +2,8 @@
  * The cluster on paper, checked on one machine: one coordinator (and a standby) drives N concurrent IMP
  * runs fed by simulated trainers, over real NATS JetStream, a real S3 server and real gRPC, with only the
  * training simulated (bench/scale/simulated-trainer.ts). For each N it prints:
- *   - queue wait (queued → taken) and the coordinator's turnaround (a run's job finished → its next job
+ *   - dispatch latency (queued → taken, for jobs queued while some trainer was free), queue wait (the
+ *     same for every job, so it includes waiting for a trainer), and the coordinator's turnaround (a run's job finished → its next job
  *     queued, which includes the real pruner's call), p50/p99;
  *   - completion throughput; the coordinator's peak RSS and mean CPU;
  *   - after a SIGKILL of the leader at 40% of the work, the time until every run it left waiting has
@@ -63,6 +64,8 @@ interface Figures {
   sweeps: number;
   jobs: number;
   wallS: number;
+  /** p50, p99 and how many jobs were queued while a trainer was free. */
+  dispatch: [number, number, number];
   queueWait: [number, number];
   turnaround: [number, number];
   jobsPerS: number;
@@ -137,6 +140,24 @@ async function readJobs(dir: string): Promise<JobLine[]> {
   return [...seen.values()];
 }
 
+/** Queue waits of the jobs queued while fewer than `trainers` jobs were running: what dispatch itself costs. */
+function dispatchWaits(jobs: readonly JobLine[], trainers: number): number[] {
+  const taken = jobs.map((j) => j.takenAt).sort((a, b) => a - b);
+  const done = jobs.map((j) => j.doneAt).sort((a, b) => a - b);
+  // How many of `sorted` are ≤ t.
+  const upTo = (sorted: number[], t: number): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return jobs.filter((j) => upTo(taken, j.queuedAt) - upTo(done, j.queuedAt) < trainers).map((j) => j.takenAt - j.queuedAt);
+}
+
 /** Each ticket job's predecessor: round 1 follows its trunk, round r its chain's round r − 1. */
 function predecessors(jobs: readonly JobLine[]): Array<{ job: JobLine; before: JobLine }> {
   const byKey = new Map<string, JobLine>();
@@ -200,6 +221,7 @@ async function measure(runs: number): Promise<Figures> {
       recovery = { handoverMs: leaderAt - killAt, stalledRuns: stalled.length, recoveryMs: Math.max(0, ...stalled.map(({ job }) => job.queuedAt - killAt)) };
     }
     const waits = jobs.map((j) => j.takenAt - j.queuedAt);
+    const dispatch = dispatchWaits(jobs, TRAINERS);
     // The turnaround outside the handover: what a healthy coordinator takes.
     const turns = follows.filter(({ job }) => killAt === 0 || job.queuedAt < killAt || job.queuedAt > leaderAt + (recovery?.recoveryMs ?? 0)).map(({ job, before }) => job.queuedAt - before.doneAt);
     const cpu = [...new Set(samples.map((s) => s.pid))].reduce((sum, p) => {
@@ -212,6 +234,7 @@ async function measure(runs: number): Promise<Figures> {
       sweeps: sweepIds.length,
       jobs: jobs.length,
       wallS,
+      dispatch: [quantile(dispatch, 0.5), quantile(dispatch, 0.99), dispatch.length],
       queueWait: [quantile(waits, 0.5), quantile(waits, 0.99)],
       turnaround: [quantile(turns, 0.5), quantile(turns, 0.99)],
       jobsPerS: jobs.length / wallS,
@@ -237,12 +260,12 @@ for (const runs of RUNS) {
 }
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 console.log(`\n${TRAINERS} simulated trainers, jobs ${args['job-ms']} ms (log-uniform), ${ROUNDS} pruning rounds per run; targets at 10,000 runs: p99 dispatch ≤ 100 ms, RSS ≤ 1 GiB, recovery ≤ 10 s`);
-console.log('| runs | sweeps | jobs | wall | jobs/s | queue wait p50 / p99 | turnaround p50 / p99 | coordinator RSS peak | CPU mean | handover | recovery (runs) |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| runs | sweeps | jobs | wall | jobs/s | dispatch p50 / p99 (jobs) | queue wait p50 / p99 | turnaround p50 / p99 | coordinator RSS peak | CPU mean | handover | recovery (runs) |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const f of results) {
   const r = f.recovery;
   console.log(
-    `| ${f.runs} | ${f.sweeps} | ${f.jobs} | ${f.wallS.toFixed(0)} s | ${f.jobsPerS.toFixed(1)} | ${ms(f.queueWait[0])} / ${ms(f.queueWait[1])} | ${ms(f.turnaround[0])} / ${ms(f.turnaround[1])} | ${f.rssPeakMiB.toFixed(0)} MiB | ${f.cpuMeanPct.toFixed(0)}% | ${r ? ms(r.handoverMs) : '–'} | ${r ? `${ms(r.recoveryMs)} (${r.stalledRuns})` : '–'} |`,
+    `| ${f.runs} | ${f.sweeps} | ${f.jobs} | ${f.wallS.toFixed(0)} s | ${f.jobsPerS.toFixed(1)} | ${ms(f.dispatch[0])} / ${ms(f.dispatch[1])} (${f.dispatch[2]}) | ${ms(f.queueWait[0])} / ${ms(f.queueWait[1])} | ${ms(f.turnaround[0])} / ${ms(f.turnaround[1])} | ${f.rssPeakMiB.toFixed(0)} MiB | ${f.cpuMeanPct.toFixed(0)}% | ${r ? ms(r.handoverMs) : '–'} | ${r ? `${ms(r.recoveryMs)} (${r.stalledRuns})` : '–'} |`,
   );
 }
 process.exit(0);
