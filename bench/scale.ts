@@ -8,7 +8,8 @@
  *   - completion throughput; the coordinator's peak RSS and mean CPU;
  *   - after a SIGKILL of the leader at 40% of the work, the time until every run it left waiting has
  *     its next job queued by the standby that took over.
- * Usage: npx tsx bench/scale.ts [--runs 100,1000,10000] [--trainers 500] [--job-ms 5,1000] [--no-kill]
+ * Usage: npx tsx bench/scale.ts [--runs 100,1000,10000] [--trainers 500] [--job-ms 5,1000] [--no-kill] [--logs]
+ * (--logs echoes every service's output on stderr, for finding what went wrong).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     'job-ms': { type: 'string', default: '5,1000' },
     rounds: { type: 'string', default: '2' },
     'no-kill': { type: 'boolean', default: false },
+    logs: { type: 'boolean', default: false },
     'deadline-min': { type: 'string', default: '60' },
   },
 });
@@ -171,7 +173,7 @@ function predecessors(jobs: readonly JobLine[]): Array<{ job: JobLine; before: J
 
 async function measure(runs: number): Promise<Figures> {
   const dir = await mkdtemp(join(tmpdir(), `rewind-scale-${runs}-`));
-  const cluster = await startCluster({ dir, trainers: 0, env: { REWIND_THREADS: '1' } });
+  const cluster = await startCluster({ dir, trainers: 0, env: { REWIND_THREADS: '1' }, echo: args.logs });
   const kill = !args['no-kill'];
   const standby = kill ? await cluster.startStandbyCoordinator() : undefined;
   const simulators = await startSimulators(cluster, dir);
@@ -201,7 +203,8 @@ async function measure(runs: number): Promise<Figures> {
       process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${done}/${total} trainings\n`);
       if (statuses.every((s) => s.state === SweepState.SWEEP_STATE_SUCCEEDED)) break;
       if (Date.now() > deadline) throw new Error(`not finished after ${DEADLINE_MIN} min`);
-      if (standby && killAt === 0 && done >= 0.4 * total) {
+      // Once every sweep has planned its work (a sweep not yet started reports 0 of 0), so 40% is of the whole.
+      if (standby && killAt === 0 && statuses.every((s) => s.total > 0) && done >= 0.4 * total) {
         killAt = Date.now();
         await cluster.coordinator.kill();
         await standby.child.waitFor(/leading/, 120_000);

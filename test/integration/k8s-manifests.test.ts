@@ -224,7 +224,11 @@ describe('Kubernetes manifests', () => {
 
     const minio = find(base, 'StatefulSet', 'minio');
     assert.equal(minio.spec?.replicas, 4);
-    assert.ok(containersOf(minio)[0]!.args?.includes('http://minio-{0...3}.minio-cluster.rewind.svc.cluster.local/data'));
+    assert.ok(containersOf(minio)[0]!.args?.includes('https://minio-{0...3}.minio-cluster.rewind.svc.cluster.local/data'), 'MinIO nodes speak https');
+    assert.ok(podSpecOf(minio).volumes?.some((v) => v.secret?.secretName === 'rewind-tls-minio'), "MinIO's certificate is mounted");
+    assert.match(String(find(base, 'ConfigMap', 'rewind-config').data?.S3_URL), /^https:\/\//, 'the services reach S3 over https');
+    const storeEnv = containersOf(find(base, 'Deployment', 'checkpoint-store'))[0]!.env ?? [];
+    assert.ok(storeEnv.some((e) => e.name === 'S3_CA_FILE'), 'the checkpoint-store trusts the CA that signed MinIO');
 
     // The coordinator: a leader and a standby; only the leader is ready (it alone serves its service).
     const coordinator = find(base, 'Deployment', 'coordinator');

@@ -8,7 +8,8 @@ import type { Readable } from 'node:stream';
 import { checkCheckpointId, checkPathName, type Mask, quoteBounded, type TrainState } from '@rewind/core';
 import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
 import { ChecksumMismatchError, contentId, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
-import { Client } from 'minio';
+import type { Client } from 'minio';
+import { s3Client } from './s3-client.ts';
 import {
   CHECKPOINT_PREFIX,
   type ChunkRef,
@@ -63,15 +64,7 @@ export class S3CheckpointStore implements CheckpointStore {
     private readonly config: S3Config,
     private readonly retry: RetryPolicy,
   ) {
-    this.client = new Client({
-      endPoint: config.endPoint,
-      port: config.port,
-      useSSL: config.useSSL,
-      accessKey: config.accessKey,
-      secretKey: config.secretKey,
-      region: config.region,
-      pathStyle: true,
-    });
+    this.client = s3Client(config);
     this.server = `${config.useSSL ? 'https' : 'http'}://${config.endPoint}:${config.port}`;
   }
 

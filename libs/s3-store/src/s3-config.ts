@@ -9,7 +9,13 @@ export interface S3Config {
   readonly region: string;
   /** Objects are split into chunks of this many bytes (default 16 MiB; must stay well under 64 MiB). */
   readonly chunkBytes: number;
+  /** PEM certificates to trust for an https endpoint signed by a private CA (e.g. in-cluster MinIO); else the system's. */
+  readonly ca?: string;
+  /** Connections to the server at most; further requests wait for one (a burst must not overrun the server's backlog). */
+  readonly maxConnections: number;
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 32;
 
 export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 /** Servers without multipart listing (s3rver) can't serve objects of 64 MiB and more through minio-js. */
@@ -23,6 +29,8 @@ export interface S3ConfigInput {
   readonly bucket: string;
   readonly region?: string;
   readonly chunkBytes?: number;
+  readonly ca?: string;
+  readonly maxConnections?: number;
 }
 
 export function parseS3Config(input: S3ConfigInput): S3Config {
@@ -42,7 +50,13 @@ export function parseS3Config(input: S3ConfigInput): S3Config {
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES) {
     throw new Error(`S3 chunk size must be an integer from 1 to ${MAX_CHUNK_BYTES} bytes, got ${chunkBytes}`);
   }
+  const maxConnections = input.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1024) {
+    throw new Error(`S3 connections must be an integer from 1 to 1024, got ${maxConnections}`);
+  }
   const useSSL = url.protocol === 'https:';
+  if (input.ca !== undefined && !useSSL) throw new Error(`S3 endpoint "${input.url}" is plain http: a CA to trust needs https`);
+  if (input.ca !== undefined && !input.ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('the S3 CA holds no PEM certificate');
   return {
     endPoint: url.hostname,
     port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -52,5 +66,7 @@ export function parseS3Config(input: S3ConfigInput): S3Config {
     bucket: input.bucket,
     region: input.region ?? 'us-east-1',
     chunkBytes,
+    maxConnections,
+    ...(input.ca !== undefined ? { ca: input.ca } : {}),
   };
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { corruptCheckpointId, type Mask, type TrainState } from '@rewind/core';
-import { freePort, type LocalServer, S3RVER_CREDENTIALS, startS3rver } from '@rewind/dev-cluster';
+import { freePort, type LocalServer, makeCertificates, S3RVER_CREDENTIALS, startS3rver } from '@rewind/dev-cluster';
 import type { Lineage } from '@rewind/runner';
 import { ChecksumMismatchError, contentId, encodeState } from '@rewind/safetensors';
 import { Client } from 'minio';
@@ -168,6 +168,43 @@ describe('S3CheckpointStore against a real s3rver', () => {
       () => parseS3Config({ url: 'http://x:1', accessKey: 'a', secretKey: 'b', bucket: 'ok-bucket', chunkBytes: 64 * 2 ** 20 }),
       /chunk size/,
     );
+    assert.throws(() => parseS3Config({ url: 'http://x:1', accessKey: 'a', secretKey: 'b', bucket: 'ok-bucket', ca: 'pem' }), /plain http/);
+    assert.throws(() => parseS3Config({ url: 'https://x:1', accessKey: 'a', secretKey: 'b', bucket: 'ok-bucket', ca: 'pem' }), /no PEM certificate/);
+  });
+});
+
+describe('S3CheckpointStore over https, as to an in-cluster MinIO signed by a private CA', () => {
+  let dir: string;
+  let s3: LocalServer;
+  let ca: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rewind-s3-tls-'));
+    const certificates = await makeCertificates(join(dir, 'certificates'), ['s3']);
+    s3 = await startS3rver(join(dir, 's3'), { tls: certificates.files('s3') });
+    ca = await readFile(certificates.files('s3').ca, 'utf8');
+  });
+
+  after(async () => {
+    await s3?.child.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores and reads checkpoints when it trusts the CA', async () => {
+    assert.match(s3.url, /^https:/);
+    const store = await S3CheckpointStore.open(parseS3Config({ url: s3.url, ...S3RVER_CREDENTIALS, bucket: 'tls-test', ca }));
+    const state = stateOf(1, 400);
+    const id = await store.putState(state, lineage);
+    assert.deepEqual((await store.getState(id)).value.params['fc1.weight']?.data, state.params['fc1.weight']?.data);
+  });
+
+  it('refuses a server whose certificate it cannot verify, at once rather than retrying for minutes', async () => {
+    const config = parseS3Config({ url: s3.url, ...S3RVER_CREDENTIALS, bucket: 'tls-test' });
+    await assert.rejects(S3CheckpointStore.open(config, { deadlineMs: 60_000, baseDelayMs: 10 }), (err: Error) => {
+      assert.ok(!(err instanceof S3UnavailableError), 'not an outage: retrying cannot help');
+      assert.match(err.message, /certificate/);
+      return true;
+    });
   });
 });
 

@@ -3,7 +3,7 @@
  * pruner, stability-analyzer, coordinator, N trainers and any analysis plug-ins. Used by scripts/dev-cluster.sh and the
  * integration tests, so what the tests exercise is what a developer runs. Every wire is authenticated as
  * on Kubernetes: the cluster makes its own CA and gives each process its certificate (mutual TLS on gRPC;
- * TLS and per-role permissions on NATS).
+ * TLS and per-role permissions on NATS; https to the S3 server).
  */
 import { join } from 'node:path';
 import type { ChannelCredentials } from '@grpc/grpc-js';
@@ -30,7 +30,7 @@ export interface ClusterOptions {
 }
 
 /** Certificates the cluster makes: the servers' and services', `cli` for people and tests, `operator` for NATS inspections. */
-const IDENTITIES = ['nats', 'checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin', 'cli', 'operator'];
+const IDENTITIES = ['nats', 's3', 'checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin', 'cli', 'operator'];
 
 /** The parts a test may kill and start again (on the same port, with the same data). */
 export type Part = 'nats' | 's3' | 'store' | 'pruner' | 'analyzer';
@@ -97,7 +97,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return server;
     };
     const startS3 = async () => {
-      const server = await startS3rver(join(options.dir, 's3'), { port: s3Port, echo: false });
+      const server = await startS3rver(join(options.dir, 's3'), { port: s3Port, echo: false, tls: certificates.files('s3') });
       started.push(server.child);
       return server;
     };
@@ -119,6 +119,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           S3_URL: s3.url,
           S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
           S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey,
+          S3_CA_FILE: certificates.files('s3').ca,
         },
         /listening on/,
       );

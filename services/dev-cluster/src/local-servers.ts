@@ -49,19 +49,19 @@ export function natsConfig(port: number, storeDir: string, tls: IdentityFiles | 
   return `${lines.join('\n')}\n`;
 }
 
-/** s3rver (the local S3 server), its objects under `dir`. Credentials are S3RVER/S3RVER. */
-export async function startS3rver(dir: string, options: { port?: number; echo?: boolean } = {}): Promise<LocalServer> {
+/** s3rver (the local S3 server), its objects under `dir`, over https when given a certificate. Credentials are S3RVER/S3RVER. */
+export async function startS3rver(dir: string, options: { port?: number; echo?: boolean; tls?: IdentityFiles } = {}): Promise<LocalServer> {
   const port = options.port ?? (await freePort());
   await mkdir(dir, { recursive: true });
   const bin = join(dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
   const child = await Child.start({
     name: 's3rver',
     command: process.execPath,
-    args: [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port)],
+    args: [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), ...(options.tls ? ['--key', options.tls.key, '--cert', options.tls.cert] : [])],
     readyWhen: /S3rver listening|listening on/i,
     echo: options.echo ?? false,
   });
-  return { child, url: `http://127.0.0.1:${port}` };
+  return { child, url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}` };
 }
 
 export const S3RVER_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;

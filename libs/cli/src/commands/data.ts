@@ -1,14 +1,16 @@
 /**
  * `rewind data pack`: an ImageFolder tree → tar shards + index.json, in a folder or in S3 (endpoint and
- * keys from S3_URL, S3_ACCESS_KEY, S3_SECRET_KEY, as for the checkpoint store). For S3 each shard is
+ * keys from S3_URL, S3_ACCESS_KEY, S3_SECRET_KEY and optionally S3_CA_FILE, as for the checkpoint store). For S3 each shard is
  * uploaded as soon as it is written and then deleted, so the local disk holds one shard at a time; the
  * index goes last, so readers never see a half-uploaded dataset.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INDEX_FILE, packImageFolder, parseS3Url, s3Key } from '@rewind/image-data';
-import { Client } from 'minio';
+import { parseS3Config, s3Client } from '@rewind/s3-store';
+import type { Client } from 'minio';
 
 export interface PackCommandOptions {
   readonly from: string;
@@ -31,18 +33,12 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-function s3Client(): Client {
+function s3ClientFromEnv(bucket: string): Client {
   const url = process.env.S3_URL;
   if (!url) throw new UsageError('--to s3://… needs S3_URL (e.g. http://127.0.0.1:4568), S3_ACCESS_KEY and S3_SECRET_KEY in the environment');
-  const endpoint = new URL(url);
-  return new Client({
-    endPoint: endpoint.hostname,
-    port: Number(endpoint.port) || (endpoint.protocol === 'https:' ? 443 : 80),
-    useSSL: endpoint.protocol === 'https:',
-    accessKey: process.env.S3_ACCESS_KEY ?? '',
-    secretKey: process.env.S3_SECRET_KEY ?? '',
-    pathStyle: true,
-  });
+  const caFile = process.env.S3_CA_FILE;
+  const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
+  return s3Client(parseS3Config({ url, accessKey: process.env.S3_ACCESS_KEY ?? '', secretKey: process.env.S3_SECRET_KEY ?? '', bucket, ...(ca ? { ca } : {}) }));
 }
 
 export async function packCommand(options: PackCommandOptions): Promise<number> {
@@ -62,7 +58,7 @@ export async function packCommand(options: PackCommandOptions): Promise<number> 
     console.log(`wrote ${index.splits.train.length + index.splits.val.length} shards and ${INDEX_FILE} to ${options.to}`);
     return 0;
   }
-  const client = s3Client();
+  const client = s3ClientFromEnv(s3.bucket);
   const staging = await mkdtemp(join(tmpdir(), 'rewind-pack-'));
   try {
     if (!(await client.bucketExists(s3.bucket))) await client.makeBucket(s3.bucket);
