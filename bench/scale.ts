@@ -2,8 +2,8 @@
  * The cluster on paper, checked on one machine: one coordinator (and a standby) drives N concurrent IMP
  * runs fed by simulated trainers, over real NATS JetStream, a real S3 server and real gRPC, with only the
  * training simulated (bench/scale/simulated-trainer.ts). For each N it prints:
- *   - dispatch latency (queued → taken, for jobs queued while some trainer was free), queue wait (the
- *     same for every job, so it includes waiting for a trainer), and the coordinator's turnaround (a run's job finished → its next job
+ *   - dispatch latency (queued → taken, for jobs queued with no backlog and a trainer free), queue wait
+ *     (the same for every job, so it includes waiting for a trainer), and the coordinator's turnaround (a run's job finished → its next job
  *     queued, which includes the real pruner's call), p50/p99;
  *   - completion throughput; the coordinator's peak RSS and mean CPU;
  *   - after a SIGKILL of the leader at 40% of the work, the time until every run it left waiting has
@@ -59,6 +59,7 @@ const RUNS = args.runs!.split(',').map((t) => {
   if (runs % SEEDS_PER_SWEEP !== 0 || (runs > 100 && runs % 100 !== 0)) usage(`--runs: ${runs} is not a multiple of 10 (up to 100) or of 100`);
   return runs;
 });
+const COORDINATOR_HEAP_MB = 640;
 const SIMULATOR = new URL('scale/simulated-trainer.ts', import.meta.url).pathname;
 
 interface Figures {
@@ -142,22 +143,32 @@ async function readJobs(dir: string): Promise<JobLine[]> {
   return [...seen.values()];
 }
 
-/** Queue waits of the jobs queued while fewer than `trainers` jobs were running: what dispatch itself costs. */
+/**
+ * Queue waits of the jobs queued while no other job waited and fewer than `trainers` ran: what dispatch
+ * itself costs. The other jobs' waits are for a trainer to become free (the backlog), not for dispatch.
+ */
 function dispatchWaits(jobs: readonly JobLine[], trainers: number): number[] {
+  const queued = jobs.map((j) => j.queuedAt).sort((a, b) => a - b);
   const taken = jobs.map((j) => j.takenAt).sort((a, b) => a - b);
   const done = jobs.map((j) => j.doneAt).sort((a, b) => a - b);
-  // How many of `sorted` are ≤ t.
-  const upTo = (sorted: number[], t: number): number => {
+  // How many of `sorted` are < t (or ≤ t).
+  const below = (sorted: number[], t: number, inclusive = false): number => {
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (sorted[mid]! <= t) lo = mid + 1;
+      if (sorted[mid]! < t || (inclusive && sorted[mid] === t)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
-  return jobs.filter((j) => upTo(taken, j.queuedAt) - upTo(done, j.queuedAt) < trainers).map((j) => j.takenAt - j.queuedAt);
+  return jobs
+    .filter((j) => {
+      const waiting = below(queued, j.queuedAt) - below(taken, j.queuedAt);
+      const running = below(taken, j.queuedAt, true) - below(done, j.queuedAt, true);
+      return waiting <= 0 && running < trainers;
+    })
+    .map((j) => j.takenAt - j.queuedAt);
 }
 
 /** Each ticket job's predecessor: round 1 follows its trunk, round r its chain's round r − 1. */
@@ -173,7 +184,8 @@ function predecessors(jobs: readonly JobLine[]): Array<{ job: JobLine; before: J
 
 async function measure(runs: number): Promise<Figures> {
   const dir = await mkdtemp(join(tmpdir(), `rewind-scale-${runs}-`));
-  const cluster = await startCluster({ dir, trainers: 0, env: { REWIND_THREADS: '1' }, echo: args.logs });
+  // The coordinators run with their Deployment's heap limit (infra/k8s/base/coordinator.yaml).
+  const cluster = await startCluster({ dir, trainers: 0, env: { REWIND_THREADS: '1' }, coordinatorHeapMb: COORDINATOR_HEAP_MB, echo: args.logs });
   const kill = !args['no-kill'];
   const standby = kill ? await cluster.startStandbyCoordinator() : undefined;
   const simulators = await startSimulators(cluster, dir);

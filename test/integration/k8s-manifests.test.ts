@@ -225,7 +225,13 @@ describe('Kubernetes manifests', () => {
     const minio = find(base, 'StatefulSet', 'minio');
     assert.equal(minio.spec?.replicas, 4);
     assert.ok(containersOf(minio)[0]!.args?.includes('https://minio-{0...3}.minio-cluster.rewind.svc.cluster.local/data'), 'MinIO nodes speak https');
-    assert.ok(podSpecOf(minio).volumes?.some((v) => v.secret?.secretName === 'rewind-tls-minio'), "MinIO's certificate is mounted");
+    for (const objects of [base, dev, gpu]) {
+      const server = find(objects, 'StatefulSet', 'minio');
+      const certs = podSpecOf(server).volumes?.find((v) => v.secret?.secretName === 'rewind-tls-minio');
+      const mount = containersOf(server)[0]!.volumeMounts?.find((m) => m.name === certs?.name);
+      assert.ok(mount, "MinIO's certificate is mounted");
+      assert.ok(containersOf(server)[0]!.args?.includes(`--certs-dir=${mount.mountPath}`), 'MinIO reads its certificate where it is mounted');
+    }
     assert.match(String(find(base, 'ConfigMap', 'rewind-config').data?.S3_URL), /^https:\/\//, 'the services reach S3 over https');
     const storeEnv = containersOf(find(base, 'Deployment', 'checkpoint-store'))[0]!.env ?? [];
     assert.ok(storeEnv.some((e) => e.name === 'S3_CA_FILE'), 'the checkpoint-store trusts the CA that signed MinIO');
@@ -236,6 +242,10 @@ describe('Kubernetes manifests', () => {
     const readiness = containersOf(coordinator)[0]!.readinessProbe as { grpc?: { service?: string } };
     assert.equal(readiness.grpc?.service, 'rewind.v1.CoordinatorService');
     assert.equal(containersOf(coordinator)[0]!.env?.find((e) => e.name === 'COORDINATOR_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    // Its V8 heap is capped below the pod's memory limit, with room for code and buffers, so it collects rather than gets OOM-killed.
+    const heapMb = Number(/--max-old-space-size=(\d+)/.exec(containersOf(coordinator)[0]!.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '')?.[1]);
+    assert.equal(containersOf(coordinator)[0]!.resources?.limits?.memory, '1Gi');
+    assert.ok(heapMb > 0 && heapMb <= 0.75 * 1024, `heap limit ${heapMb} MiB leaves a quarter of the 1Gi limit`);
 
     for (const [kind, name] of [['StatefulSet', 'nats'], ['StatefulSet', 'minio'], ['Deployment', 'coordinator']] as const) {
       const pdb = find(base, 'PodDisruptionBudget', name);

@@ -3,12 +3,19 @@
  * with capped, jittered backoff until a deadline, each wait logged; any other failure passes at once.
  * Retrying is safe because every write here is idempotent: publishes carry message ids, KV puts write the
  * same value again, and callers of a KV create read back an entry that already exists.
+ *
+ * A process has at most NATS_MAX_IN_FLIGHT such calls with the server at once; the rest wait here. A
+ * coordinator resuming 10,000 runs asks for as many ledger entries at once: unbounded, they time out in
+ * JetStream's API queue, their retries add to it, and the leader lease (renewed outside this limit) starves.
  */
 import { ErrorCode, type KV } from 'nats';
+import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 
 /** How long a NATS outage is waited out before the call fails (as for gRPC services: minutes). */
 export const NATS_RETRY_DEADLINE_MS = 10 * 60_000;
+export const NATS_MAX_IN_FLIGHT = 64;
+const inFlight = pLimit(NATS_MAX_IN_FLIGHT);
 
 const TRANSIENT_CODES = new Set<string>([ErrorCode.Timeout, ErrorCode.NoResponders, ErrorCode.ConnectionRefused, ErrorCode.ConnectionTimeout, ErrorCode.Disconnect]);
 
@@ -29,7 +36,7 @@ export async function retryNats<T>(what: string, op: () => Promise<T>, options: 
   return pRetry(
     async () => {
       try {
-        return await op();
+        return await inFlight(op);
       } catch (err) {
         throw isTransientNatsError(err) ? err : new AbortError(err as Error);
       }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from 'nats';
-import { isTransientNatsError, retryNats } from '../src/nats-retry.ts';
+import { isTransientNatsError, NATS_MAX_IN_FLIGHT, retryNats } from '../src/nats-retry.ts';
 
 const natsError = (code: string, message = code) => Object.assign(new Error(message), { code });
 
@@ -53,4 +53,21 @@ test('an outage longer than the deadline fails with the last error', async () =>
     /TIMEOUT/,
   );
   assert.ok(calls >= 2, `${calls} calls`);
+});
+
+test(`a burst of calls has at most ${NATS_MAX_IN_FLIGHT} with the server at once, and every one completes`, async () => {
+  let now = 0;
+  let peak = 0;
+  const results = await Promise.all(
+    Array.from({ length: 5 * NATS_MAX_IN_FLIGHT }, (_, i) =>
+      retryNats(`reading ${i}`, async () => {
+        peak = Math.max(peak, ++now);
+        await new Promise((r) => setTimeout(r, 1));
+        now--;
+        return i;
+      }),
+    ),
+  );
+  assert.equal(peak, NATS_MAX_IN_FLIGHT);
+  assert.deepEqual(results, Array.from({ length: 5 * NATS_MAX_IN_FLIGHT }, (_, i) => i));
 });

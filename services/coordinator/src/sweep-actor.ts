@@ -4,6 +4,7 @@
  * actor of their rewind point. Everything it knows is in KV, so a new coordinator rebuilds it by
  * running the sweep again; the ledger makes finished work free.
  */
+import { setMaxListeners } from 'node:events';
 import { type Context, context, propagation } from '@opentelemetry/api';
 import { parseSweepSpec, sweepResults } from '@rewind/kinds';
 import { type JobOutcomeWatch, type KvLedger, NatsEventSink, NatsTrainer } from '@rewind/nats-ports';
@@ -50,6 +51,8 @@ export class SweepActor {
     readonly record: SweepRecord,
     private readonly deps: SweepDeps,
   ) {
+    // Every job the sweep waits on listens for its cancellation: a sweep of 100 runs has 100 at once.
+    setMaxListeners(0, this.abort.signal);
     this.sink = new NatsEventSink(deps.nc, record.sweepId);
     this.trace = propagation.extract(context.active(), { traceparent: record.traceparent });
     this.ended = this.run();

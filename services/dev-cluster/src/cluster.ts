@@ -25,6 +25,8 @@ export interface ClusterOptions {
   readonly ackWaitMs?: number;
   /** Extra environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The coordinators' V8 heap limit in MiB, as their Deployment sets it (NODE_OPTIONS); Node's default if unset. */
+  readonly coordinatorHeapMb?: number;
   /** Analysis plug-ins to start, by name: `sparsity` runs services/plugin-sparsity. */
   readonly plugins?: readonly string[];
 }
@@ -164,6 +166,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           STORE_ADDRESS: addresses.store,
           PRUNER_ADDRESS: addresses.pruner,
           ANALYZER_ADDRESS: addresses.analyzer,
+          ...(options.coordinatorHeapMb ? { NODE_OPTIONS: `--max-old-space-size=${options.coordinatorHeapMb}` } : {}),
         },
         ready,
       );
