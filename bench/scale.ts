@@ -125,6 +125,7 @@ async function startSimulators(cluster: Cluster, dir: string): Promise<Child[]> 
           SIM_NAME: `sim-${i}`,
         },
         readyWhen: /simulated trainers taking jobs/,
+        echo: args.logs,
         readyTimeoutMs: 300_000,
       }),
     ),

@@ -69,7 +69,10 @@ const pool = await Promise.all(
       ackWaitMs: 30_000,
       maxDeliver: 5,
       onTaken: (jobId, queuedAt) => taken.set(jobId, { queuedAt, takenAt: Date.now() }),
-      log: () => {},
+      // Only what is out of the ordinary: a redelivery, a retry, a job given up (bench/scale.ts --logs shows it).
+      log: (line) => {
+        if (!/\(delivery 1\)|: finished job/.test(line)) console.error(line);
+      },
     }),
   ),
 );
