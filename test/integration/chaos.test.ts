@@ -14,8 +14,11 @@ import { clusterFingerprint, embeddedRun, type Fingerprint, jobOutcomeCount, SPE
 
 process.env.REWIND_THREADS ??= '1';
 
-/** Long enough that the chaos below happens while it runs. */
-const CHAOS_SPEC = { ...SPEC, name: 'chaos-imp', training: { ...SPEC.training, steps: '480it' } };
+/**
+ * Long enough that the chaos below happens while it runs: at 480 iterations a run once ended just before
+ * the last kill, so the training is half as long again.
+ */
+const CHAOS_SPEC = { ...SPEC, name: 'chaos-imp', training: { ...SPEC.training, steps: '720it' } };
 const KILLS = 20;
 const OUTAGE_MS = 60_000;
 
