@@ -3,8 +3,8 @@
  * runs fed by simulated trainers, over real NATS JetStream, a real S3 server and real gRPC, with only the
  * training simulated (bench/scale/simulated-trainer.ts). For each N it prints:
  *   - dispatch latency (queued → taken, for jobs queued with no backlog and a trainer free), queue wait
- *     (the same for every job, so it includes waiting for a trainer), and the coordinator's turnaround (a run's job finished → its next job
- *     queued, which includes the real pruner's call), p50/p99;
+ *     (the same for every job, so it includes waiting for a trainer), and the coordinator's turnaround
+ *     (a run's job finished → its next job queued, which includes the real pruner's call), p50/p99;
  *   - completion throughput; the coordinator's peak RSS and mean CPU;
  *   - after a SIGKILL of the leader at 40% of the work, the time until every run it left waiting has
  *     its next job queued by the standby that took over.
@@ -67,7 +67,7 @@ interface Figures {
   sweeps: number;
   jobs: number;
   wallS: number;
-  /** p50, p99 and how many jobs were queued while a trainer was free. */
+  /** p50, p99 and how many jobs were queued with no backlog and a trainer free. */
   dispatch: [number, number, number];
   queueWait: [number, number];
   turnaround: [number, number];

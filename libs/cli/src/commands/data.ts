@@ -1,8 +1,8 @@
 /**
  * `rewind data pack`: an ImageFolder tree → tar shards + index.json, in a folder or in S3 (endpoint and
- * keys from S3_URL, S3_ACCESS_KEY, S3_SECRET_KEY and optionally S3_CA_FILE, as for the checkpoint store). For S3 each shard is
- * uploaded as soon as it is written and then deleted, so the local disk holds one shard at a time; the
- * index goes last, so readers never see a half-uploaded dataset.
+ * keys from S3_URL, S3_ACCESS_KEY, S3_SECRET_KEY and optionally S3_CA_FILE, as for the checkpoint store).
+ * For S3 each shard is uploaded as soon as it is written and then deleted, so the local disk holds one
+ * shard at a time; the index goes last, so readers never see a half-uploaded dataset.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -37,8 +37,13 @@ function s3ClientFromEnv(bucket: string): Client {
   const url = process.env.S3_URL;
   if (!url) throw new UsageError('--to s3://… needs S3_URL (e.g. http://127.0.0.1:4568), S3_ACCESS_KEY and S3_SECRET_KEY in the environment');
   const caFile = process.env.S3_CA_FILE;
-  const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
-  return s3Client(parseS3Config({ url, accessKey: process.env.S3_ACCESS_KEY ?? '', secretKey: process.env.S3_SECRET_KEY ?? '', bucket, ...(ca ? { ca } : {}) }));
+  // A bad endpoint, bucket or CA file is the user's to fix: one line naming it, exit 2.
+  try {
+    const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
+    return s3Client(parseS3Config({ url, accessKey: process.env.S3_ACCESS_KEY ?? '', secretKey: process.env.S3_SECRET_KEY ?? '', bucket, ...(ca ? { ca } : {}) }));
+  } catch (err) {
+    throw new UsageError(caFile && (err as NodeJS.ErrnoException).code ? `S3_CA_FILE="${caFile}" cannot be read: ${(err as Error).message}` : (err as Error).message);
+  }
 }
 
 export async function packCommand(options: PackCommandOptions): Promise<number> {
