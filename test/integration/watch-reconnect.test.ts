@@ -30,10 +30,10 @@ describe('watch reconnects', () => {
         afters.push(request.afterSequence);
         const sequence = request.afterSequence + 1;
         if (calls <= BREAKS) {
-          call.write({ event: { sweepId: request.sweepId, sequence, event: { $case: 'progress', value: { done: sequence, total: BREAKS + 1, label: '' } } } });
+          call.write({ event: { sweepId: request.sweepId, sequence, storedAtMs: 0, event: { $case: 'progress', value: { done: sequence, total: BREAKS + 1, label: '' } } } });
           throw new ServerUnavailableError('coordinator restarting');
         }
-        call.write({ event: { sweepId: request.sweepId, sequence, event: { $case: 'sweepFinished', value: { state: 0, error: '', attempt: 0 } } } });
+        call.write({ event: { sweepId: request.sweepId, sequence, storedAtMs: 0, event: { $case: 'sweepFinished', value: { state: 0, error: '', attempt: 0 } } } });
       }),
     };
     const server = await startGrpcServer({

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import type { DashboardCommandOptions } from './commands/dashboard.ts';
 import type { PackCommandOptions } from './commands/data.ts';
 import type { ExportOptions } from './commands/export.ts';
 
@@ -63,6 +64,14 @@ function buildProgram(): { program: Command; exitCode: () => number } {
     .option('--round <R>', 'the pruning round to probe (default: the last)')
     .option('--out <dir>', 'the run directory (default: runs/<name>-<hash>)')
     .action(act(async (spec: string, o: { round?: string; out?: string }) => (await import('./commands/find-rewind.ts')).findRewindCommand(spec, o.round, o.out)));
+
+  program
+    .command('dashboard')
+    .description('serve the live dashboard of run directories (progress, figures, lineage, cancel)')
+    .argument('<run-dir...>', 'run directories written by `rewind run`, finished or running')
+    .option('--host <address>', 'where to listen; beyond loopback REWIND_DASHBOARD_TOKEN is required', '127.0.0.1')
+    .option('--port <port>', 'the port (0 picks a free one)', '8080')
+    .action(act(async (dirs: string[], o: DashboardCommandOptions) => (await import('./commands/dashboard.ts')).dashboardCommand(dirs, o)));
 
   program
     .command('export')

@@ -28,19 +28,25 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Compares in constant time, so the answer's timing does not leak how much of a token was right. */
+export function secretMatches(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export async function startMetricsServer({ host, port, token, registry }: MetricsServerOptions): Promise<MetricsServer> {
   if (!isLoopback(host) && !token) {
     throw new MetricsConfigError(`metrics on ${host} would be open to the network: set REWIND_METRICS_TOKEN, or listen on 127.0.0.1`);
   }
-  const expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
+  const expected = token ? `Bearer ${token}` : undefined;
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
       return;
     }
     if (expected) {
-      const given = Buffer.from(req.headers.authorization ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      if (!secretMatches(req.headers.authorization, expected)) {
         res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('unauthorized: send Authorization: Bearer <REWIND_METRICS_TOKEN>\n');
         return;
       }

@@ -54,7 +54,7 @@ export class NatsEventSink implements EventSink {
    * ack's `duplicate` says the stream already held this event.
    */
   publish(body: EventBody): Promise<PubAck> {
-    const data = SweepEventMessage.encode({ sweepId: this.sweepId, sequence: 0, event: body }).finish();
+    const data = SweepEventMessage.encode({ sweepId: this.sweepId, sequence: 0, storedAtMs: 0, event: body }).finish();
     const headers = natsHeadersWithContext();
     return retryNats(`publishing a ${eventKind(body)} event`, () =>
       this.nc.jetstream().publish(eventSubject(this.sweepId, eventKind(body)), data, { msgID: dedupeKey(this.sweepId, body), headers }),
@@ -97,6 +97,7 @@ export async function* replayEvents(
     for await (const m of messages) {
       const event = SweepEventMessage.decode(m.data);
       event.sequence = m.seq;
+      event.storedAtMs = Math.floor(m.info.timestampNanos / 1e6);
       const finished = event.event?.$case === 'sweepFinished';
       if (finished && options.follow && (await lastSequence(nc, filter)) > m.seq) continue;
       yield event;

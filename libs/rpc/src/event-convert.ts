@@ -48,8 +48,13 @@ export function eventFromMessage(body: EventBody): SweepEvent | undefined {
     case 'progress':
       return { type: 'progress', ...body.value };
     case 'jobProgress': {
-      const { trainLoss, ...rest } = body.value;
-      return { type: 'job.progress', ...rest, ...(trainLoss === undefined ? {} : { trainLoss }) };
+      const { trainLoss, rewindStep, round, ...rest } = body.value;
+      return {
+        type: 'job.progress',
+        ...rest,
+        ...(trainLoss === undefined ? {} : { trainLoss }),
+        ...(round === undefined ? {} : { rewindStep: rewindStep ?? 0, round }),
+      };
     }
     case 'analysisCompleted':
       return {

@@ -141,6 +141,9 @@ export type SweepEvent =
       readonly trainLoss?: number;
       readonly batchSize: number;
       readonly trainer: string;
+      /** The job's rewind point k and pruning round; absent for the dense trunk. */
+      readonly rewindStep?: number;
+      readonly round?: number;
     }
   | {
       readonly type: 'analysis.completed';

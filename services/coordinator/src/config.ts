@@ -14,10 +14,14 @@ export interface CoordinatorConfig {
   readonly store: string;
   readonly pruner: string;
   readonly analyzer: string;
+  /** The live dashboard (DASHBOARD_PORT); none if unset. Beyond loopback it needs REWIND_DASHBOARD_TOKEN. */
+  readonly dashboard: { readonly host: string; readonly port: number; readonly token?: string } | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
   const r = new EnvReader('coordinator', env);
+  const dashboardPort = r.optionalPort('DASHBOARD_PORT');
+  const token = env.REWIND_DASHBOARD_TOKEN || undefined;
   return r.done({
     name: r.string('COORDINATOR_NAME', `coordinator-${hostname()}-${process.pid}`),
     leaseTtlMs: r.int('LEASE_TTL_MS', 5000, 1000, 600_000),
@@ -28,5 +32,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorCon
     store: r.address('STORE_ADDRESS'),
     pruner: r.address('PRUNER_ADDRESS'),
     analyzer: r.address('ANALYZER_ADDRESS'),
+    dashboard: dashboardPort === undefined ? undefined : { host: r.string('DASHBOARD_HOST', '127.0.0.1'), port: dashboardPort, ...(token ? { token } : {}) },
   });
 }

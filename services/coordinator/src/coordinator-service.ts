@@ -16,9 +16,12 @@ import {
   type SweepStatus,
   unaryHandler,
 } from '@rewind/rpc';
+import { type Lineage, walkLineage } from '@rewind/runner';
 import { ATTR } from '@rewind/telemetry';
 import { SweepActor, type SweepDeps } from './sweep-actor.ts';
 import type { SweepPhase, SweepRecord, TicketRecord } from './sweep-records.ts';
+
+type Linked = { id: string; lineage: Lineage };
 
 const STATES: Record<SweepPhase, SweepState> = {
   running: SweepState.SWEEP_STATE_RUNNING,
@@ -73,17 +76,18 @@ export class Coordinator {
     return matches[0];
   }
 
-  /** A checkpoint and its parents in turn, as the store's lineage records them. */
-  private async chainFrom(first: string): Promise<{ id: string; lineage: ReturnType<typeof lineageToMessage> }[]> {
-    const chain = [];
-    const seen = new Set<string>();
-    for (let id: string | undefined = first; id !== undefined && !seen.has(id); ) {
-      seen.add(id);
-      const lineage = await this.deps.store.lineage(id);
-      chain.push({ id, lineage: lineageToMessage(lineage) });
-      id = lineage.parent;
-    }
-    return chain;
+  /** A ticket's mask back to the trunk, and its rewind point W_k back to the trunk's start. */
+  async lineage(maskId: string): Promise<{ ticket: TicketRecord | undefined; chain: Linked[]; rewind: Linked[] }> {
+    const ticket = await this.ticketOf(maskId);
+    const [chain, rewind] = await Promise.all([walkLineage(this.deps.store, ticket?.maskId ?? maskId), ticket ? walkLineage(this.deps.store, ticket.rewindId) : []]);
+    return { ticket, chain, rewind };
+  }
+
+  /** Stops a running sweep: queued trainings are dropped, finished work stays in the ledger. */
+  async cancel(sweepId: string): Promise<SweepStatus> {
+    await this.status(sweepId);
+    await this.actors.get(sweepId)?.cancel();
+    return this.status(sweepId);
   }
 
   async stop(): Promise<void> {
@@ -148,8 +152,9 @@ export class Coordinator {
       return { tickets: await this.deps.records.tickets(r.sweepId) };
     }),
     getTicketLineage: unaryHandler('ticket.lineage', async (r) => {
-      const ticket = await this.ticketOf(r.maskId);
-      return { chain: await this.chainFrom(ticket?.maskId ?? r.maskId), rewind: ticket ? await this.chainFrom(ticket.rewindId) : [] };
+      const { chain, rewind } = await this.lineage(r.maskId);
+      const toMessage = (links: Linked[]) => links.map(({ id, lineage }) => ({ id, lineage: lineageToMessage(lineage) }));
+      return { chain: toMessage(chain), rewind: toMessage(rewind) };
     }),
     listAnalyses: unaryHandler(
       'sweep.analyses',
@@ -184,10 +189,6 @@ export class Coordinator {
       }
       return { status: await this.status(r.sweepId) };
     }),
-    cancelSweep: unaryHandler('sweep.cancel', async (r) => {
-      await this.status(r.sweepId);
-      await this.actors.get(r.sweepId)?.cancel();
-      return { status: await this.status(r.sweepId) };
-    }),
+    cancelSweep: unaryHandler('sweep.cancel', async (r) => ({ status: await this.cancel(r.sweepId) })),
   };
 }

@@ -3,6 +3,7 @@
  * number of replicas may run: the one holding the leader lease serves and drives sweeps, the others wait
  * (alive, not ready) and the first to get the lease after the leader dies resumes every running sweep.
  */
+import { startDashboard } from '@rewind/dashboard';
 import { serveMetrics } from '@rewind/metrics';
 import { connectNats, declareJetStream, JobOutcomeWatch, JobResults, KvLedger, LeaderLease, layoutFromEnv } from '@rewind/nats-ports';
 import {
@@ -19,6 +20,7 @@ import {
 } from '@rewind/rpc';
 import { readConfig } from './config.ts';
 import { Coordinator } from './coordinator-service.ts';
+import { ClusterSweepSource } from './dashboard-source.ts';
 import { SweepRecords } from './sweep-records.ts';
 
 const SERVICE = 'rewind.v1.CoordinatorService';
@@ -45,16 +47,8 @@ await runService('coordinator', async () => {
   const pruner = new GrpcPruner(config.pruner);
   const analyzer = new GrpcAnalyzer(config.analyzer);
   const outcomes = new JobOutcomeWatch(await JobResults.open(nc));
-  const coordinator = new Coordinator({
-    nc,
-    store,
-    pruner,
-    analyzer,
-    ledger: await KvLedger.open(nc),
-    outcomes,
-    records: await SweepRecords.open(nc),
-    log,
-  });
+  const records = await SweepRecords.open(nc);
+  const coordinator = new Coordinator({ nc, store, pruner, analyzer, ledger: await KvLedger.open(nc), outcomes, records, log });
   const resumed = await coordinator.resume();
   if (resumed > 0) log(`resumed ${resumed} running sweep(s)`);
   const server = await startGrpcServer({
@@ -64,10 +58,14 @@ await runService('coordinator', async () => {
     services: [{ name: SERVICE, definition: CoordinatorServiceService, implementation: coordinator.service }],
   });
   health.set(ServingStatus.SERVING);
+  const dashboard = config.dashboard && (await startDashboard({ ...config.dashboard, source: new ClusterSweepSource(nc, records, coordinator), log }));
+  // The address carries the token: logged without it.
+  if (dashboard) log(`dashboard on http://${config.dashboard!.host}:${dashboard.port}/${config.dashboard!.token ? ' (open it with ?token=<REWIND_DASHBOARD_TOKEN>)' : ''}`);
   const probesAt = probes ? `, health probes on ${config.host}:${probes.port} (plaintext)` : '';
   return {
     banner: `coordinator ${config.name} ${listeningOn(config.host, server)}${probesAt} (nats ${config.natsUrl}, store ${config.store}, pruner ${config.pruner}, analyzer ${config.analyzer})`,
     async stop() {
+      await dashboard?.close();
       await server.shutdown();
       await probes?.shutdown();
       await metrics.server?.close();

@@ -62,11 +62,16 @@ export class SweepRecords {
   }
 
   async running(): Promise<SweepRecord[]> {
+    return (await this.all()).filter((r) => r.phase === 'running');
+  }
+
+  /** Every sweep this cluster has recorded, in any phase. */
+  async all(): Promise<SweepRecord[]> {
     const out: SweepRecord[] = [];
     for (const key of await this.keys()) {
       if (key.includes('.')) continue;
       const r = await this.get(key);
-      if (r?.phase === 'running') out.push(r);
+      if (r) out.push(r);
     }
     return out;
   }

@@ -8,9 +8,8 @@ import { jobMeter, serveMetrics } from '@rewind/metrics';
 import { awaitJetStream, connectNats, JOBS_STREAM, NatsEventSink, cancelledKey, SWEEPS_BUCKET, TRAINERS_CONSUMER, TrainWorker } from '@rewind/nats-ports';
 import { GrpcCheckpointStore, runService, ServingStatus, serviceRetry, startHealthServer } from '@rewind/rpc';
 import type { Trainer } from '@rewind/runner';
-import { type JobProgress, LocalTrainer } from '@rewind/local';
+import { type JobProgress, LocalTrainer, progressEvents } from '@rewind/local';
 import { readConfig } from './config.ts';
-import { progressEvents } from './progress-events.ts';
 
 await runService('trainer', async () => {
   const config = readConfig();

@@ -1,5 +1,5 @@
 /**
- * A trainer's progress as `job.progress` events: at most one per job every `everyMs`, and always the last
+ * A trainer's progress as `job.progress` events (a service's to NATS, `rewind run`'s to its event log): at most one per job every `everyMs`, and always the last
  * step, each with the latest loss reported. Best effort: a lost event costs a watcher one update, never a job.
  */
 import type { JobProgress } from '@rewind/local';
@@ -15,6 +15,7 @@ export function progressEvents(sink: EventSink, trainer: string, everyMs: number
     if (!last && now() - seen.at < everyMs) return;
     seen.at = now();
     if (last) jobs.delete(p.job.id);
+    const { rewindStep, round } = p.job.lineage;
     const event = {
       type: 'job.progress' as const,
       experiment: p.job.lineage.experiment,
@@ -24,6 +25,7 @@ export function progressEvents(sink: EventSink, trainer: string, everyMs: number
       batchSize: p.job.training.batchSize,
       trainer,
       ...(seen.loss === undefined ? {} : { trainLoss: seen.loss }),
+      ...(round === undefined ? {} : { rewindStep, round }),
     };
     void Promise.resolve(sink.emit(event)).catch(() => {});
   };
