@@ -34,3 +34,14 @@ test('a failing sink costs an event, never the job', async () => {
   assert.doesNotThrow(() => publish({ job: job('a'), step: 1, endStep: 10 }));
   await new Promise((r) => setImmediate(r));
 });
+
+test("a pruned job's event names its rewind point and round; the trunk's names neither", () => {
+  const sent: SweepEvent[] = [];
+  const publish = progressEvents({ emit: (e) => void sent.push(e) }, 'trainer-1', 5_000, () => 0);
+  const ticket = { ...job('t'), lineage: { experiment: 'exp-t', rewindStep: 200, round: 2 } } as unknown as TrainJob;
+  publish({ job: ticket, step: 1, endStep: 10 });
+  publish({ job: job('trunk'), step: 1, endStep: 10 });
+  const [a, b] = sent.map((e) => (e.type === 'job.progress' ? [e.rewindStep, e.round] : []));
+  assert.deepEqual(a, [200, 2]);
+  assert.deepEqual(b, [undefined, undefined]);
+});
