@@ -54,6 +54,8 @@ export interface Cluster {
   readonly trainers: Child[];
   readonly plugins: Child[];
   readonly addresses: Readonly<Record<'coordinator' | 'store' | 'pruner' | 'analyzer', string>>;
+  /** The live dashboard the leading coordinator serves (loopback, so no token). */
+  readonly dashboard: string;
   startTrainer(): Promise<Child>;
   /** Starts (another instance of) the plug-in services/plugin-<name>. */
   startPlugin(name: string): Promise<Child>;
@@ -92,7 +94,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   try {
-    const [natsPort, s3Port, storePort, prunerPort, analyzerPort, coordinatorPort] = (await Promise.all([1, 2, 3, 4, 5, 6].map(() => freePort()))) as [number, number, number, number, number, number];
+    const [natsPort, s3Port, storePort, prunerPort, analyzerPort, coordinatorPort, dashboardPort] = (await Promise.all([1, 2, 3, 4, 5, 6, 7].map(() => freePort()))) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const startNats = async () => {
       const server = await startNatsServer(join(options.dir, 'nats'), { port: natsPort, echo: false, tls: certificates.files('nats') });
       started.push(server.child);
@@ -166,6 +176,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           STORE_ADDRESS: addresses.store,
           PRUNER_ADDRESS: addresses.pruner,
           ANALYZER_ADDRESS: addresses.analyzer,
+          // Whichever replica leads serves it: the port is free again once a leader is gone.
+          DASHBOARD_PORT: String(dashboardPort),
           ...(options.coordinatorHeapMb ? { NODE_OPTIONS: `--max-old-space-size=${options.coordinatorHeapMb}` } : {}),
         },
         ready,
@@ -229,6 +241,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       trainers: [],
       plugins: [],
       addresses,
+      dashboard: `http://127.0.0.1:${dashboardPort}/`,
       startTrainer,
       startPlugin,
       async restartCoordinator() {

@@ -22,6 +22,7 @@ line('checkpoint-store', `${cluster.addresses.store} (pid ${cluster.store.pid})`
 line('pruner', `${cluster.addresses.pruner} (pid ${cluster.pruner.pid})`);
 line('stability-analyzer', `${cluster.addresses.analyzer} (pid ${cluster.analyzer.pid})`);
 line('coordinator', `${cluster.addresses.coordinator} (pid ${cluster.coordinator.pid})`);
+line('dashboard', cluster.dashboard);
 for (const t of cluster.trainers) line(t.spec.name, `pid ${t.pid}`);
 for (const p of cluster.plugins) line(p.spec.name, `pid ${p.pid}`);
 process.stdout.write(`traces: ${dir}/trace-*.jsonl (OTLP-JSON)\n`);
