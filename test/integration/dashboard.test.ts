@@ -77,6 +77,7 @@ async function checkDashboard(page: Page, name: string): Promise<void> {
   await until('the lineage reaches W_k', () => page.locator('#lineage [data-role="rewind"]').count(), (n) => n > 0);
   assert.match(await text(page, '#lineage [data-role="rewind"]'), /W_k/);
   assert.ok((await page.locator('#lineage [data-role="mask"]').count()) > 0, 'the mask is in the graph');
+  assert.match(await text(page, '#lineage [data-role="trunk"]'), /trunk_[0-9a-f]{16}/, 'W_k leads to its trunk');
   await page.locator('#lineage').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ARTIFACTS, `${name}-lineage.png`), fullPage: true });
 

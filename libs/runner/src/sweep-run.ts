@@ -76,6 +76,8 @@ export class SweepRun {
         if (!cached) await this.ports.ledger.put(id, record);
         this.healer.produced(id, record, work, givenMask);
         this.rows.set(id, record.row);
+        // Every training's row, the trunk's and controls' too, so a watcher's figures fill in as they finish.
+        await this.ports.events.emit({ type: 'round.completed', experiment: id, row: record.row });
         await this.ports.events.emit({ type: 'progress', done: ++this.done, total: this.plan.trainings, label, cached: cached !== undefined });
         return record;
       })();
@@ -152,7 +154,6 @@ export class SweepRun {
       return this.train(jobId, trunk, branch, rewindId, { checkpointId: rewindId }, newMask, remaining);
     };
     const record = await this.once(branch.id, labelOf(branch), work, maskId);
-    await this.ports.events.emit({ type: 'round.completed', experiment: branch.id, row: record.row });
     await this.ports.events.emit({ type: 'ticket.found', experiment: branch.id, maskId: record.row.maskId!, rewindId, finalId: record.result.finalId });
     return { branch, record };
   }
