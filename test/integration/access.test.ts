@@ -155,7 +155,9 @@ describe('authentication and permissions', () => {
       const plugin = await as('plugin');
       assert.equal(await refusal(trainer, eventSubject('s1', 'checkpoint_saved')), '');
       assert.equal(await refusal(trainer, eventSubject('s1', 'job_progress')), '');
+      assert.equal(await refusal(trainer, eventSubject('s1', 'job_log')), '');
       assert.match(await refusal(plugin, eventSubject('s1', 'job_progress')), /Permissions Violation/);
+      assert.match(await refusal(plugin, eventSubject('s1', 'job_log')), /Permissions Violation/);
       assert.equal(await refusal(plugin, eventSubject('s1', 'analysis_completed')), '');
       assert.match(await refusal(trainer, eventSubject('s1', 'sweep_finished')), /Permissions Violation/);
       assert.match(await refusal(plugin, eventSubject('s1', 'round_completed')), /Permissions Violation/);

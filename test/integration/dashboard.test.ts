@@ -56,6 +56,7 @@ async function checkDashboard(page: Page, name: string): Promise<void> {
   const step = () => page.locator('#jobs tr[data-job]').first().getAttribute('data-step').catch(() => null);
   const first = Number(await until('a training in flight', step, (s) => s !== null && Number(s) > 0));
   await until('its step moves on', step, (s) => s !== null && Number(s) !== first);
+  await until("its trainer's log line", () => text(page, '#jobs tr[data-job] .job-log'), (s) => /took job/.test(s));
   const eta = await until('an ETA', () => text(page, '#sweep-eta'), (s) => /\d/.test(s));
   await until('the ETA changes', () => text(page, '#sweep-eta'), (s) => /\d/.test(s) && s !== eta);
   assert.match(await text(page, '#sweep-elapsed'), /\d/);

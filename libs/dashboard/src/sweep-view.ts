@@ -34,6 +34,8 @@ export class SweepView {
   private readonly tickets: Ticket[] = [];
   private readonly curves = new Map<string, { rewindStep?: number; round?: number; points: [number, number][] }>();
   private readonly log: LogLine[] = [];
+  /** Each job's latest trainer log line, shown beside it while it runs. */
+  private readonly jobLines = new Map<string, string>();
   /** Bumped by every event, so a server sends a snapshot only when something changed. */
   version = 0;
 
@@ -57,6 +59,7 @@ export class SweepView {
         this.error = e.error || undefined;
         this.endedAt = e.at;
         this.jobs.clear();
+        this.jobLines.clear();
         this.say(e.at, `sweep ${e.state}${e.error ? `: ${e.error}` : ''}`);
         return;
       case 'progress':
@@ -67,6 +70,10 @@ export class SweepView {
         return;
       case 'job.progress':
         this.trackJob(e);
+        return;
+      case 'job.log':
+        this.jobLines.set(e.jobId, e.line);
+        this.say(e.at, `${e.trainer}: ${e.line}`);
         return;
       case 'round.completed': {
         const row = e.row as ResultRow;
@@ -119,8 +126,10 @@ export class SweepView {
         ? {}
         : { stepsPerSecond, examplesPerSecond: stepsPerSecond * e.batchSize, etaMs: (1000 * (e.endStep - e.step)) / stepsPerSecond }),
     };
-    if (e.step >= e.endStep) this.jobs.delete(e.jobId);
-    else this.jobs.set(e.jobId, { view, first });
+    if (e.step >= e.endStep) {
+      this.jobs.delete(e.jobId);
+      this.jobLines.delete(e.jobId);
+    } else this.jobs.set(e.jobId, { view, first });
     if (e.trainLoss !== undefined && Number.isFinite(e.trainLoss)) this.addCurvePoint(e, e.trainLoss);
   }
 
@@ -142,7 +151,10 @@ export class SweepView {
   snapshot(now: number): SweepSnapshot {
     const rows = [...this.rows.values()];
     const rowOf = new Map(rows.filter((r) => r.copy === 0).map((r) => [r.experiment, r]));
-    const jobs = [...this.jobs.values()].map((j) => j.view);
+    const jobs = [...this.jobs.values()].map((j): JobView => {
+      const line = this.jobLines.get(j.view.jobId);
+      return line === undefined ? j.view : { ...j.view, lastLog: line };
+    });
     const running = this.state === 'running';
     const elapsedMs = this.startedAt === undefined ? 0 : Math.max(0, (this.endedAt ?? (running ? now : this.updatedAt ?? now)) - this.startedAt);
     const etaMs = running ? this.eta(jobs, elapsedMs) : undefined;

@@ -31,6 +31,8 @@ export interface JobView {
   readonly examplesPerSecond?: number;
   readonly etaMs?: number;
   readonly updatedAt: number;
+  /** Its trainer's latest log line about it (taken, retried, …). */
+  readonly lastLog?: string;
 }
 
 /** An analysis placed by the row of the branch it analysed (k, round, kind), when that row is known. */

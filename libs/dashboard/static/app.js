@@ -278,7 +278,8 @@ function renderJobs(jobs) {
       'tr',
       { 'data-job': j.jobId, 'data-step': j.step, title: j.experiment },
       h('td', {}, where),
-      h('td', {}, j.trainer),
+      // The trainer's latest word on this job (taken, retried after an error, …) under its name.
+      h('td', {}, j.trainer, j.lastLog ? h('div', { class: 'job-log muted', title: j.lastLog }, j.lastLog) : ''),
       h('td', { class: 'step' }, h('progress', { max: Math.max(1, j.endStep), value: j.step }), ` ${j.step}/${j.endStep}`),
       h('td', { class: 'num' }, loss),
       h('td', { class: 'num' }, speed),

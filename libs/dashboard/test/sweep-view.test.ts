@@ -58,6 +58,18 @@ test('a job in flight: its speed, examples per second and ETA from its progress;
   assert.deepEqual(s.curves, [{ experiment: 'ticket_1', rewindStep: 200, round: 1, points: [[500, 0.5]] }]);
 });
 
+test("a trainer's log lines: the latest beside its job while it runs, all of them in the sweep's log", () => {
+  const view = new SweepView(info);
+  view.apply({ at: 1, type: 'job.log', experiment: 'ticket_1', jobId: 'job_1', trainer: 'trainer-0', line: 'took job job_1 (delivery 1)' });
+  view.apply(progress(2, 10));
+  view.apply({ at: 3, type: 'job.log', experiment: 'ticket_1', jobId: 'job_1', trainer: 'trainer-0', line: 'job job_1 failed, will retry: store unavailable' });
+  const s = view.snapshot(4);
+  assert.equal(s.jobs[0]?.lastLog, 'job job_1 failed, will retry: store unavailable');
+  assert.deepEqual(s.log.map((l) => l.text), ['trainer-0: took job job_1 (delivery 1)', 'trainer-0: job job_1 failed, will retry: store unavailable']);
+  view.apply(progress(5, 1000));
+  assert.deepEqual(view.snapshot(6).jobs, [], 'a finished job leaves with its line');
+});
+
 test('rows, tickets and analyses: tickets and analyses are placed by their row; the end clears jobs and ETA', () => {
   const view = new SweepView(info);
   view.apply({ at: 0, type: 'sweep.started', attempt: 0 });

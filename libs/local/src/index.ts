@@ -4,6 +4,7 @@ export * from './local-analyzer.ts';
 export * from './local-dir-store.ts';
 export * from './local-pruner.ts';
 export * from './local-trainer.ts';
+export * from './logged-trainer.ts';
 export * from './progress-events.ts';
 export * from './run-pid.ts';
 export * from './sweep-event-log.ts';

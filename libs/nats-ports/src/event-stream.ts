@@ -3,6 +3,7 @@
  * (a restarted coordinator re-emits finished work; it must not appear twice), and any consumer can
  * replay a sweep's events from the start or from a sequence.
  */
+import { createHash } from 'node:crypto';
 import { eventKind, eventToMessage, type EventBody, SweepEventMessage } from '@rewind/rpc';
 import type { EventSink, SweepEvent } from '@rewind/runner';
 import { natsHeadersWithContext } from '@rewind/telemetry';
@@ -25,6 +26,9 @@ function dedupeKey(sweepId: string, body: EventBody): string {
       return `${sweepId}:progress:${body.value.label}`;
     case 'jobProgress':
       return `${sweepId}:job-progress:${body.value.jobId}:${body.value.step}`;
+    case 'jobLog':
+      // The same line about the same job, published twice (a retried publish), is stored once.
+      return `${sweepId}:job-log:${body.value.jobId}:${createHash('sha256').update(body.value.line).digest('hex').slice(0, 16)}`;
     case 'analysisCompleted': {
       const { experiment, analysis, plugin } = body.value;
       // A plug-in publishes once per (plugin, version, experiment), however often its input is redelivered.

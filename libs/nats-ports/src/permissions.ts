@@ -45,6 +45,7 @@ export const NATS_PERMISSIONS: Readonly<Record<NatsRole, NatsPermissions>> = {
         `$KV.${JOB_RESULTS_BUCKET}.>`,
         'rewind.v1.events.*.checkpoint_saved',
         'rewind.v1.events.*.job_progress',
+        'rewind.v1.events.*.job_log',
       ],
     },
     subscribe: { allow: REPLIES },

@@ -24,6 +24,8 @@ export interface Handling {
   readonly giveUp?: (why: string) => Promise<unknown>;
   /** True for an error that every retry would meet again (e.g. a corrupt input): the message is given up at once. */
   readonly isFinal?: (err: unknown) => boolean;
+  /** Where this message's lines go (e.g. also to its sweep's watchers); the loop's log if absent. */
+  readonly log?: (line: string) => void;
 }
 
 export class SerialPullLoop {
@@ -76,6 +78,7 @@ export class SerialPullLoop {
   /** Runs `work` with heartbeats; if it throws, settles the message by the rules above. */
   async settle(handling: Handling, work: () => Promise<void>): Promise<void> {
     const { msg, signal, label } = handling;
+    const log = handling.log ?? this.options.log;
     const delivery = msg.info.redeliveryCount;
     const heartbeat = setInterval(() => msg.working(), Math.max(100, this.options.ackWaitMs / 3));
     try {
@@ -83,18 +86,18 @@ export class SerialPullLoop {
     } catch (err) {
       const why = (err as Error).message;
       if (this.nc.isClosed()) {
-        this.options.log(`lost the NATS connection during ${label}; it will be redelivered`);
+        log(`lost the NATS connection during ${label}; it will be redelivered`);
       } else if (signal.aborted) {
         // Shutting down: hand the message to another replica now rather than after ack-wait.
         msg.nak();
-        this.options.log(`released ${label} on shutdown`);
+        log(`released ${label} on shutdown`);
       } else if (delivery >= this.options.maxDeliver || handling.isFinal?.(err)) {
         await handling.giveUp?.(why);
         msg.term();
-        this.options.log(`gave up on ${label} after ${delivery} attempt${delivery === 1 ? '' : 's'}: ${why}`);
+        log(`gave up on ${label} after ${delivery} attempt${delivery === 1 ? '' : 's'}: ${why}`);
       } else {
         msg.nak(1000 * delivery);
-        this.options.log(`${label} failed, will retry: ${why}`);
+        log(`${label} failed, will retry: ${why}`);
       }
     } finally {
       clearInterval(heartbeat);

@@ -26,6 +26,8 @@ export interface TrainWorkerOptions {
   readonly isCancelled?: (sweepId: string) => Promise<boolean>;
   /** Called as a job is taken, with the time JetStream stored it (ms since the epoch): its queue wait, for metrics and benches. */
   readonly onTaken?: (jobId: string, queuedAtMs: number) => void;
+  /** Each log line about a job of a sweep (taken, retried, given up, finished), e.g. to publish it as `job.log`. */
+  readonly onJobLog?: (sweepId: string, job: TrainJob, line: string) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -102,12 +104,16 @@ export class TrainWorker {
     this.taken.push(job.id);
     this.options.onTaken?.(job.id, msg.info.timestampNanos / 1e6);
     const delivery = msg.info.redeliveryCount;
-    this.log(`took job ${job.id} (delivery ${delivery})`);
+    const say = (line: string): void => {
+      this.log(line);
+      if (sweepId) this.options.onJobLog?.(sweepId, job, line);
+    };
+    say(`took job ${job.id} (delivery ${delivery})`);
     const parent = contextFromNatsHeaders(msg.headers);
     const giveUp = (why: string) => finish({ $case: 'error', value: why });
     // A corrupt input fails the same way on every delivery; recorded at once, it lets the coordinator heal it now.
     const isFinal = (err: unknown) => corruptCheckpointId(err) !== undefined;
-    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp, isFinal }, async () => {
+    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp, isFinal, log: say }, async () => {
       const result = await inSpan(
         'train.job',
         { kind: SPAN_KIND.consumer, parent, attributes: { ...messagingAttributes(msg.subject, 'process'), [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },
@@ -115,7 +121,7 @@ export class TrainWorker {
       );
       await finish({ $case: 'result', value: resultToMessage(result) });
       msg.ack();
-      this.log(`finished job ${job.id} (resumed from step ${result.resumedFrom})`);
+      say(`finished job ${job.id} (resumed from step ${result.resumedFrom})`);
     });
   }
 

@@ -21,6 +21,10 @@ export function eventToMessage(e: SweepEvent): EventBody {
       const { type: _, ...value } = e;
       return { $case: 'jobProgress', value };
     }
+    case 'job.log': {
+      const { type: _, ...value } = e;
+      return { $case: 'jobLog', value };
+    }
     case 'analysis.completed':
       return {
         $case: 'analysisCompleted',
@@ -56,6 +60,8 @@ export function eventFromMessage(body: EventBody): SweepEvent | undefined {
         ...(round === undefined ? {} : { rewindStep: rewindStep ?? 0, round }),
       };
     }
+    case 'jobLog':
+      return { type: 'job.log', ...body.value };
     case 'analysisCompleted':
       return {
         type: 'analysis.completed',

@@ -145,6 +145,8 @@ export type SweepEvent =
       readonly rewindStep?: number;
       readonly round?: number;
     }
+  /** A line of a trainer's log about one job (taken, retried, given up, finished), for watchers. */
+  | { readonly type: 'job.log'; readonly experiment: string; readonly jobId: string; readonly trainer: string; readonly line: string }
   | {
       readonly type: 'analysis.completed';
       readonly experiment: string;

@@ -46,6 +46,9 @@ await runService('trainer', async () => {
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
     isCancelled: async (sweepId) => (await sweeps.get(cancelledKey(sweepId)))?.operation === 'PUT',
+    // Best effort, like progress: a line lost costs a watcher a line, never the job.
+    onJobLog: (sweepId, job, line) =>
+      void Promise.resolve(new NatsEventSink(nc, sweepId).emit({ type: 'job.log', experiment: job.lineage.experiment, jobId: job.id, trainer: config.name, line })).catch(() => {}),
   });
   const health = await startHealthServer(config.healthHost, config.healthPort);
   worker.start();
