@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { contentId } from '@rewind/safetensors';
@@ -90,4 +92,32 @@ test('a dead coordinator is retried, then named', async () => {
   const none = await runCli(['watch', 'sweep_0'], undefined);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /pass --coordinator host:port or set REWIND_COORDINATOR/);
+});
+
+test('rewind dashboard: a directory that is not a run, a bad port, or the network without a token is one clear line, exit 2', async () => {
+  const work = await tempDir('dashboard-bad');
+  const cases: [string[], RegExp][] = [
+    [['dashboard', work], /cannot read .*spec\.yaml: no spec\.yaml; is it a run directory of `rewind run`\?/],
+    [['dashboard', work, '--port', '70000'], /--port: "70000" is not a port number/],
+    [['dashboard', work, '--port', 'http'], /--port: "http" is not a port number/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/, 'no stack trace');
+  }
+  await writeSpec(work, SYNTHETIC_SPEC);
+  const open = await runCli(['dashboard', work, '--host', '0.0.0.0', '--port', '0']);
+  assert.equal(open.code, 2, open.stderr);
+  assert.match(open.stderr, /open to the network: set REWIND_DASHBOARD_TOKEN, or listen on 127\.0\.0\.1/);
+  const taken = createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  try {
+    const busy = await runCli(['dashboard', work, '--port', String((taken.address() as AddressInfo).port)]);
+    assert.equal(busy.code, 2, busy.stderr);
+    assert.match(busy.stderr, /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\); choose another port/);
+  } finally {
+    taken.close();
+  }
 });

@@ -111,6 +111,12 @@ async function readRunDir(dir: string): Promise<RunDir> {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no spec.yaml; is it a run directory of `rewind run`?' : (e as Error).message;
     throw new NotARunDirError(`cannot read ${join(dir, 'spec.yaml')}: ${why}`);
   }
-  const spec = parseSweepSpec(parse(text));
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (e) {
+    throw new NotARunDirError(`${join(dir, 'spec.yaml')} is not valid YAML: ${(e as Error).message}`);
+  }
+  const spec = parseSweepSpec(raw);
   return { dir, info: { sweepId: sweepIdOf(spec), name: spec.name, model: spec.model.name, dataset: spec.dataset.name } };
 }

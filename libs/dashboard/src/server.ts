@@ -23,8 +23,6 @@ export interface DashboardOptions {
 
 export interface DashboardServer {
   readonly port: number;
-  /** The page's address (with the token, when there is one: keep it private). */
-  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -102,17 +100,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL' ? new DashboardConfigError(`cannot listen on ${host}:${port} (${e.code}); choose another port (0 picks a free one) or address`) : e),
+    );
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
-  const bound = (server.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    port: bound,
-    url: `http://${shown}:${bound}/${token ? `?token=${encodeURIComponent(token)}` : ''}`,
+    port: (server.address() as AddressInfo).port,
     async close() {
       feeds.close();
       server.closeAllConnections();

@@ -31,7 +31,7 @@ export async function runCommand(specPath: string, outDir: string | undefined): 
   const sweep = sweepId(spec);
   const runDir = outDir ?? defaultRunDir(spec);
   await writeFileAtomic(join(runDir, 'spec.yaml'), text);
-  process.stderr.write(`rewind: sweep ${spec.name} (${sweep}) → ${runDir}\n`);
+  process.stderr.write(`rewind: sweep ${spec.name} (${sweep}) → ${runDir}; watch it live with: rewind dashboard ${runDir}\n`);
 
   const bar = new ProgressBar(process.stderr, spec.training.batchSize);
   const abort = new AbortController();
