@@ -3,7 +3,7 @@
  * service wraps it around a NATS work queue. Either way a job killed half-way resumes from its last
  * resumable checkpoint (ref `resume/<job id>`), and gives the same result as an uninterrupted run.
  */
-import { applyMaskInPlace, cloneTensorSet, type Mask, type TrainState } from '@rewind/core';
+import { applyMaskInPlace, cloneTensorSet, corruptCheckpointId, type Mask, type TrainState } from '@rewind/core';
 import { loadDataset } from '@rewind/data';
 import { type EvalResult, getModel, train } from '@rewind/engine';
 import type { CheckpointStore, Lineage, Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
@@ -21,6 +21,8 @@ export interface LocalTrainerOptions {
   onProgress?(progress: JobProgress): void;
   /** Called with each checkpoint written, e.g. to publish `checkpoint.saved`. */
   onCheckpointSaved?(id: string, lineage: Lineage): void | Promise<void>;
+  /** Something the operator should know that does not stop the job (default: stderr). */
+  warn?(line: string): void;
 }
 
 export class LocalTrainer implements Trainer {
@@ -82,8 +84,17 @@ export class LocalTrainer implements Trainer {
   private async resumePoint(job: TrainJob): Promise<{ state: TrainState; done: Lineage['done'] } | undefined> {
     const id = await this.store.getRef(resumeRef(job));
     if (!id) return undefined;
-    const { value, lineage } = await this.store.getState(id);
-    return { state: value, done: lineage.done };
+    try {
+      const { value, lineage } = await this.store.getState(id);
+      return { state: value, done: lineage.done };
+    } catch (err) {
+      if (corruptCheckpointId(err) === undefined) throw err;
+      // Only time is lost: training is deterministic, so starting over gives the bytes resuming would have.
+      (this.options.warn ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+        `job ${job.id}: its resume checkpoint ${id} is corrupt (${(err as Error).message}); training it from its start instead`,
+      );
+      return undefined;
+    }
   }
 
   /** W_k with fresh momentum (rewinding restores weights, not optimizer state), or fresh weights at a step. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -69,4 +69,22 @@ test('the subnet trains with pruned weights exactly zero, and the same job gives
     for (let i = 0; i < w.length; i++) if (m.data[i] === 0) assert.ok(Object.is(w[i], 0) || Object.is(w[i], -0), `${name}[${i}] = ${w[i]}`);
   }
   assert.ok(a.evals.at(-1)!.accuracy > 0.3, `learns something: ${a.evals.at(-1)!.accuracy}`);
+});
+
+test('a corrupt resume checkpoint is passed over: the job trains from its start, to the same bytes, and says so', async () => {
+  const { store, job } = await fixture();
+  const straight = await new LocalTrainer(store).train(job({ id: 'straight', lineage: { experiment: 'straight' } }));
+  // A resume point that was written, then damaged on disk.
+  const resumeId = await store.putState((await store.getState(straight.finalId)).value, { kind: 'resume', experiment: 'job', step: 24 });
+  const path = join(store.dir, 'objects', resumeId.slice(0, 2), `${resumeId}.safetensors`);
+  const bytes = await readFile(path);
+  bytes[bytes.length - 1]! ^= 0xff;
+  await writeFile(path, bytes);
+  await store.setRef('resume/job', resumeId);
+  const warnings: string[] = [];
+  const again = await new LocalTrainer(store, { warn: (line) => warnings.push(line) }).train(job({ lineage: { experiment: 'straight' } }));
+  assert.equal(again.resumedFrom, 0);
+  assert.equal(again.finalId, straight.finalId, 'the same final weights as the uninterrupted run');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, new RegExp(`resume checkpoint ${resumeId} is corrupt.*training it from its start`));
 });

@@ -2,15 +2,24 @@
  * One message at a time from a durable JetStream pull consumer: the delivery rules trainers and
  * plug-ins share. While a message is handled, `working()` heartbeats keep JetStream from redelivering
  * it. A handler that fails has its message released at once on shutdown, retried after a growing
- * delay, or given up after `maxDeliver` attempts (at once if the error is one no retry can mend).
+ * delay, or given up after `maxDeliver` attempts (at once if the error is one no retry can mend). A
+ * handler that fails because a service it needs is down is run again on the same delivery, with
+ * heartbeats, until the outage deadline: an outage uses up no deliveries.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, JsMsg, NatsConnection } from 'nats';
+
+/** Between tries during an outage: doubling from the first to the last. */
+const OUTAGE_FIRST_WAIT_MS = 1000;
+const OUTAGE_MAX_WAIT_MS = 60_000;
 
 export interface SerialPullOptions {
   /** Without a heartbeat for this long, a message is redelivered. */
   readonly ackWaitMs: number;
   /** Deliveries before a message that keeps failing is given up. */
   readonly maxDeliver: number;
+  /** How long a message's work may wait out an outage (see `Handling.isOutage`) on one delivery; 0: not at all. */
+  readonly outageDeadlineMs?: number;
   readonly log: (line: string) => void;
 }
 
@@ -24,6 +33,8 @@ export interface Handling {
   readonly giveUp?: (why: string) => Promise<unknown>;
   /** True for an error that every retry would meet again (e.g. a corrupt input): the message is given up at once. */
   readonly isFinal?: (err: unknown) => boolean;
+  /** True for an error that says a service the work needs is down (it will be back): tried again, same delivery. */
+  readonly isOutage?: (err: unknown) => boolean;
   /** Where this message's lines go (e.g. also to its sweep's watchers); the loop's log if absent. */
   readonly log?: (line: string) => void;
 }
@@ -82,7 +93,7 @@ export class SerialPullLoop {
     const delivery = msg.info.redeliveryCount;
     const heartbeat = setInterval(() => msg.working(), Math.max(100, this.options.ackWaitMs / 3));
     try {
-      await work();
+      await this.outlastingOutages(handling, log, work);
     } catch (err) {
       const why = (err as Error).message;
       if (this.nc.isClosed()) {
@@ -101,6 +112,21 @@ export class SerialPullLoop {
       }
     } finally {
       clearInterval(heartbeat);
+    }
+  }
+
+  /** Runs `work`, again after each outage error while the outage deadline allows; other errors pass. */
+  private async outlastingOutages({ signal, label, isOutage }: Handling, log: (line: string) => void, work: () => Promise<void>): Promise<void> {
+    const until = Date.now() + (this.options.outageDeadlineMs ?? 0);
+    for (let wait = OUTAGE_FIRST_WAIT_MS; ; wait = Math.min(2 * wait, OUTAGE_MAX_WAIT_MS)) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!isOutage?.(err) || signal.aborted || this.nc.isClosed() || Date.now() + wait > until) throw err;
+        log(`${label} waits out an outage: ${(err as Error).message}; trying again in ${wait / 1000} s on the same delivery`);
+        await sleep(wait, undefined, { signal }).catch(() => {});
+        if (signal.aborted) throw err;
+      }
     }
   }
 

@@ -22,6 +22,8 @@ export interface TrainWorkerOptions {
   readonly ackWaitMs: number;
   /** Deliveries before a job that keeps failing is recorded as failed. */
   readonly maxDeliver: number;
+  /** How long a job waits out a service outage without using up a delivery (default 0: it does not). */
+  readonly outageDeadlineMs?: number;
   /** Returns true if the job's sweep was cancelled (the job is then dropped). */
   readonly isCancelled?: (sweepId: string) => Promise<boolean>;
   /** Called as a job is taken, with the time JetStream stored it (ms since the epoch): its queue wait, for metrics and benches. */
@@ -113,7 +115,9 @@ export class TrainWorker {
     const giveUp = (why: string) => finish({ $case: 'error', value: why });
     // A corrupt input fails the same way on every delivery; recorded at once, it lets the coordinator heal it now.
     const isFinal = (err: unknown) => corruptCheckpointId(err) !== undefined;
-    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp, isFinal, log: say }, async () => {
+    // The store (or another service) down past its own retries: the job resumes from its checkpoint when it is back.
+    const isOutage = (err: unknown) => err instanceof Error && err.name === 'ServerUnavailableError';
+    await this.loop.settle({ msg, signal, label: `job ${job.id}`, giveUp, isFinal, isOutage, log: say }, async () => {
       const result = await inSpan(
         'train.job',
         { kind: SPAN_KIND.consumer, parent, attributes: { ...messagingAttributes(msg.subject, 'process'), [ATTR.job]: job.id, [ATTR.sweep]: sweepId, [ATTR.trainer]: this.options.name, 'rewind.job.delivery': delivery } },

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CorruptCheckpointError, type DatasetHparams, type ModelHparams, type TrainingHparams } from '@rewind/core';
 import { freePort, } from '@rewind/dev-cluster';
 import type { Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
+import { ServerUnavailableError } from '@rewind/rpc';
 import {
   connectNats,
   JOB_RESULTS_BUCKET,
@@ -171,6 +172,33 @@ describe('NATS ports against a real nats-server', () => {
       assert.match(err.message, /job-bad failed on w: dataset "nowhere" not found/);
       return true;
     });
+    await w.stop(1000);
+  });
+
+  it('outlasts a store outage on one delivery: the job runs again as the outage passes, using up no deliveries', async () => {
+    let outages = 2;
+    const flaky = new RecordingTrainer(async (job) => {
+      if (outages-- > 0) throw new ServerUnavailableError('checkpoint-store at 127.0.0.1:1 unavailable after 600 s of retries');
+      return resultOf(job);
+    });
+    const lines: string[] = [];
+    const w = await TrainWorker.open(js.nc, flaky, { name: 'w', ackWaitMs: 5000, maxDeliver: 1, outageDeadlineMs: 60_000, log: (l) => lines.push(l) });
+    w.start();
+    const trainer = new NatsTrainer(js.nc, outcomes, 'sweep1');
+    assert.equal((await trainer.train(jobOf('job-outage'))).finalId, 'final-of-job-outage');
+    assert.deepEqual(flaky.calls, ['job-outage', 'job-outage', 'job-outage'], 'run again on the same, single delivery');
+    assert.equal(lines.filter((l) => /waits out an outage: checkpoint-store .* unavailable/.test(l)).length, 2);
+    await w.stop(1000);
+  });
+
+  it('without an outage deadline, an outage is a failed delivery like any other', async () => {
+    const down = new RecordingTrainer(async () => {
+      throw new ServerUnavailableError('checkpoint-store unavailable');
+    });
+    const w = await TrainWorker.open(js.nc, down, { name: 'w', ackWaitMs: 5000, maxDeliver: 1, log: quiet });
+    w.start();
+    await assert.rejects(new NatsTrainer(js.nc, outcomes, 'sweep1').train(jobOf('job-no-patience')), /checkpoint-store unavailable/);
+    assert.deepEqual(down.calls, ['job-no-patience']);
     await w.stop(1000);
   });
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { checkCheckpointId, checkPathName, type Mask, quoteBounded, type TrainState } from '@rewind/core';
+import { CorruptCheckpointError, checkCheckpointId, checkPathName, type Mask, quoteBounded, type TrainState } from '@rewind/core';
 import type { CheckpointStore, Lineage, StoredCheckpoint } from '@rewind/runner';
 import { ChecksumMismatchError, contentId, decodeMask, decodeState, encodeMask, encodeState, verifyContent } from '@rewind/safetensors';
 import type { Client } from 'minio';
@@ -161,7 +161,7 @@ export class S3CheckpointStore implements CheckpointStore {
     // A manifest naming exactly the chunks just written is already right; any other (unreadable, or the
     // leftover of a corrupt copy) is replaced, so storing a checkpoint again repairs it.
     const existing = await this.manifest(id).catch(() => undefined);
-    if (existing !== undefined && sameChunks(existing.chunks, chunks)) return infoOf(existing);
+    if (existing !== undefined && sameChunks(existing.chunks, chunks) && describesSame(existing, { payload, size, lineage })) return infoOf(existing);
     const manifest: Manifest = { version: 1, id, payload, size, chunks, lineage, ...(writtenBy ? { writtenBy } : {}) };
     await this.putObject(manifestKey(id), Buffer.from(JSON.stringify(manifest)));
     return infoOf(manifest);
@@ -188,6 +188,11 @@ export class S3CheckpointStore implements CheckpointStore {
     // A plain Uint8Array, not a Buffer: Buffer#slice shares memory, which decoders copying via slice() don't expect.
     const bytes = new Uint8Array(Buffer.concat(parts));
     verifyContent(id, bytes, `bucket ${this.config.bucket}`);
+    // The bytes are right; a manifest that parses yet misdescribes them (its payload, size or lineage) is
+    // corrupt too: readers trust it, and storing the checkpoint again rewrites it.
+    if (!describesSame(m, described(bytes))) {
+      throw new CorruptCheckpointError(id, `checkpoint ${id} is corrupt (its manifest in bucket ${this.config.bucket} disagrees with its verified bytes)`);
+    }
     return { info: infoOf(m), bytes };
   }
 
@@ -294,6 +299,16 @@ function uploadedLineage(text: string | undefined): Lineage {
     throw new InvalidArgumentError(`checkpoint upload: its lineage needs a kind (${[...LINEAGE_KINDS].join(', ')}) and an experiment`);
   }
   return lineage as Lineage;
+}
+
+/** What a checkpoint's own bytes say it is. */
+function described(bytes: Uint8Array): Pick<Manifest, 'payload' | 'size' | 'lineage'> {
+  const metadata = readMetadata(bytes);
+  return { payload: payloadOfFormat(metadata.format), size: bytes.length, lineage: uploadedLineage(metadata.lineage) };
+}
+
+function describesSame(m: Pick<Manifest, 'payload' | 'size' | 'lineage'>, actual: Pick<Manifest, 'payload' | 'size' | 'lineage'>): boolean {
+  return m.payload === actual.payload && m.size === actual.size && JSON.stringify(m.lineage) === JSON.stringify(actual.lineage);
 }
 
 function sameChunks(a: readonly ChunkRef[], b: readonly ChunkRef[]): boolean {

@@ -106,6 +106,25 @@ describe('S3CheckpointStore against a real s3rver', () => {
     assert.deepEqual((await store.getState(id)).value.params, state.params);
   });
 
+  it('finds a manifest that parses but misdescribes its verified bytes corrupt, and storing again repairs it', async () => {
+    const state = stateOf(9, 40);
+    const id = await store.putState(state, lineage);
+    const key = `checkpoints/${id}.json`;
+    const honest = JSON.parse((await streamText(await raw.getObject('ckpt-test', key))) as string);
+    for (const lie of [{ payload: 'mask' }, { size: honest.size + 1 }, { lineage: { ...honest.lineage, experiment: 'someone-else' } }]) {
+      const garbled = Buffer.from(JSON.stringify({ ...honest, ...lie }));
+      await raw.putObject('ckpt-test', key, garbled, garbled.length);
+      await assert.rejects(store.getState(id), (err: Error) => {
+        assert.equal(corruptCheckpointId(err), id, `${JSON.stringify(lie)}: named as a corrupt checkpoint, so its producer recomputes it`);
+        assert.match(err.message, /manifest .* disagrees with its verified bytes/);
+        return true;
+      });
+      assert.equal(await store.putState(state, lineage), id);
+      const repaired = await store.getState(id);
+      assert.deepEqual([repaired.value.params, repaired.lineage], [state.params, lineage], `${JSON.stringify(lie)}: storing it again repaired it`);
+    }
+  });
+
   it('never shows a checkpoint whose upload died before its manifest', async () => {
     const bytes = encodeState(stateOf(7, 4000), lineage);
     async function* dying() {

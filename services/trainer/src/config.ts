@@ -14,6 +14,8 @@ export interface TrainerConfig {
   readonly shutdownGraceMs: number;
   /** How long checkpoint-store calls are retried while it is unavailable. */
   readonly retryDeadlineMs: number;
+  /** How long a job outlasts a store outage (past its retries) on one delivery, resuming from its checkpoint. */
+  readonly outageDeadlineMs: number;
   /** At most one `job.progress` event per job this often (and always its last step). */
   readonly progressEveryMs: number;
 }
@@ -30,6 +32,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): TrainerConfig 
     maxDeliver: r.int('MAX_DELIVER', 5, 1, 100),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 20_000, 0),
     retryDeadlineMs: r.int('RETRY_DEADLINE_S', DEFAULT_SERVICE_RETRY_DEADLINE_MS / 1000, 1, 24 * 3600) * 1000,
+    outageDeadlineMs: r.int('OUTAGE_DEADLINE_S', 6 * 3600, 0, 7 * 24 * 3600) * 1000,
     progressEveryMs: r.int('PROGRESS_EVERY_MS', 5000, 500, 600_000),
   });
 }

@@ -45,6 +45,7 @@ await runService('trainer', async () => {
     name: config.name,
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
+    outageDeadlineMs: config.outageDeadlineMs,
     isCancelled: async (sweepId) => (await sweeps.get(cancelledKey(sweepId)))?.operation === 'PUT',
     // Best effort, like progress: a line lost costs a watcher a line, never the job.
     onJobLog: (sweepId, job, line) =>
