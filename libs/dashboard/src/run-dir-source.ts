@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sweepId as sweepIdOf } from '@rewind/core';
 import { parseSweepSpec } from '@rewind/kinds';
-import { EVENT_LOG_FILE, LocalDirStore, RUN_PID_FILE, readEventLog, runningPid, type TimedEvent } from '@rewind/local';
+import { EVENT_LOG_FILE, LocalDirStore, RUN_PID_FILE, readEventLog, runningPid, type TimedEvent } from '@rewind/local/files';
 import { walkLineage } from '@rewind/runner';
 import { parse } from 'yaml';
 import { AmbiguousIdError, CannotCancelError, NotARunDirError, type SweepSource, SweepNotFoundError } from './source.ts';

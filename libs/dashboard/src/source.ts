@@ -1,5 +1,5 @@
 /** Where the dashboard's sweeps come from: run directories (embedded) or a coordinator (cluster). */
-import type { TimedEvent } from '@rewind/local';
+import type { TimedEvent } from '@rewind/local/files';
 import type { LineageGraph, SweepInfo, SweepState } from './views.ts';
 
 export interface SweepSource {

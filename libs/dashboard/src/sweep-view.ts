@@ -3,7 +3,7 @@
  * feed it the same timed events, so an embedded run and a cluster sweep look the same.
  */
 import type { ResultRow } from '@rewind/core';
-import type { TimedEvent } from '@rewind/local';
+import type { TimedEvent } from '@rewind/local/files';
 import type { AnalysisView, CurveView, JobView, LogLine, SweepInfo, SweepSnapshot, SweepState, TicketView } from './views.ts';
 
 export const MAX_LOG_LINES = 200;

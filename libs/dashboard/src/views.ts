@@ -3,7 +3,7 @@
  * to the browser as JSON over server-sent events. Times are milliseconds since the epoch; durations ms.
  */
 import type { ResultRow } from '@rewind/core';
-import type { SweepOutcome } from '@rewind/local';
+import type { SweepOutcome } from '@rewind/local/files';
 
 export type SweepState = 'running' | SweepOutcome;
 

@@ -76,8 +76,11 @@ export async function readEventLog(path: string, from: number): Promise<EventLog
     throw e;
   }
   try {
-    const buffer = Buffer.alloc(MAX_READ_BYTES);
-    const { bytesRead } = await file.read(buffer, 0, MAX_READ_BYTES, from);
+    // Followers call this twice a second: when nothing was appended, nothing is read or allocated.
+    const unread = Math.min((await file.stat()).size - from, MAX_READ_BYTES);
+    if (unread <= 0) return { events: [], next: from, unreadable: 0 };
+    const buffer = Buffer.allocUnsafe(unread);
+    const { bytesRead } = await file.read(buffer, 0, unread, from);
     const text = buffer.subarray(0, bytesRead).toString('utf8');
     const end = text.lastIndexOf('\n');
     if (end < 0) return { events: [], next: from, unreadable: 0 };

@@ -2,7 +2,7 @@
 import type { NatsConnection } from 'nats';
 import { type LineageGraph, lineageNode, type SweepInfo, SweepNotFoundError, type SweepSource, type SweepState } from '@rewind/dashboard';
 import { parseSweepSpec } from '@rewind/kinds';
-import type { TimedEvent } from '@rewind/local';
+import type { TimedEvent } from '@rewind/local/files';
 import { replayEvents } from '@rewind/nats-ports';
 import { eventFromMessage, type SweepEventMessage, SweepState as WireState } from '@rewind/rpc';
 import type { Coordinator } from './coordinator-service.ts';
