@@ -12,7 +12,8 @@ import { EVENT_LOG_FILE, LocalDirStore, RUN_PID_FILE, readEventLog, runningPid, 
 import { walkLineage } from '@rewind/runner';
 import { parse } from 'yaml';
 import { AmbiguousIdError, CannotCancelError, NotARunDirError, type SweepSource, SweepNotFoundError } from './source.ts';
-import type { LineageGraph, LineageNode, SweepInfo, SweepState } from './views.ts';
+import { lineageNode } from './lineage-node.ts';
+import type { LineageGraph, SweepInfo, SweepState } from './views.ts';
 
 /** How often a run directory's event log is checked for new lines. */
 const POLL_MS = 500;
@@ -96,11 +97,6 @@ export class RunDirSource implements SweepSource {
     const last = (await this.history(dir)).findLast((e) => e.type === 'sweep.started' || e.type === 'sweep.finished');
     return last?.type === 'sweep.finished' ? last.state : 'running';
   }
-}
-
-export function lineageNode({ id, lineage }: { id: string; lineage: { kind: string; experiment: string; step?: number; rewindStep?: number; round?: number } }): LineageNode {
-  const { kind, experiment, step, rewindStep, round } = lineage;
-  return { id, kind, experiment, ...(step === undefined ? {} : { step }), ...(rewindStep === undefined ? {} : { rewindStep }), ...(round === undefined ? {} : { round }) };
 }
 
 async function readRunDir(dir: string): Promise<RunDir> {
