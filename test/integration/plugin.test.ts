@@ -61,7 +61,11 @@ describe('analysis plug-ins', () => {
       for await (const e of client.watch(sweepId)) {
         const ev = e.event;
         if (ev?.$case === 'checkpointSaved') saved.add(ev.value.id);
-        if (ev?.$case === 'roundCompleted') remaining.set(ev.value.experiment, JSON.parse(ev.value.rowJson).weightsRemaining);
+        if (ev?.$case === 'roundCompleted') {
+          // Every training's row is an event; the plug-in reports on the tickets (not their data-order copies).
+          const row = JSON.parse(ev.value.rowJson);
+          if (row.kind === 'ticket' && row.copy === 0) remaining.set(ev.value.experiment, row.weightsRemaining);
+        }
         if (ev?.$case === 'ticketFound') {
           tickets.set(ev.value.experiment, ev.value);
           if (!killed) {
