@@ -4,42 +4,20 @@
  * has the structure Grafana imports and queries only metrics the services export.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { serviceMetrics } from '@rewind/metrics';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap } from 'kubernetes-models/v1';
-import { parseAllDocuments } from 'yaml';
+import { renderWithComponents } from '../../../test/support/kustomize.ts';
 
 const K8S = new URL('../../../infra/k8s/', import.meta.url).pathname;
 const DASHBOARD = join(K8S, 'monitoring/grafana-dashboard.json');
 /** Grafana's reference to the dashboard's datasource variable, picked at import. */
 const DATASOURCE_VARIABLE = '$' + '{datasource}';
 
-interface K8sObject {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  data?: Record<string, string>;
-}
-
-const work = mkdtempSync(join(tmpdir(), 'rewind-monitoring-'));
-after(() => rmSync(work, { recursive: true, force: true }));
-
-function renderWithMonitoring(): K8sObject[] {
-  cpSync(K8S, join(work, 'k8s'), { recursive: true });
-  writeFileSync(join(work, 'k8s/base/secrets/s3.env'), 'S3_ACCESS_KEY=svc-test\nS3_SECRET_KEY=test-secret\n');
-  writeFileSync(join(work, 'k8s/base/secrets/minio-root.env'), 'MINIO_ROOT_USER=root-test\nMINIO_ROOT_PASSWORD=test-password\n');
-  mkdirSync(join(work, 'k8s/overlays/monitored'));
-  writeFileSync(join(work, 'k8s/overlays/monitored/kustomization.yaml'), 'resources: [../../base]\ncomponents: [../../monitoring]\n');
-  const text = execFileSync('kubectl', ['kustomize', join(work, 'k8s/overlays/monitored')], { encoding: 'utf8' });
-  return parseAllDocuments(text)
-    .map((d) => d.toJSON() as K8sObject | null)
-    .filter((o): o is K8sObject => o !== null);
-}
+const renderWithMonitoring = () => renderWithComponents(['monitoring']);
 
 test('the component gives trainers and the checkpoint-store a token-protected metrics port that the PodMonitor scrapes', () => {
   const objects = renderWithMonitoring();
