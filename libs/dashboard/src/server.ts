@@ -105,6 +105,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     );
     server.listen(port, host, () => {
       server.removeAllListeners('error');
+      // Once listening, a server error (e.g. out of file descriptors) is logged, not a crash.
+      server.on('error', (e) => log(`dashboard: ${e.message}`));
       resolve();
     });
   });
