@@ -20,6 +20,8 @@ const POLL_MS = 500;
 /** How long a cancel waits for the run to record that it stopped. */
 const CANCEL_DEADLINE_MS = 30_000;
 
+type TicketFound = Extract<TimedEvent, { type: 'ticket.found' }>;
+
 interface RunDir {
   readonly dir: string;
   readonly info: SweepInfo;
@@ -67,11 +69,10 @@ export class RunDirSource implements SweepSource {
 
   async lineage(sweepId: string, maskId: string): Promise<LineageGraph> {
     const { dir } = this.run(sweepId);
-    const tickets = (await this.history(dir)).filter((e) => e.type === 'ticket.found' && e.maskId.startsWith(maskId));
-    const masks = new Set(tickets.map((t) => (t.type === 'ticket.found' ? t.maskId : '')));
-    if (masks.size > 1) throw new AmbiguousIdError(`mask id prefix ${maskId} is ambiguous: give more digits`);
+    const tickets = (await this.history(dir)).filter((e): e is TicketFound => e.type === 'ticket.found' && e.maskId.startsWith(maskId));
+    if (new Set(tickets.map((t) => t.maskId)).size > 1) throw new AmbiguousIdError(`mask id prefix ${maskId} is ambiguous: give more digits`);
     const ticket = tickets[0];
-    if (ticket?.type !== 'ticket.found') throw new SweepNotFoundError(`no ticket of sweep ${sweepId} has a mask id starting with ${maskId}`);
+    if (!ticket) throw new SweepNotFoundError(`no ticket of sweep ${sweepId} has a mask id starting with ${maskId}`);
     const store = new LocalDirStore(join(dir, 'checkpoints'));
     const [chain, rewind] = await Promise.all([walkLineage(store, ticket.maskId), walkLineage(store, ticket.rewindId)]);
     return { maskId: ticket.maskId, finalId: ticket.finalId, chain: chain.map(lineageNode), rewind: rewind.map(lineageNode) };
