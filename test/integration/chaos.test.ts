@@ -114,7 +114,9 @@ describe('chaos', () => {
     }
     console.log(`chaos: ${log.join(', ')}`);
 
-    const state = await Promise.race([ended, sleep(scaled(15 * 60_000)).then(() => 'no end within 15 min')]);
+    // Unref'd: a pending 15-minute timer would keep this test's process, and its slot in the run, alive.
+    const tooLong = new Promise<string>((resolve) => setTimeout(resolve, scaled(15 * 60_000), 'no end within 15 min').unref());
+    const state = await Promise.race([ended, tooLong]);
     const logs = coordinators.map((k) => `${k.spec.name}:\n${k.log.slice(-3000)}`).join('\n');
     assert.equal(state, 'succeeded', `coordinators' logs:\n${logs}`);
     assert.ok(duringSweep >= KILLS + 3, `only ${duringSweep} of ${log.length} disruptions happened while the sweep ran: make it longer`);

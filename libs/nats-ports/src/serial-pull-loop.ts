@@ -135,7 +135,12 @@ export class SerialPullLoop {
     this.stopping = true;
     const current = this.current;
     if (current) {
-      const finished = await Promise.race([current.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), graceMs);
+      });
+      // Cleared either way: a pending grace timer would hold the process open after the job ended.
+      const finished = await Promise.race([current.done.then(() => true), graceOver]).finally(() => clearTimeout(timer));
       if (!finished) {
         current.abort.abort(new Error(reason));
         await current.done;
