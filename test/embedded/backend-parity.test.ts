@@ -10,7 +10,7 @@ const SPEC = `
 name: parity
 model: { name: mnist_lenet_300_100 }
 dataset: { name: fashion_mnist, train_subset: 6000 }
-training: { lr: 0.1, batch_size: 60, steps: 100it, eval_every: 100it }
+training: { lr: 0.1, batch_size: 60, steps: 50it, eval_every: 50it }
 pruning: { rounds: 1, exclude: [fc.kernel] }
 rewind: [0it]
 `;
