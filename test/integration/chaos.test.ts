@@ -16,7 +16,8 @@ process.env.REWIND_THREADS ??= '1';
 
 /**
  * Long enough that the chaos below happens while it runs: at 480 iterations a run once ended just before
- * the last kill, so the training is half as long again.
+ * the last kill, so the training is half as long again. Run alone on 2 idle cores, the sweep ends about
+ * 40 s after the last disruption; the line printed after the sweep gives the margin of each run.
  */
 const CHAOS_SPEC = { ...SPEC, name: 'chaos-imp', training: { ...SPEC.training, steps: '720it' } };
 const KILLS = 20;
@@ -57,7 +58,9 @@ describe('chaos', () => {
     const { sweepId } = await submitter.submit(JSON.stringify(CHAOS_SPEC));
     submitter.close();
 
+    const submitted = Date.now();
     let finished = false;
+    let endedAfterMs = 0;
     const ended = (async () => {
       const client = new CoordinatorClient(c.addresses.coordinator, { credentials: c.credentials, retry: { attempts: 200, baseDelayMs: 250 } });
       try {
@@ -67,6 +70,7 @@ describe('chaos', () => {
         return 'watch ended without a sweepFinished';
       } finally {
         finished = true;
+        endedAfterMs = Date.now() - submitted;
         client.close();
       }
     })();
@@ -112,11 +116,14 @@ describe('chaos', () => {
       if (i === 6) await disrupt('nats-server', restart('nats'));
       if (i === 10) await disrupt('s3rver', restart('s3'));
     }
+    const disruptedForMs = Date.now() - submitted;
     console.log(`chaos: ${log.join(', ')}`);
 
     // Unref'd: a pending 15-minute timer would keep this test's process, and its slot in the run, alive.
     const tooLong = new Promise<string>((resolve) => setTimeout(resolve, scaled(15 * 60_000), 'no end within 15 min').unref());
     const state = await Promise.race([ended, tooLong]);
+    // The margin: how long the sweep outlasted the disruptions.
+    console.log(`chaos: ${log.length} disruptions over ${(disruptedForMs / 1000).toFixed(0)} s; the sweep ended at ${(endedAfterMs / 1000).toFixed(0)} s`);
     const logs = coordinators.map((k) => `${k.spec.name}:\n${k.log.slice(-3000)}`).join('\n');
     assert.equal(state, 'succeeded', `coordinators' logs:\n${logs}`);
     assert.ok(duringSweep >= KILLS + 3, `only ${duringSweep} of ${log.length} disruptions happened while the sweep ran: make it longer`);
