@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinatorClient } from '@rewind/cluster-client';
 import { type Cluster, type Part, scaled, startCluster } from '@rewind/dev-cluster';
 import { clusterFingerprint, embeddedRun, type Fingerprint, jobOutcomeCount, SPEC, tempDir } from './cluster-helpers.ts';
@@ -33,8 +34,6 @@ function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('chaos', () => {
   let reference: Fingerprint;
@@ -120,8 +119,7 @@ describe('chaos', () => {
     console.log(`chaos: ${log.join(', ')}`);
 
     // Unref'd: a pending 15-minute timer would keep this test's process, and its slot in the run, alive.
-    const tooLong = new Promise<string>((resolve) => setTimeout(resolve, scaled(15 * 60_000), 'no end within 15 min').unref());
-    const state = await Promise.race([ended, tooLong]);
+    const state = await Promise.race([ended, sleep(scaled(15 * 60_000), 'no end within 15 min', { ref: false })]);
     // The margin: how long the sweep outlasted the disruptions.
     console.log(`chaos: ${log.length} disruptions over ${(disruptedForMs / 1000).toFixed(0)} s; the sweep ended at ${(endedAfterMs / 1000).toFixed(0)} s`);
     const logs = coordinators.map((k) => `${k.spec.name}:\n${k.log.slice(-3000)}`).join('\n');

@@ -135,12 +135,10 @@ export class SerialPullLoop {
     this.stopping = true;
     const current = this.current;
     if (current) {
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), graceMs);
-      });
-      // Cleared either way: a pending grace timer would hold the process open after the job ended.
-      const finished = await Promise.race([current.done.then(() => true), graceOver]).finally(() => clearTimeout(timer));
+      // The grace timer is cancelled either way: left pending, it would hold the process open after the job ended.
+      const grace = new AbortController();
+      const finished = await Promise.race([current.done.then(() => true), sleep(graceMs, false, { signal: grace.signal }).catch(() => false)]);
+      grace.abort();
       if (!finished) {
         current.abort.abort(new Error(reason));
         await current.done;
