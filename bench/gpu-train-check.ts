@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { exampleSize, headOf, loadDataset } from '@rewind/data';
-import { DataOrder, evaluateOnDevice, iterationsPerEpoch, tuneKernels } from '@rewind/engine';
+import { DataOrder, evaluateOnDevice, iterationsPerEpoch, splitEvalSet, tuneKernels } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { maskedSgd, startBackend } from './gpu-loop.ts';
 import { backendLabel, defaultKernels } from './gpu-workloads.ts';
@@ -39,7 +39,7 @@ const dataset = await loadDataset({ name: 'fashion_mnist', dir: args.data, train
 const train = headOf(dataset.train, Math.min(trainExamples, dataset.train.count), exampleSize(dataset));
 const trainer = maskedSgd('mnist_lenet_300_100', dataset.inputShape, dataset.numClasses);
 const accuracy = async () =>
-  (await evaluateOnDevice(trainer.model, trainer.params, trainer.buffers, dataset.test, dataset.inputShape)).accuracy;
+  (await evaluateOnDevice(trainer.model, trainer.params, trainer.buffers, splitEvalSet(dataset.test, dataset.inputShape))).accuracy;
 
 const before = await accuracy();
 const order = new DataOrder(0, train.count, BATCH, iterationsPerEpoch(train.count, BATCH));

@@ -1,8 +1,9 @@
 /** Reads a sweep spec from a YAML file, with errors that say which file and which field. */
 import { readFile } from 'node:fs/promises';
-import type { SweepSpec } from '@rewind/core';
+import { isImageDataset, type SweepSpec } from '@rewind/core';
+import { prepareSpec } from '@rewind/engine';
 import { parseSweepSpec } from '@rewind/kinds';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -22,4 +23,18 @@ export async function readSpecFile(path: string): Promise<{ spec: SweepSpec; tex
     throw new UsageError(`spec ${path} is not valid YAML: ${(e as Error).message}`);
   }
   return { spec: parseSweepSpec(raw), text };
+}
+
+/**
+ * The spec ready to run: checked against its model and data (prepareSpec), and its text with what an image
+ * dataset's index said pinned (classes, train_size), so the copy kept in a run directory plans the same sweep.
+ */
+export async function readPreparedSpecFile(path: string): Promise<{ spec: SweepSpec; text: string }> {
+  const written = await readSpecFile(path);
+  const spec = await prepareSpec(written.spec);
+  if (!isImageDataset(spec.dataset)) return { spec, text: written.text };
+  const doc = parseDocument(written.text);
+  doc.setIn(['dataset', 'classes'], spec.dataset.classes);
+  doc.setIn(['dataset', 'train_size'], spec.dataset.trainSize);
+  return { spec, text: doc.toString() };
 }

@@ -13,8 +13,17 @@ export const MODEL_NAMES = [
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-export const DATASET_NAMES = ['fashion_mnist', 'mnist', 'cifar10', 'synthetic'] as const;
+export const DATASET_NAMES = ['fashion_mnist', 'mnist', 'cifar10', 'synthetic', 'imagenet'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/**
+ * Datasets streamed as JPEGs from tar shards (local or S3): ImageNet, or any ImageFolder tree packed by
+ * `rewind data pack`. Their classes and training-set size come from the shards' index, not from a table.
+ */
+export const IMAGE_DATASETS: readonly DatasetName[] = ['imagenet'];
+export type InMemoryDatasetName = Exclude<DatasetName, 'imagenet'>;
+export const CORRUPT_IMAGE_POLICIES = ['error', 'skip'] as const;
+export type CorruptImagePolicy = (typeof CORRUPT_IMAGE_POLICIES)[number];
 
 /** Datasets with a training-time augmentation recipe (CIFAR-10: open_lth's random crop and flip). */
 export const AUGMENTABLE_DATASETS: readonly DatasetName[] = ['cifar10'];
@@ -38,6 +47,18 @@ export interface DatasetHparams {
    * Present only when true, so un-augmented experiments keep the hashes they had before the field.
    */
   readonly augment?: true;
+  /** Image datasets only: the side of the square crops fed to the model (224 for ImageNet). */
+  readonly imageSize?: number;
+  /** Image datasets only: the number of classes, from the index; the model's head follows it. */
+  readonly classes?: number;
+  /** Image datasets only: samples in the training split, from the index (epochs are made of them). */
+  readonly trainSize?: number;
+  /**
+   * Image datasets only, not hashed: a corrupt JPEG stops the training ('error') or is left out of its
+   * batch with a counted warning ('skip'). A run that finishes under 'error' saw no corrupt file, so it
+   * equals the same run under 'skip'.
+   */
+  readonly onCorrupt?: CorruptImagePolicy;
 }
 
 /** A length of training: "500it", "4ep" or "4ep100it". */
@@ -74,7 +95,7 @@ export interface PruningHparams {
 }
 
 /** Training-set sizes, so a plan can turn "4ep" into iterations without reading the data. */
-export const DATASET_TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
+export const DATASET_TRAIN_SIZES: Readonly<Record<InMemoryDatasetName, number>> = {
   fashion_mnist: 60000,
   mnist: 60000,
   cifar10: 50000,
@@ -82,14 +103,39 @@ export const DATASET_TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
 };
 
 /** Height, width and channels of each dataset's examples, so a spec can be checked against a model without the data. */
-export const DATASET_INPUT_SHAPES: Readonly<Record<DatasetName, readonly [number, number, number]>> = {
+export const DATASET_INPUT_SHAPES: Readonly<Record<InMemoryDatasetName, readonly [number, number, number]>> = {
   fashion_mnist: [28, 28, 1],
   mnist: [28, 28, 1],
   cifar10: [32, 32, 3],
   synthetic: [16, 16, 3],
 };
 
-export function trainSetSize(dataset: { name: DatasetName; trainSubset: number }): number {
-  const full = DATASET_TRAIN_SIZES[dataset.name];
+/** Thrown when an image dataset's index-derived fields are needed before the index was read. */
+export class UnresolvedDatasetError extends Error {
+  override name = 'UnresolvedDatasetError';
+  constructor(dataset: DatasetHparams, field: string) {
+    super(`dataset ${dataset.name}: ${field} is read from the shards' index (prepareSpec) or set in the spec; it is not known yet`);
+  }
+}
+
+export function isImageDataset(dataset: Pick<DatasetHparams, 'name'>): boolean {
+  return IMAGE_DATASETS.includes(dataset.name);
+}
+
+export function trainSetSize(dataset: DatasetHparams): number {
+  if (isImageDataset(dataset)) {
+    if (dataset.trainSize === undefined) throw new UnresolvedDatasetError(dataset, 'the training set size');
+    return dataset.trainSize;
+  }
+  const full = DATASET_TRAIN_SIZES[dataset.name as InMemoryDatasetName];
   return dataset.trainSubset > 0 ? Math.min(dataset.trainSubset, full) : full;
+}
+
+/** Height, width and channels of the examples a model sees, without reading the data. */
+export function datasetInputShape(dataset: DatasetHparams): readonly [number, number, number] {
+  if (isImageDataset(dataset)) {
+    if (dataset.imageSize === undefined) throw new UnresolvedDatasetError(dataset, 'the image size');
+    return [dataset.imageSize, dataset.imageSize, 3];
+  }
+  return DATASET_INPUT_SHAPES[dataset.name as InMemoryDatasetName];
 }

@@ -82,7 +82,9 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   if (late.length > 0) throw new SpecError(late.map((k) => ({ field: 'rewind', message: `rewind point ${k}it is not before the end of training (${endStep}it)` })));
   const analysedRounds = spec.stability ? new Set(spec.stability.rounds ?? range(spec.pruning.rounds + 1)) : new Set<number>();
   const copiesAt = (round: number) => (analysedRounds.has(round) ? spec.stability!.copies : 1);
-  const dataset = { name: spec.dataset.name, trainSubset: spec.dataset.trainSubset, augment: spec.dataset.augment };
+  const { name, trainSubset, augment, imageSize, classes, trainSize } = spec.dataset;
+  // Where the data lives (dir) and what to do with a corrupt JPEG (onCorrupt) never change a finished result.
+  const dataset = { name, trainSubset, augment, imageSize, classes, trainSize };
   const pruning = { strategy: spec.pruning.strategy, fraction: spec.pruning.fraction, excludedLayers: spec.pruning.excludedLayers };
 
   const trunks: TrunkPlan[] = [];

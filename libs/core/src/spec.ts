@@ -6,7 +6,10 @@ import { formatDuration, parseDuration } from './duration.ts';
 import type { KindCatalog } from './kind-catalog.ts';
 import {
   AUGMENTABLE_DATASETS,
+  CORRUPT_IMAGE_POLICIES,
   DATASET_NAMES,
+  type DatasetName,
+  IMAGE_DATASETS,
   type DatasetHparams,
   type Duration,
   MODEL_NAMES,
@@ -188,6 +191,43 @@ function rangeText(o: { min?: number; max?: number; integer?: boolean; exclusive
   return o.integer ? kind : '';
 }
 
+/** Keys only image datasets take: the crop size, and what the index says (pinned in the spec, or filled in from it). */
+const IMAGE_DATASET_KEYS = ['image_size', 'classes', 'train_size', 'on_corrupt'] as const;
+
+function inMemoryDataset(d: Reader, name: DatasetName): DatasetHparams {
+  for (const key of IMAGE_DATASET_KEYS) if (d.has(key)) d.fail(key, `only image datasets (${IMAGE_DATASETS.join(', ')}) take ${key}`);
+  const augmentable = AUGMENTABLE_DATASETS.includes(name);
+  const augment = d.boolean('augment', augmentable);
+  if (augment && !augmentable) {
+    d.fail('augment', `true is allowed only for datasets with an augmentation recipe: ${AUGMENTABLE_DATASETS.join(', ')}`);
+  }
+  return {
+    name,
+    dir: name === 'synthetic' ? '' : d.string('dir', DEFAULT_DATASET_DIRS[name]),
+    trainSubset: d.number('train_subset', { fallback: 0, min: 0, integer: true }),
+    ...(augment && augmentable ? { augment: true as const } : {}),
+  };
+}
+
+/** An image dataset always trains with RandomResizedCrop and flip, over its whole training split. */
+function imageDataset(d: Reader, name: DatasetName): DatasetHparams {
+  if (d.has('train_subset')) d.fail('train_subset', `${name} trains on its whole training split; pack a smaller one with \`rewind data pack\``);
+  if (d.has('augment')) d.fail('augment', `${name} always trains with RandomResizedCrop and flip; the field does not apply`);
+  const optional = (key: string, min: number, max: number) =>
+    d.has(key) ? { value: d.number(key, { min, max, integer: true }) } : undefined;
+  const classes = optional('classes', 2, 100_000);
+  const trainSize = optional('train_size', 1, 100_000_000);
+  return {
+    name,
+    dir: d.string('dir'),
+    trainSubset: 0,
+    imageSize: d.number('image_size', { fallback: 224, min: 32, max: 512, integer: true }),
+    ...(classes ? { classes: classes.value } : {}),
+    ...(trainSize ? { trainSize: trainSize.value } : {}),
+    onCorrupt: d.choice('on_corrupt', CORRUPT_IMAGE_POLICIES, 'error'),
+  };
+}
+
 /** Validates a raw spec against the experiment kinds of `catalog` (@rewind/kinds' `parseSweepSpec` passes its own). */
 export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
   const issues: SpecIssue[] = [];
@@ -208,19 +248,9 @@ export function parseSpec(raw: unknown, catalog: KindCatalog): SweepSpec {
   const m = top.section('model', ['name', 'width'])!;
   const model = { name: m.choice('name', MODEL_NAMES), width: m.number('width', { fallback: 1, min: 1, max: 64, integer: true }) };
 
-  const d = top.section('dataset', ['name', 'dir', 'train_subset', 'augment'])!;
+  const d = top.section('dataset', ['name', 'dir', 'train_subset', 'augment', ...IMAGE_DATASET_KEYS])!;
   const datasetName = d.choice('name', DATASET_NAMES);
-  const augmentable = AUGMENTABLE_DATASETS.includes(datasetName);
-  const augment = d.boolean('augment', augmentable);
-  if (augment && !augmentable) {
-    d.fail('augment', `true is allowed only for datasets with an augmentation recipe: ${AUGMENTABLE_DATASETS.join(', ')}`);
-  }
-  const dataset: DatasetHparams = {
-    name: datasetName,
-    dir: datasetName === 'synthetic' ? '' : d.string('dir', DEFAULT_DATASET_DIRS[datasetName]),
-    trainSubset: d.number('train_subset', { fallback: 0, min: 0, integer: true }),
-    ...(augment && augmentable ? { augment: true as const } : {}),
-  };
+  const dataset = IMAGE_DATASETS.includes(datasetName) ? imageDataset(d, datasetName) : inMemoryDataset(d, datasetName);
 
   const t = top.section('training', [
     'optimizer',
@@ -324,4 +354,13 @@ function parseStability(top: Reader, catalog: KindCatalog): { stability?: Stabil
         : {}),
     },
   };
+}
+
+/**
+ * The written form of a prepared spec with what an image dataset's index said pinned (classes, train_size):
+ * parsed again later (a coordinator's restart), it plans the same sweep, and fails if the index changed.
+ */
+export function pinnedWrittenSpec(raw: Record<string, unknown>, spec: SweepSpec): Record<string, unknown> {
+  if (!IMAGE_DATASETS.includes(spec.dataset.name)) return raw;
+  return { ...raw, dataset: { ...(raw.dataset as Record<string, unknown>), classes: spec.dataset.classes, train_size: spec.dataset.trainSize } };
 }

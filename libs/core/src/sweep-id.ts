@@ -4,5 +4,5 @@ import type { SweepSpec } from './spec.ts';
 
 export function sweepId(spec: SweepSpec): string {
   const { checkpointEvery: _, ...rest } = spec;
-  return experimentId('sweep', JSON.parse(canonicalJson({ ...rest, dataset: { ...spec.dataset, dir: undefined } })));
+  return experimentId('sweep', JSON.parse(canonicalJson({ ...rest, dataset: { ...spec.dataset, dir: undefined, onCorrupt: undefined } })));
 }

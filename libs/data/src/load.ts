@@ -38,6 +38,8 @@ export function defaultDir(name: DatasetHparams['name']): string {
       return CIFAR10_DEFAULT_DIR;
     case 'synthetic':
       return '';
+    case 'imagenet':
+      return notInMemory(name);
   }
 }
 
@@ -50,7 +52,14 @@ function readFull(name: DatasetHparams['name'], dir: string): Promise<Dataset> {
       return loadCifar10(dir);
     case 'synthetic':
       return Promise.resolve(syntheticDataset());
+    case 'imagenet':
+      return notInMemory(name);
   }
+}
+
+/** Image datasets are streamed from their shards by the engine (@rewind/image-data), never held whole. */
+function notInMemory(name: DatasetHparams['name']): never {
+  throw new DatasetError('invalid_request', name, `${name} is streamed from JPEG shards, not loaded into memory`, 'Train it through the engine, which streams it');
 }
 
 function withTrainSubset(dataset: Dataset, trainSubset: number, dir: string): Dataset {

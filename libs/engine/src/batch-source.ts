@@ -21,13 +21,13 @@ export interface TensorBatch {
 }
 
 export interface BatchSource {
-  /** What the step at `step` takes in; the caller owns (and disposes) the tensors. */
-  inputsAt(step: number): tf.Tensor[];
+  /** What the step at `step` takes in; the caller owns (and disposes) the tensors. Streamed data may wait for them. */
+  inputsAt(step: number): tf.Tensor[] | Promise<tf.Tensor[]>;
   /** The batch from `inputsAt`'s tensors, as device ops (run inside the step; tidy the results). */
   batchOf(inputs: readonly tf.Tensor[]): TensorBatch;
   /** Tensors every batch is drawn from, alive until `dispose`: read-only state of each step. */
   readonly resident: readonly tf.Tensor[];
-  dispose(): void;
+  dispose(): void | Promise<void>;
 }
 
 /** Backends on which the training split lives on the device: those where an upload per step costs. */

@@ -1,10 +1,11 @@
 export { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainProgress, type TrainRequest } from './api.ts';
 export { DataOrder, gatherBatch, type HostBatch } from './batches.ts';
 export { iterationsPerEpoch, toIterations } from '@rewind/core';
-export { DEFAULT_EVAL_BATCH, type Evaluation, evaluate, evaluateOnDevice, type Weights } from './evaluate.ts';
+export { DEFAULT_EVAL_BATCH, type EvalSet, type Evaluation, evaluate, evaluateOnDevice, splitEvalSet, type Weights } from './evaluate.ts';
+export { openTrainingData, type TrainingData } from './training-data.ts';
 export type { ForwardResult, InputShape, ModelDefinition, ModelInit, NamedTensors } from './models/model.ts';
 export { checkInputShape, getModel, MODEL_LIST } from './models/registry.ts';
-export { checkSpecAgainstModel } from './spec-checks.ts';
+export { checkSpecAgainstModel, prepareSpec } from './spec-checks.ts';
 export { BackendFailedError, throwIfBackendFailed } from './backends/device-errors.ts';
 export { type BackendChoice, initBackend } from './backends/index.ts';
 export { tuneKernels } from './kernel-tuning.ts';

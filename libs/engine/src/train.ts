@@ -8,13 +8,10 @@
  * GPU's queue never drains mid-run for a number nobody looks at.
  */
 import type { TrainState } from '@rewind/core';
-import { loadDataset } from '@rewind/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { type EvalResult, LOSS_REPORT_EVERY, type TrainOutcome, type TrainRequest } from './api.ts';
-import { augmentationFor } from './augment.ts';
 import { throwIfBackendFailed } from './backends/device-errors.ts';
-import { type BatchSource, deviceBatches, hostBatches, keepsDataOnDevice } from './batch-source.ts';
-import { DataOrder } from './batches.ts';
+import type { BatchSource } from './batch-source.ts';
 import { DeviceState } from './device-state.ts';
 import { iterationsPerEpoch, toIterations } from '@rewind/core';
 import { evaluateOnDevice } from './evaluate.ts';
@@ -26,35 +23,34 @@ import { type SgdStep, sgdStep } from './optimizer.ts';
 import { ensureBackend } from './runtime.ts';
 import { lrAt, scheduleFor } from './schedule.ts';
 import { StepRunner } from './step-replay.ts';
+import { openTrainingData } from './training-data.ts';
 import { validateRequest } from './validate.ts';
 
 export async function train(req: TrainRequest): Promise<TrainOutcome> {
   const backend = await ensureBackend();
-  const dataset = await loadDataset(req.dataset);
+  const data = await openTrainingData(req.dataset);
   const model = getModel(req.model.name);
-  checkInputShape(model, dataset.inputShape);
-  validateRequest(model, req.start, req.mask, req.endStep, dataset.numClasses);
-  const augmentation = augmentationFor(req.dataset, dataset);
-
-  const { training } = req;
-  const ipe = iterationsPerEpoch(dataset.train.count, training.batchSize);
-  const schedule = scheduleFor(training, ipe);
-  const evalEvery = toIterations(training.evalEvery, ipe);
-  const snapshotAt = new Set(req.snapshotAt ?? []);
-  const checkpointEvery = req.checkpointEvery ?? 0;
-  const order = new DataOrder(training.dataOrderSeed, dataset.train.count, training.batchSize, ipe);
-  const isBoundary = (step: number, every: number) => every > 0 && step > req.start.step && step % every === 0;
-
-  const keepOnDevice = keepsDataOnDevice(backend.name, augmentation !== undefined);
-  const state = DeviceState.upload(req.start, req.mask);
   let batches: BatchSource | undefined;
+  let state: DeviceState | undefined;
   const losses = new DeviceLossSum();
-  const steps = new StepRunner(() => [...state.tensors(), ...(batches?.resident ?? [])]);
+  const steps = new StepRunner(() => [...(state?.tensors() ?? []), ...(batches?.resident ?? [])]);
   try {
-    batches = keepOnDevice ? deviceBatches(dataset, order) : hostBatches(dataset, order, augmentation, training.dataOrderSeed);
+    checkInputShape(model, data.inputShape);
+    validateRequest(model, req.start, req.mask, req.endStep, data.numClasses);
+    const { training } = req;
+    const ipe = iterationsPerEpoch(data.trainCount, training.batchSize);
+    const schedule = scheduleFor(training, ipe);
+    const evalEvery = toIterations(training.evalEvery, ipe);
+    const snapshotAt = new Set(req.snapshotAt ?? []);
+    const checkpointEvery = req.checkpointEvery ?? 0;
+    const isBoundary = (step: number, every: number) => every > 0 && step > req.start.step && step % every === 0;
+    state = DeviceState.upload(req.start, req.mask);
+    const live = state;
+    const source = await data.trainBatches(training, backend.name, req.start.step, req.endStep);
+    batches = source;
     const evals: EvalResult[] = [];
     const evaluateAt = async (step: number) => {
-      const result = await evaluateOnDevice(model, state.params, state.buffers, dataset.test, dataset.inputShape);
+      const result = await evaluateOnDevice(model, live.params, live.buffers, data.test);
       throwIfBackendFailed();
       const evaluation: EvalResult = { step, ...result };
       evals.push(evaluation);
@@ -70,12 +66,12 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
         intervalLoss = 0;
         intervalSteps = 0;
       }
-      if (snapshotAt.has(step)) await req.onSnapshot?.(await readState(state, step));
-      if (step < req.endStep && isBoundary(step, checkpointEvery)) await req.onCheckpoint?.(await readState(state, step));
+      if (snapshotAt.has(step)) await req.onSnapshot?.(await readState(live, step));
+      if (step < req.endStep && isBoundary(step, checkpointEvery)) await req.onCheckpoint?.(await readState(live, step));
       if (step === req.endStep) break;
       req.signal?.throwIfAborted();
 
-      losses.add(trainStep(model, state, steps, dataset.numClasses, batches, step, {
+      losses.add(await trainStep(model, live, steps, data.numClasses, source, step, {
         lr: lrAt(schedule, step),
         momentum: training.momentum,
         weightDecay: training.weightDecay,
@@ -96,13 +92,14 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
       }
     }
     await evaluateAt(req.endStep);
-    const final = await readState(state, req.endStep);
+    const final = await readState(live, req.endStep);
     return { final, evals, trainLoss: intervalLoss / intervalSteps, backend: backend.name };
   } finally {
     steps.dispose();
     losses.dispose();
-    batches?.dispose();
-    state.dispose();
+    state?.dispose();
+    await batches?.dispose();
+    await data.close();
   }
 }
 
@@ -149,7 +146,7 @@ class DeviceLossSum {
  * One masked SGD step on the batch at `step`; returns its mean loss, still on the device. Through
  * `steps`, a GPU replays it from a recording, batch gather included, once it has seen its kind twice.
  */
-function trainStep(
+async function trainStep(
   model: ModelDefinition,
   state: DeviceState,
   steps: StepRunner,
@@ -157,8 +154,8 @@ function trainStep(
   batches: BatchSource,
   step: number,
   hyper: SgdStep,
-): tf.Scalar {
-  const inputs = batches.inputsAt(step);
+): Promise<tf.Scalar> {
+  const inputs = await batches.inputsAt(step);
   // The kind: what the recorded GPU work depends on besides the inputs' values and the state's.
   const kind = `${hyper.lr} ${hyper.momentum} ${hyper.weightDecay} ${inputs.map((t) => t.shape).join(' ')}`;
   try {

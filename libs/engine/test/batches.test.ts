@@ -53,7 +53,7 @@ test('batches gathered on the device equal the host batches', async () => {
   const device = deviceBatches(dataset, order);
   try {
     for (const step of [0, 7, 16, 33]) {
-      const [hostInputs, deviceInputs] = [host.inputsAt(step), device.inputsAt(step)];
+      const [hostInputs, deviceInputs] = [await host.inputsAt(step), await device.inputsAt(step)];
       const [a, b] = [host.batchOf(hostInputs), device.batchOf(deviceInputs)];
       assert.deepEqual(b.x.shape, a.x.shape);
       assert.deepEqual(await b.x.data(), await a.x.data());

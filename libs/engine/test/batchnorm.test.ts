@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TrainState } from '@rewind/core';
 import { loadDataset } from '@rewind/data';
-import { evaluate, getModel, train } from '@rewind/engine';
+import { evaluate, getModel, splitEvalSet, train } from '@rewind/engine';
 import { modelHp, request, TRAINING } from './requests.ts';
 
 // A quarter-width ResNet-20 (4/8/16 filters) keeps batch-norm training cheap on the CPU.
@@ -27,11 +27,11 @@ test('evaluation runs in inference mode on the running statistics', async () => 
   const outcome = await train(request(resnet, { training: short, endStep: 2 }));
   const data = await loadDataset({ name: 'synthetic', dir: '', trainSubset: 0 });
   const final = outcome.evals.at(-1)!;
-  const again = await evaluate(resnet, outcome.final, data.test, data.inputShape, 100);
+  const again = await evaluate(resnet, outcome.final, splitEvalSet(data.test, data.inputShape, 100));
   assert.ok(Math.abs(again.loss - final.loss) < 1e-5);
   assert.equal(again.accuracy, final.accuracy);
   const freshStats = { params: outcome.final.params, buffers: request(resnet).start.buffers };
-  const withFreshStats = await evaluate(resnet, freshStats, data.test, data.inputShape);
+  const withFreshStats = await evaluate(resnet, freshStats, splitEvalSet(data.test, data.inputShape));
   assert.notEqual(withFreshStats.loss, final.loss);
 });
 

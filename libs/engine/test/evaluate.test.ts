@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TensorSet } from '@rewind/core';
 import { syntheticDataset } from '@rewind/data';
-import { evaluate } from '@rewind/engine';
+import { evaluate, splitEvalSet } from '@rewind/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { initialState, modelHp } from './requests.ts';
 
@@ -15,7 +15,7 @@ function zeroed(set: TensorSet): TensorSet {
 
 test('all-zero weights predict uniformly: loss is ln(classes), the argmax is class 0', async () => {
   const { params, buffers } = initialState(lenet);
-  const result = await evaluate(lenet, { params: zeroed(params), buffers }, data.test, data.inputShape, 20);
+  const result = await evaluate(lenet, { params: zeroed(params), buffers }, splitEvalSet(data.test, data.inputShape, 20));
   assert.ok(Math.abs(result.loss - Math.log(10)) < 1e-5, `loss ${result.loss}`);
   const zeros = data.test.labels.filter((label) => label === 0).length;
   assert.equal(result.accuracy, zeros / data.test.count);
@@ -24,8 +24,8 @@ test('all-zero weights predict uniformly: loss is ln(classes), the argmax is cla
 test('the result does not depend on the batch size (a partial last batch counts fully)', async () => {
   const weights = initialState(lenet);
   const before = tf.memory().numTensors;
-  const whole = await evaluate(lenet, weights, data.test, data.inputShape, 1000);
-  const batched = await evaluate(lenet, weights, data.test, data.inputShape, 7);
+  const whole = await evaluate(lenet, weights, splitEvalSet(data.test, data.inputShape, 1000));
+  const batched = await evaluate(lenet, weights, splitEvalSet(data.test, data.inputShape, 7));
   assert.ok(Math.abs(whole.loss - batched.loss) < 1e-5);
   assert.equal(whole.accuracy, batched.accuracy);
   assert.equal(tf.memory().numTensors, before);

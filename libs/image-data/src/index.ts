@@ -6,6 +6,7 @@ export { type FolderSample, type ImageFolderListing, listImageFolder } from './i
 export type { ImageSource } from './image-source.ts';
 export { isCorruptJpeg, type JpegAddon, jpegAddon } from './jpeg.ts';
 export { openLocalShards, readLocalIndex } from './local-shards.ts';
+export { openImageSplit, readImageIndex, s3ClientFromEnv } from './open-dataset.ts';
 export { type PackOptions, packImageFolder } from './pack.ts';
 export { openS3Shards, parseS3Url, readS3Index, type S3Location, s3Key } from './s3-shards.ts';
 export { EpochOrder, type SampleRef } from './sample-order.ts';

@@ -3,8 +3,7 @@
  * store and evaluate networks with the engine. The stability-analyzer service serves the same class.
  */
 import type { DatasetHparams, ModelHparams } from '@rewind/core';
-import { loadDataset, type Split } from '@rewind/data';
-import { evaluate } from '@rewind/engine';
+import { evaluate, openTrainingData, type Weights } from '@rewind/engine';
 import { type AnalysisTools, analysisKind } from '@rewind/kinds';
 import type { AnalysisJob, AnalysisResult, Analyzer, CheckpointStore } from '@rewind/runner';
 
@@ -39,17 +38,10 @@ export class LocalAnalyzer implements Analyzer {
 
 /** Errors of a network on the first `examples` examples of each split: 30+ evaluations per path stay affordable. */
 async function pathEvaluator(model: ModelHparams, datasetHparams: DatasetHparams, examples: number) {
-  const dataset = await loadDataset(datasetHparams);
-  const train = head(dataset.train, examples, dataset.inputShape);
-  const test = head(dataset.test, examples, dataset.inputShape);
-  return async (weights: Parameters<typeof evaluate>[1]) => ({
-    trainError: 1 - (await evaluate(model, weights, train, dataset.inputShape)).accuracy,
-    testError: 1 - (await evaluate(model, weights, test, dataset.inputShape)).accuracy,
+  const data = await openTrainingData(datasetHparams);
+  const { train, test } = await data.heads(examples).finally(() => data.close());
+  return async (weights: Weights) => ({
+    trainError: 1 - (await evaluate(model, weights, train)).accuracy,
+    testError: 1 - (await evaluate(model, weights, test)).accuracy,
   });
-}
-
-function head(split: Split, count: number, inputShape: readonly number[]): Split {
-  const n = Math.min(count, split.count);
-  const size = inputShape.reduce((a, b) => a * b, 1);
-  return { images: split.images.subarray(0, n * size), labels: split.labels.subarray(0, n), count: n };
 }

@@ -4,8 +4,7 @@
  * resumable checkpoint (ref `resume/<job id>`), and gives the same result as an uninterrupted run.
  */
 import { applyMaskInPlace, cloneTensorSet, corruptCheckpointId, type Mask, type TrainState } from '@rewind/core';
-import { loadDataset } from '@rewind/data';
-import { type EvalResult, getModel, train } from '@rewind/engine';
+import { type EvalResult, getModel, openTrainingData, train } from '@rewind/engine';
 import type { CheckpointStore, Lineage, Trainer, TrainJob, TrainJobResult } from '@rewind/runner';
 
 /** Progress of one job after each step, for progress bars and traces (the engine's TrainProgress). */
@@ -104,8 +103,9 @@ export class LocalTrainer implements Trainer {
       const { value } = await this.store.getState(job.start.checkpointId);
       state = { step: value.step, params: cloneTensorSet(value.params), buffers: value.buffers, momentum: {} };
     } else {
-      const dataset = await loadDataset(job.dataset);
-      const init = getModel(job.model.name).init({ ...job.model, initSeed: job.start.initSeed }, dataset.inputShape, dataset.numClasses);
+      const data = await openTrainingData(job.dataset);
+      await data.close();
+      const init = getModel(job.model.name).init({ ...job.model, initSeed: job.start.initSeed }, data.inputShape, data.numClasses);
       state = { step: job.start.step, params: cloneTensorSet(init.params), buffers: init.buffers, momentum: {} };
     }
     if (mask) applyMaskInPlace(state.params, mask);

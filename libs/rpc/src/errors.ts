@@ -22,6 +22,8 @@ export class FailedPreconditionError extends Error {
   override name = 'FailedPreconditionError';
 }
 
+/** A DatasetError (data missing or malformed where the server reads it) is FAILED_PRECONDITION: fix the data, then retry. */
+
 /** Codes a server passes on from a service it called: they describe the caller's request or a passing outage. */
 const PASSED_ON = new Set<GrpcStatus>([
   GrpcStatus.NOT_FOUND,
@@ -42,7 +44,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
         ? GrpcStatus.UNAVAILABLE
         : CORRUPT.has(e.name)
           ? GrpcStatus.DATA_LOSS
-          : e.name === 'FailedPreconditionError'
+          : e.name === 'FailedPreconditionError' || e.name === 'DatasetError'
             ? GrpcStatus.FAILED_PRECONDITION
             : e.name === 'AbortError'
             ? GrpcStatus.CANCELLED

@@ -1,5 +1,6 @@
 /** Hyper-parameters between domain and wire. Names are checked against the domain's lists on the way in. */
 import {
+  CORRUPT_IMAGE_POLICIES,
   DATASET_NAMES,
   type DatasetHparams,
   type Duration,
@@ -41,11 +42,29 @@ export const modelFromMessage = (m: ModelMessage | undefined): ModelHparams => {
   return { name: oneOf(v.name, MODEL_NAMES, 'model'), width: v.width, initSeed: v.initSeed };
 };
 
-export const datasetToMessage = (d: DatasetHparams): DatasetMessage => ({ name: d.name, dir: d.dir, trainSubset: d.trainSubset, augment: d.augment === true });
+export const datasetToMessage = (d: DatasetHparams): DatasetMessage => ({
+  name: d.name,
+  dir: d.dir,
+  trainSubset: d.trainSubset,
+  augment: d.augment === true,
+  imageSize: d.imageSize ?? 0,
+  classes: d.classes ?? 0,
+  trainSize: d.trainSize ?? 0,
+  onCorrupt: d.onCorrupt ?? '',
+});
 export const datasetFromMessage = (d: DatasetMessage | undefined): DatasetHparams => {
   const v = required(d, 'dataset hparams');
   // Absent, not false, when off: experiment hashes drop absent fields.
-  return { name: oneOf(v.name, DATASET_NAMES, 'dataset'), dir: v.dir, trainSubset: v.trainSubset, ...(v.augment ? { augment: true as const } : {}) };
+  return {
+    name: oneOf(v.name, DATASET_NAMES, 'dataset'),
+    dir: v.dir,
+    trainSubset: v.trainSubset,
+    ...(v.augment ? { augment: true as const } : {}),
+    ...(v.imageSize ? { imageSize: v.imageSize } : {}),
+    ...(v.classes ? { classes: v.classes } : {}),
+    ...(v.trainSize ? { trainSize: v.trainSize } : {}),
+    ...(v.onCorrupt ? { onCorrupt: oneOf(v.onCorrupt, CORRUPT_IMAGE_POLICIES, 'dataset on_corrupt') } : {}),
+  };
 };
 
 export const trainingToMessage = (t: TrainingHparams): TrainingMessage => ({ ...t, milestones: [...t.milestones] });

@@ -1,7 +1,7 @@
 /** The Coordinator gRPC API: sweeps in, events and tickets out. One SweepActor per running sweep. */
 import { context, propagation } from '@opentelemetry/api';
-import { quoteBounded, sweepId as sweepIdOf } from '@rewind/core';
-import { checkSpecAgainstModel } from '@rewind/engine';
+import { pinnedWrittenSpec, quoteBounded, sweepId as sweepIdOf } from '@rewind/core';
+import { prepareSpec } from '@rewind/engine';
 import { parseSweepSpec } from '@rewind/kinds';
 import { NatsEventSink, replayEvents } from '@rewind/nats-ports';
 import {
@@ -109,15 +109,14 @@ export class Coordinator {
       } catch (err) {
         throw new InvalidArgumentError(`spec_json is not JSON: ${(err as Error).message}`);
       }
-      const spec = parseSweepSpec(raw);
-      checkSpecAgainstModel(spec);
+      const spec = await prepareSpec(parseSweepSpec(raw));
       const sweepId = sweepIdOf(spec);
       const carrier: Record<string, string> = {};
       propagation.inject(context.active(), carrier);
       const record: SweepRecord = {
         sweepId,
-        // The spec as written (parseSweepSpec reads the written form, not its own output).
-        specJson: JSON.stringify(raw),
+        // The spec as written (parseSweepSpec reads the written form, not its own output), index facts pinned.
+        specJson: JSON.stringify(pinnedWrittenSpec(raw as Record<string, unknown>, spec)),
         phase: 'running',
         done: 0,
         total: 0,

@@ -4,13 +4,10 @@
  * For S3 each shard is uploaded as soon as it is written and then deleted, so the local disk holds one
  * shard at a time; the index goes last, so readers never see a half-uploaded dataset.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INDEX_FILE, packImageFolder, parseS3Url, s3Key } from '@rewind/image-data';
-import { parseS3Config, s3Client } from '@rewind/s3-store';
-import type { Client } from 'minio';
+import { INDEX_FILE, packImageFolder, parseS3Url, s3ClientFromEnv, s3Key } from '@rewind/image-data';
 
 export interface PackCommandOptions {
   readonly from: string;
@@ -31,19 +28,6 @@ export function parseSize(text: string): number {
   const unit = match ? UNITS[match[2]!.toUpperCase()] : undefined;
   if (!match || unit === undefined || Number(match[1]) * unit < 1) throw new UsageError(`--shard-size: "${text}" is not a size such as 1GB, 256MB or 5000000`);
   return Math.round(Number(match[1]) * unit);
-}
-
-function s3ClientFromEnv(bucket: string): Client {
-  const url = process.env.S3_URL;
-  if (!url) throw new UsageError('--to s3://… needs S3_URL (e.g. http://127.0.0.1:4568), S3_ACCESS_KEY and S3_SECRET_KEY in the environment');
-  const caFile = process.env.S3_CA_FILE;
-  // A bad endpoint, bucket or CA file is the user's to fix: one line naming it, exit 2.
-  try {
-    const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
-    return s3Client(parseS3Config({ url, accessKey: process.env.S3_ACCESS_KEY ?? '', secretKey: process.env.S3_SECRET_KEY ?? '', bucket, ...(ca ? { ca } : {}) }));
-  } catch (err) {
-    throw new UsageError(caFile && (err as NodeJS.ErrnoException).code ? `S3_CA_FILE="${caFile}" cannot be read: ${(err as Error).message}` : (err as Error).message);
-  }
 }
 
 export async function packCommand(options: PackCommandOptions): Promise<number> {

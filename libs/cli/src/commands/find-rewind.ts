@@ -12,10 +12,10 @@ import { runSweep } from '@rewind/runner';
 import { findEarliestStableRewind } from '@rewind/stability';
 import { embeddedPorts } from '../embedded.ts';
 import { defaultRunDir } from './run.ts';
-import { readSpecFile, UsageError } from '../spec-file.ts';
+import { readPreparedSpecFile, UsageError } from '../spec-file.ts';
 
 export async function findRewindCommand(specPath: string, roundText: string | undefined, outDir: string | undefined): Promise<number> {
-  const { spec } = await readSpecFile(specPath);
+  const { spec } = await readPreparedSpecFile(specPath);
   const round = roundText === undefined ? spec.pruning.rounds : Number(roundText);
   if (!Number.isInteger(round) || round < 0 || round > spec.pruning.rounds) {
     throw new UsageError(`--round must be an integer between 0 and pruning.rounds (${spec.pruning.rounds}), found ${roundText}`);

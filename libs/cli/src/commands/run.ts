@@ -2,14 +2,13 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type SweepSpec, sweepId } from '@rewind/core';
-import { checkSpecAgainstModel } from '@rewind/engine';
 import { formatResults, sweepResults } from '@rewind/kinds';
 import { EVENT_LOG_FILE, progressEvents, removeRunPid, SweepEventLog, writeFileAtomic, writeRunPid } from '@rewind/local';
 import { runSweep, type TrainJob } from '@rewind/runner';
 import { embeddedPorts } from '../embedded.ts';
 import { ProgressBar } from '../progress-bar.ts';
 import { readResults, writeResults } from '../results-file.ts';
-import { readSpecFile } from '../spec-file.ts';
+import { readPreparedSpecFile } from '../spec-file.ts';
 
 /** Where a sweep's state lives unless --out says otherwise: named by the spec and its hash. */
 export function defaultRunDir(spec: SweepSpec): string {
@@ -26,8 +25,7 @@ function jobLabel(job: TrainJob): string {
 }
 
 export async function runCommand(specPath: string, outDir: string | undefined): Promise<number> {
-  const { spec, text } = await readSpecFile(specPath);
-  checkSpecAgainstModel(spec);
+  const { spec, text } = await readPreparedSpecFile(specPath);
   const sweep = sweepId(spec);
   const runDir = outDir ?? defaultRunDir(spec);
   await writeFileAtomic(join(runDir, 'spec.yaml'), text);
