@@ -23,6 +23,7 @@ import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from 'ku
 import { parseAllDocuments } from 'yaml';
 import { certificateSubject, natsAuthorization } from '../../libs/nats-ports/src/permissions.ts';
 import { EVENTS_STREAM, JOBS_STREAM, pluginConsumer, TRAINERS_CONSUMER } from '../../libs/nats-ports/src/subjects.ts';
+import { renderWithComponents } from '../support/kustomize.ts';
 
 const INFRA = new URL('../../infra/', import.meta.url).pathname;
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -67,7 +68,7 @@ type Container = {
   resources?: { limits?: Record<string, unknown> };
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string }; fieldRef?: { fieldPath: string } } }[];
   envFrom?: { secretRef?: { name: string }; configMapRef?: { name: string } }[];
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
   securityContext?: SecurityContext;
   ports?: { name: string; containerPort: number }[];
 };
@@ -107,6 +108,7 @@ cpSync(INFRA, join(work, 'infra'), { recursive: true, filter: (src) => !src.ends
 const credentials = {
   services: { S3_ACCESS_KEY: `svc-${randomBytes(4).toString('hex')}`, S3_SECRET_KEY: randomBytes(24).toString('hex') },
   root: { MINIO_ROOT_USER: `root-${randomBytes(4).toString('hex')}`, MINIO_ROOT_PASSWORD: randomBytes(24).toString('hex') },
+  datasets: { S3_ACCESS_KEY: `data-${randomBytes(4).toString('hex')}`, S3_SECRET_KEY: randomBytes(24).toString('hex') },
 };
 const envFile = (values: Record<string, string>): string =>
   Object.entries(values)
@@ -114,6 +116,7 @@ const envFile = (values: Record<string, string>): string =>
     .join('');
 writeFileSync(join(work, 'infra/k8s/base/secrets/s3.env'), envFile(credentials.services));
 writeFileSync(join(work, 'infra/k8s/base/secrets/minio-root.env'), envFile(credentials.root));
+writeFileSync(join(work, 'infra/k8s/base/secrets/datasets.env'), envFile(credentials.datasets));
 
 // kubectl >= 1.21 (kustomize v4+, for Components and regex patch targets); Debian bookworm's
 // kubernetes-client (1.20) is too old, so the machine's kubectl is used, and its absence is an error.
@@ -301,12 +304,15 @@ describe('Kubernetes manifests', () => {
       ['checkpoint-store', 'minio', 9000],
       ['minio-setup', 'minio', 9000],
       ['minio', 'minio', 9000],
+      // Image datasets' shards (read-only keys).
+      ['trainer', 'minio', 9000],
+      ['coordinator', 'minio', 9000],
+      ['stability-analyzer', 'minio', 9000],
     ];
     for (const [client, server, port] of needed) assert.ok(allowed(base, client, server, port), `${client} → ${server}:${port} is allowed`);
     const refused: [string, string, number][] = [
-      ['trainer', 'minio', 9000],
-      ['coordinator', 'minio', 9000],
       ['plugin-sparsity', 'minio', 9000],
+      ['pruner', 'minio', 9000],
       ['trainer', 'pruner', 7002],
       ['pruner', 'nats', 4222],
       ['checkpoint-store', 'nats', 4222],
@@ -376,9 +382,11 @@ describe('Kubernetes manifests', () => {
       Object.fromEntries(Object.entries(o.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
     const services = secrets.find((s) => s.metadata.name.startsWith('rewind-s3-'));
     const root = secrets.find((s) => s.metadata.name.startsWith('minio-root-'));
-    assert.ok(services && root, 'both Secrets are generated (with content-hash suffixes)');
+    const datasets = secrets.find((s) => s.metadata.name.startsWith('rewind-datasets-'));
+    assert.ok(services && root && datasets, 'the three Secrets are generated (with content-hash suffixes)');
     assert.deepEqual(decoded(services), credentials.services);
     assert.deepEqual(decoded(root), credentials.root);
+    assert.deepEqual(decoded(datasets), credentials.datasets);
 
     const secretsUsedBy = (w: K8sObject): string[] =>
       containersOf(w).flatMap((c) => [
@@ -388,10 +396,13 @@ describe('Kubernetes manifests', () => {
     for (const w of base.filter((o) => WORKLOADS.includes(o.kind))) {
       const used = secretsUsedBy(w);
       if (w.metadata.name === 'minio') assert.deepEqual(used, [root.metadata.name]);
-      else if (w.metadata.name === 'minio-setup') assert.deepEqual(used.sort(), [root.metadata.name, services.metadata.name].sort());
+      else if (w.metadata.name === 'minio-setup') assert.deepEqual(used.sort(), [root.metadata.name, services.metadata.name, datasets.metadata.name].sort());
       else assert.ok(!used.includes(root.metadata.name), `${w.metadata.name} never sees MinIO's root login`);
     }
     assert.deepEqual(secretsUsedBy(find(base, 'Deployment', 'checkpoint-store')), [services.metadata.name]);
+    // Readers of image datasets hold the read-only keys, never the checkpoint bucket's.
+    for (const name of ['trainer', 'coordinator', 'stability-analyzer']) assert.deepEqual(secretsUsedBy(find(base, 'Deployment', name)), [datasets.metadata.name], name);
+    for (const name of ['pruner', 'plugin-sparsity']) assert.deepEqual(secretsUsedBy(find(base, 'Deployment', name)), [], name);
 
     // Nothing under infra/ in the repository carries a credential.
     const files = (dir: string): string[] =>
@@ -433,5 +444,22 @@ describe('Kubernetes manifests', () => {
     const volume = podSpecOf(trainer).volumes?.find((v) => v.name === mount.name);
     assert.deepEqual(volume?.persistentVolumeClaim, { claimName: 'webgpu-tilings' });
     find(gpu, 'PersistentVolumeClaim', 'webgpu-tilings');
+  });
+
+  it('datasets-pvc component: the dataset readers mount one claim read-only, and stay restricted', () => {
+    const objects = renderWithComponents(['datasets-pvc']) as K8sObject[];
+    validateAll(objects);
+    assertRestricted(objects);
+    assert.deepEqual((find(objects, 'PersistentVolumeClaim', 'datasets').spec as { accessModes: string[] }).accessModes, ['ReadOnlyMany']);
+    for (const name of ['trainer', 'coordinator', 'stability-analyzer']) {
+      const deployment = find(objects, 'Deployment', name);
+      const volume = podSpecOf(deployment).volumes?.find((v) => v.name === 'datasets');
+      assert.deepEqual(volume?.persistentVolumeClaim, { claimName: 'datasets', readOnly: true }, name);
+      const mount = containersOf(deployment)[0]!.volumeMounts?.find((m) => m.name === 'datasets');
+      assert.deepEqual([mount?.mountPath, mount?.readOnly], ['/datasets', true], name);
+    }
+    for (const name of ['pruner', 'checkpoint-store', 'plugin-sparsity']) {
+      assert.ok(!podSpecOf(find(objects, 'Deployment', name)).volumes?.some((v) => v.name === 'datasets'), `${name} has no business with the data`);
+    }
   });
 });

@@ -24,6 +24,7 @@ export function renderWithComponents(components: readonly string[]): K8sObject[]
     cpSync(K8S, join(work, 'k8s'), { recursive: true });
     writeFileSync(join(work, 'k8s/base/secrets/s3.env'), 'S3_ACCESS_KEY=svc-test\nS3_SECRET_KEY=test-secret\n');
     writeFileSync(join(work, 'k8s/base/secrets/minio-root.env'), 'MINIO_ROOT_USER=root-test\nMINIO_ROOT_PASSWORD=test-password\n');
+    writeFileSync(join(work, 'k8s/base/secrets/datasets.env'), 'S3_ACCESS_KEY=data-test\nS3_SECRET_KEY=test-data-secret\n');
     mkdirSync(join(work, 'k8s/overlays/rendered'));
     const list = components.map((c) => `../../${c}`).join(', ');
     writeFileSync(join(work, 'k8s/overlays/rendered/kustomization.yaml'), `resources: [../../base]\ncomponents: [${list}]\n`);
