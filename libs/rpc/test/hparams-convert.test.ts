@@ -10,3 +10,9 @@ test('dataset hparams survive the wire with augmentation, so cluster experiments
   assert.deepEqual(datasetFromMessage(datasetToMessage(plain)), plain);
   assert.equal(experimentId('trunk', datasetFromMessage(datasetToMessage(plain))), experimentId('trunk', plain));
 });
+
+test('an image dataset crosses the wire with its crop size, index facts and corrupt-JPEG policy', () => {
+  const imagenet = { name: 'imagenet' as const, dir: 's3://datasets/imagenet', trainSubset: 0, imageSize: 224, classes: 1000, trainSize: 1281167, onCorrupt: 'skip' as const };
+  assert.deepEqual(datasetFromMessage(datasetToMessage(imagenet)), imagenet);
+  assert.throws(() => datasetFromMessage({ ...datasetToMessage(imagenet), onCorrupt: 'ignore' }), /on_corrupt/);
+});
