@@ -23,10 +23,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `rewind <args>`; `killWhen` may send it `signal` once its stderr shows some progress. */
-export function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<CliResult> {
+/** Runs `rewind <args>` (with `env` added); `killWhen` may send it `signal` once its stderr shows some progress. */
+export function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL', env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REWIND_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1' } });
+    const child = spawn(process.execPath, [REWIND_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1', ...env } });
     let stdout = '';
     let stderr = '';
     let signalled = false;

@@ -1,16 +1,20 @@
 /**
  * `rewind run` on an ImageNet-layout dataset: generated JPEGs packed into tar shards, streamed through the
  * decode pool into ResNet-18, from a folder and from S3. The index supplies the classes and the training-set
- * size; a kill and a rerun, or the same shards read from S3, end bit-identical; bad data specs exit 2 at once.
+ * size; a kill and a rerun, or a dev cluster reading the same shards from S3, end bit-identical, under one
+ * sweep id and with one table; bad data specs exit 2 at once.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type LocalServer, S3RVER_CREDENTIALS, startS3rver } from '@rewind/dev-cluster';
+import { CoordinatorClient } from '@rewind/cluster-client';
+import { type LocalServer, S3RVER_CREDENTIALS, startCluster, startS3rver } from '@rewind/dev-cluster';
 import { generateImageFolder, packImageFolder } from '@rewind/image-data';
+import { parse } from 'yaml';
 import { runCli, tempDir, writeSpec } from '../embedded/helpers.ts';
+import { clusterFingerprint } from '../integration/cluster-helpers.ts';
 
 interface Results {
   rows: { experiment: string; kind: string; round: number; maskId?: string; finalId: string; finalAccuracy: number }[];
@@ -86,17 +90,32 @@ test('killed while the ticket trains from W_k and run again, the sweep ends bit-
   assert.deepEqual(idsOf(await results(out)), idsOf(straight));
 });
 
-test('the same shards streamed from S3 train bit-identical weights, under the same sweep id', async () => {
-  process.env.S3_URL = s3.url;
-  process.env.S3_ACCESS_KEY = S3RVER_CREDENTIALS.accessKey;
-  process.env.S3_SECRET_KEY = S3RVER_CREDENTIALS.secretKey;
+test('a dev cluster streaming the same shards from S3 trains bit-identical weights under the same sweep id, and shows the same table', async () => {
+  const s3Env = { S3_URL: s3.url, S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey, S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey };
+  Object.assign(process.env, s3Env);
   const pack = await runCli(['data', 'pack', '--from', join(work, 'folder'), '--to', 's3://shards/tiny', '--shard-size', '40000']);
   assert.equal(pack.code, 0, pack.stderr);
-  const out = join(work, 's3-run');
-  const run = await runCli(['run', await writeSpec(join(work), spec('s3://shards/tiny')), '--out', out]);
-  assert.equal(run.code, 0, run.stderr);
-  assert.equal(sweepIdIn(run.stderr), straightSweep, 'where the data lives is not part of the sweep id');
-  assert.deepEqual(idsOf(await results(out)), idsOf(straight));
+  // The coordinator reads the index, the trainers the shards; the checkpoint store keeps its own S3.
+  const cluster = await startCluster({ dir: join(work, 'cluster'), trainers: 1, env: { ...s3Env, REWIND_THREADS: '1' } });
+  try {
+    const client = new CoordinatorClient(cluster.addresses.coordinator, { credentials: cluster.credentials, retry: { attempts: 20, baseDelayMs: 250 } });
+    const { sweepId } = await client.submit(JSON.stringify(parse(spec('s3://shards/tiny'))));
+    let finished = '';
+    for await (const e of client.watch(sweepId)) if (e.event?.$case === 'sweepFinished') finished = e.event.value.error || String(e.event.value.state);
+    client.close();
+    assert.equal(finished, '2', 'succeeded');
+    assert.equal(sweepId, straightSweep, 'where the data lives is not part of the sweep id');
+    const fingerprint = await clusterFingerprint(cluster, straight.rows.map((r) => r.experiment));
+    assert.deepEqual(
+      straight.rows.map((r) => [r.experiment, fingerprint[r.experiment]?.maskId ?? '', fingerprint[r.experiment]?.finalId]),
+      idsOf(straight),
+    );
+    const shown = await runCli(['show', sweepId, '--coordinator', cluster.addresses.coordinator], undefined, undefined, cluster.cliEnv);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(shown.stdout, (await runCli(['show', join(work, 'straight')])).stdout);
+  } finally {
+    await cluster.stop();
+  }
 });
 
 test('data that does not match the spec, a missing index or a too-small image size exit 2 before any training', async () => {
