@@ -1,8 +1,9 @@
 /**
  * `rewind run` on an ImageNet-layout dataset: generated JPEGs packed into tar shards, streamed through the
- * decode pool into ResNet-18, from a folder and from S3. The index supplies the classes and the training-set
- * size; a kill and a rerun, or a dev cluster reading the same shards from S3, end bit-identical, under one
- * sweep id and with one table; bad data specs exit 2 at once.
+ * decode pool from a folder and from S3. The index supplies the classes and the training-set size; a kill and
+ * a rerun, or a dev cluster reading the same shards from S3, end bit-identical, under one sweep id and with one
+ * table; bad data specs exit 2 at once. The model is ResNet-20 at 32×32 (0.27 M weights; ResNet-18 has 11 M):
+ * what is tested here is the data's path through a sweep, and resnet-learns.test.ts trains the ImageNet ResNets.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -26,7 +27,7 @@ const sweepIdIn = (stderr: string) => /\((sweep_[0-9a-f]+)\)/.exec(stderr)?.[1];
 
 const spec = (dir: string, extra = '') => `
 name: imagenet-test
-model: { name: imagenet_resnet_18 }
+model: { name: cifar_resnet_20 }
 seeds: [1]
 dataset:
   name: imagenet
@@ -37,7 +38,7 @@ training: { lr: 0.05, momentum: 0.9, batch_size: 16, steps: 3ep, eval_every: 3ep
 pruning: { fraction: 0.2, rounds: 1, exclude: [fc.kernel] }
 rewind: [1ep]
 controls: [random_pruning]
-checkpoint_every: 2it
+checkpoint_every: 6it
 `;
 
 let work: string;
@@ -77,7 +78,7 @@ test('a sweep on local shards runs end to end; the index gives classes and train
   const kept = await readFile(join(out, 'spec.yaml'), 'utf8');
   assert.match(kept, /classes: 4/);
   assert.match(kept, /train_size: 64/);
-  assert.match(run.stdout, /imagenet_resnet_18 on imagenet/);
+  assert.match(run.stdout, /cifar_resnet_20 on imagenet/);
 });
 
 test('killed while the ticket trains from W_k and run again, the sweep ends bit-identical', async () => {
