@@ -53,8 +53,8 @@ cp "$NODE" "$OUT/bin/node"
 
 # esbuild comes with tsx. The banner gives the CommonJS parts of tfjs a `require` inside ESM output.
 # webgpu stays external: it loads dawn.node relative to its own index.js, copied below. --splitting
-# puts what the three entry points share (tfjs, the engine) in chunks once instead of three times.
-"$ROOT/node_modules/.bin/esbuild" "$ROOT/bench/gpu.ts" "$ROOT/bench/gpu-train-check.ts" "$ROOT/bench/gpu-profile.ts" \
+# puts what the entry points share (tfjs, the engine) in chunks once instead of once each.
+"$ROOT/node_modules/.bin/esbuild" "$ROOT/bench/gpu.ts" "$ROOT/bench/gpu-train-check.ts" "$ROOT/bench/gpu-profile.ts" "$ROOT/bench/gpu-features.ts" \
   --bundle --splitting --platform=node --format=esm --target=node20 --log-level=error \
   --outdir="$OUT/app" --out-extension:.js=.mjs --chunk-names=chunks/[name]-[hash] --external:webgpu \
   --banner:js="import { createRequire as __rewindRequire } from 'node:module'; const require = __rewindRequire(import.meta.url);"
@@ -201,6 +201,8 @@ compare() {
   bench rewind "$C" --skip-torch --replay off $REFERENCE
   bench rewind "$W" --replay on
 }
+# What the adapter offers (features, subgroup-matrix configs, limits), with and without Rewind's Dawn options.
+part adapter-features "$NODE" "$HERE/app/gpu-features.mjs"
 case $MODE in
   bench) bench rewind "$W" --replay on; check ;;
   profile) profile ;;

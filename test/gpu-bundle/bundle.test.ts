@@ -117,6 +117,10 @@ describe('GPU bundle', () => {
     assert.match(onLavapipe.stderr, /rewind: training steps are replayed from a recording on webgpu \(\d+ dispatches/);
     assert.match(onLavapipe.stdout, /train-check PASS: webgpu\/rewind, 60 steps on 12000 examples/);
     assert.doesNotMatch(onLavapipe.stderr, HINT);
+    // What the adapter offers, with Dawn's defaults and with the backend's options (the f16 toggle for NVIDIA).
+    const offers = onLavapipe.stdout.split('\n').filter((l) => l.startsWith('{"options"')).map((l) => JSON.parse(l));
+    assert.deepEqual(offers.map((o) => o.options), [[], ['enable-dawn-features=vulkan_enable_f16_on_nvidia']], onLavapipe.stdout);
+    for (const offer of offers) assert.ok(offer.software && offer.features.includes('shader-f16') && offer.limits.maxComputeWorkgroupStorageSize > 0, JSON.stringify(offer));
   });
 
   test('on a Vulkan device the bench tunes its products during the warm-up, and the later parts reuse the tuning from the bundle\'s tilings file', () => {

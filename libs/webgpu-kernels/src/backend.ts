@@ -16,6 +16,13 @@ import { TilingsFile } from './kernels/tilings-file.ts';
 
 const VULKAN_LOADER = 'libvulkan.so.1';
 
+/**
+ * Dawn's options for the adapter. Dawn keeps `shader-f16` off on NVIDIA's Vulkan driver unless asked
+ * (its `vulkan_enable_f16_on_nvidia` toggle); exposing it changes nothing until a kernel requests it,
+ * and the mixed-precision path needs it (bench/gpu-features.ts prints what an adapter offers with it).
+ */
+export const DAWN_OPTIONS: readonly string[] = ['enable-dawn-features=vulkan_enable_f16_on_nvidia'];
+
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
 /**
@@ -115,7 +122,7 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
     return { ok: false, why: `no Vulkan driver: ${where}` };
   }
 
-  const gpu = create([]);
+  const gpu = create([...DAWN_OPTIONS]);
   const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as GpuAdapter | null;
   if (!adapter) {
     const icd = process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES ?? 'unset';

@@ -3,7 +3,7 @@
  * tiling tuning. The engine loads this package when it is present (backends/candidates.ts) and calls
  * `activateWebgpu`; the rest is what tests and benches look at.
  */
-export { activateWebgpu } from './backend.ts';
+export { activateWebgpu, DAWN_OPTIONS } from './backend.ts';
 export { readWebgpuConfig, tilingsToTime, type WebgpuConfig, type WebgpuKernelSet } from './config.ts';
 export { variantName } from './kernels/gemm-program.ts';
 export { gemmTuner } from './kernels/gemm-tuner.ts';
