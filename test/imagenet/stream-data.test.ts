@@ -1,14 +1,16 @@
 /**
  * The engine's view of a streamed image dataset: shapes and counts from the index, training batches that
- * start at any step (a rewound run) equal to the uninterrupted stream's, evaluation over the whole val split.
+ * start at any step (a rewound run) equal to the uninterrupted stream's, evaluation over the whole val split,
+ * and the spec's corrupt-JPEG policy.
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { DatasetHparams, TrainingHparams } from '@rewind/core';
 import { initBackend, openTrainingData, type TrainingData } from '@rewind/engine';
-import { generateImageFolder, packImageFolder } from '@rewind/image-data';
+import { DatasetError } from '@rewind/data';
+import { generateImageFolder, listImageFolder, packImageFolder } from '@rewind/image-data';
 import * as tf from '@tensorflow/tfjs-core';
 import { tempDir } from '../embedded/helpers.ts';
 
@@ -90,5 +92,39 @@ test('evaluation reads every val image once, normalised; heads decode the first 
       tf.dispose([batch.x, batch.labels]);
     }
     assert.equal(n, 5);
+  }
+});
+
+test("the spec's on_corrupt reaches the stream: a corrupt JPEG in a shard fails training naming it, or is left out with a warning", async () => {
+  const dir = await tempDir('stream-corrupt');
+  try {
+    await generateImageFolder(join(dir, 'folder'), { classes: 2, trainPerClass: 8, valPerClass: 1, minSide: 40, maxSide: 60, quality: 90, seed: 2 });
+    const { splits } = await listImageFolder(join(dir, 'folder'));
+    const victim = splits.train[3]!.path;
+    await writeFile(victim, (await readFile(victim)).subarray(0, 200));
+    await packImageFolder(join(dir, 'folder'), join(dir, 'shards'), { shardBytes: 1 << 20, seed: 0 });
+    const hp = (onCorrupt: 'error' | 'skip'): DatasetHparams => ({ name: 'imagenet', dir: join(dir, 'shards'), trainSubset: 0, imageSize: 32, onCorrupt });
+    const epoch = { ...training, batchSize: 16 };
+
+    const failing = await (await openTrainingData(hp('error'))).trainBatches(epoch, 'cpu', 0, 1);
+    try {
+      await assert.rejects(async () => failing.inputsAt(0), (e: Error) => e instanceof DatasetError && /corrupt JPEG/.test(e.message) && /on_corrupt: skip/.test(e.message));
+    } finally {
+      await failing.dispose();
+    }
+    const skipping = await (await openTrainingData(hp('skip'))).trainBatches(epoch, 'cpu', 0, 1);
+    try {
+      const inputs = await skipping.inputsAt(0);
+      assert.deepEqual(
+        inputs.map((t) => t.shape[0]),
+        [15, 15],
+        'the batch of 16 has one image fewer',
+      );
+      tf.dispose(inputs);
+    } finally {
+      await skipping.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

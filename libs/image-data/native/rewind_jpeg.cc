@@ -54,11 +54,37 @@ napi_value corrupt(napi_env env, const char* what) {
   return nullptr;
 }
 
+// The same, after TurboJPEG itself failed: its handle is then dropped, because a handle that failed
+// mid-stream reads the next file wrongly (a valid JPEG's header came back as "no image").
+napi_value decoderFailed(napi_env env) {
+  corrupt(env, tjGetErrorStr2(decoder));
+  tjDestroy(decoder);
+  decoder = nullptr;
+  return nullptr;
+}
+
+// The most pixels a JPEG may claim: a hostile header (up to 65535 x 65535) must not exhaust memory.
+constexpr int64_t kMaxPixels = int64_t(1) << 28;
+
 bool header(napi_env env, const uint8_t* jpeg, size_t length, int* width, int* height) {
   if (!decoder) decoder = tjInitDecompress();
-  int subsampling, colorspace;
+  // TurboJPEG returns success without touching these for a "tables-only" stream, which is what a file
+  // truncated before its frame header reads as: they must start at 0, not at whatever the stack held.
+  int subsampling = -1, colorspace = -1;
+  *width = 0;
+  *height = 0;
   if (tjDecompressHeader3(decoder, jpeg, length, width, height, &subsampling, &colorspace) != 0) {
-    corrupt(env, tjGetErrorStr2(decoder));
+    decoderFailed(env);
+    return false;
+  }
+  if (*width < 1 || *height < 1) {
+    corrupt(env, "no image in the JPEG data (truncated before its frame header?)");
+    tjDestroy(decoder);
+    decoder = nullptr;
+    return false;
+  }
+  if (int64_t(*width) * *height > kMaxPixels) {
+    corrupt(env, "the JPEG claims more than 268 million pixels");
     return false;
   }
   return true;
@@ -97,7 +123,7 @@ bool decodeScaled(napi_env env, const uint8_t* jpeg, size_t length, int denomina
   scratch.resize(static_cast<size_t>(*width) * *height * 3);
   // Without TJFLAG_STOPONWARNING a truncated file decodes as grey at its end; it must count as corrupt.
   if (tjDecompress2(decoder, jpeg, length, scratch.data(), *width, 0, *height, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
-    corrupt(env, tjGetErrorStr2(decoder));
+    decoderFailed(env);
     return false;
   }
   return true;

@@ -70,6 +70,31 @@ describe('JPEG decode', () => {
   it('rejects a file that is not a JPEG with a corrupt-file code', () => {
     assert.throws(() => jpegAddon().jpegSize(new Uint8Array([1, 2, 3, 4])), (e: Error & { code?: string }) => e.code === 'ERR_CORRUPT_JPEG');
   });
+
+  const corruptCode = (e: Error & { code?: string }) => e.code === 'ERR_CORRUPT_JPEG';
+  const smallJpeg = () => jpegAddon().encode(new Uint8Array(48 * 40 * 3).fill(90), 48, 40, 90);
+  const frameHeaderAt = (jpeg: Uint8Array) => jpeg.findIndex((b, i) => b === 0xff && jpeg[i + 1] === 0xc0);
+
+  it('calls a JPEG cut before its frame header corrupt every time, and the next file still decodes', () => {
+    const whole = smallJpeg();
+    const cut = whole.slice(0, frameHeaderAt(whole));
+    const out = new Uint8Array(16 * 16 * 3);
+    for (let n = 0; n < 30; n++) {
+      // TurboJPEG reads such a cut as a tables-only stream and leaves the size unset; its handle then
+      // read the next, valid file as "no image" too, so a corrupt file cost its neighbour as well.
+      assert.throws(() => jpegAddon().jpegSize(cut), corruptCode);
+      assert.deepEqual(jpegAddon().jpegSize(whole), [48, 40]);
+      assert.throws(() => jpegAddon().decodeCropResize(cut, 0, 0, 8, 8, 16, 16, false, out, 0, 8), corruptCode);
+      assert.equal(jpegAddon().decodeCropResize(whole, 0, 0, 32, 32, 16, 16, false, out, 0, 8), 2);
+    }
+  });
+
+  it('refuses a header that claims 60000 x 60000 pixels as corrupt, instead of allocating 10 GB for it', () => {
+    const hostile = smallJpeg();
+    hostile.set([0xea, 0x60, 0xea, 0x60], frameHeaderAt(hostile) + 5); // height, then width, big-endian (libjpeg's own limit is 65500)
+    assert.throws(() => jpegAddon().jpegSize(hostile), corruptCode);
+    assert.throws(() => jpegAddon().decodeCropResize(hostile, 0, 0, 8, 8, 16, 16, false, new Uint8Array(16 * 16 * 3), 0, 8), corruptCode);
+  });
 });
 
 describe('crop geometry', () => {
