@@ -11,7 +11,7 @@
  * from Debian's python3-torchvision, which the bench installs when it is missing (never a dependency).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +78,19 @@ for (const [name, run] of decoders) {
 }
 
 // 2. The pipelines.
-async function pipelineRate(source: ImageSource, workers: number, images = measure): Promise<{ rate: number; rssMb: number; warmRssMb: number; boundMb: number }> {
+/** CPU-seconds (user + system, all threads) another process has used: /proc/<pid>/stat, in clock ticks. */
+function processCpuS(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Images per second, memory, and CPU-seconds spent by this process (decode workers included) and by the S3 server, if one serves. */
+async function pipelineRate(
+  source: ImageSource,
+  workers: number,
+  images = measure,
+  serverPid?: number,
+): Promise<{ rate: number; images: number; rssMb: number; warmRssMb: number; boundMb: number; cpuS: number; serverCpuS: number }> {
   const stream = new ImageBatchStream(source, { batchSize: batch, size: 224, train: true, augmentSeed: 0, orderSeed: 0, workers, prefetch: 4, onCorrupt: 'error' });
   const steps = Math.ceil(images / batch);
   let peak = 0;
@@ -87,10 +99,21 @@ async function pipelineRate(source: ImageSource, workers: number, images = measu
     for await (const _ of stream.batches(0, 1)); // workers started and warm
     const warmRssMb = process.memoryUsage().rss / 2 ** 20;
     peak = 0;
+    const cpu = process.cpuUsage();
+    const server = serverPid === undefined ? 0 : processCpuS(serverPid);
     const start = process.hrtime.bigint();
     let seen = 0;
     for await (const b of stream.batches(1, 1 + steps)) seen += b.count;
-    return { rate: rate(seen, start), rssMb: peak / 2 ** 20, warmRssMb, boundMb: stream.memoryBoundBytes / 2 ** 20 };
+    const used = process.cpuUsage(cpu);
+    return {
+      rate: rate(seen, start),
+      images: seen,
+      rssMb: peak / 2 ** 20,
+      warmRssMb,
+      boundMb: stream.memoryBoundBytes / 2 ** 20,
+      cpuS: (used.user + used.system) / 1e6,
+      serverCpuS: serverPid === undefined ? 0 : processCpuS(serverPid) - server,
+    };
   } finally {
     clearInterval(sampler);
     await stream.close();
@@ -114,17 +137,20 @@ try {
   if (!(await client.bucketExists('images'))) await client.makeBucket('images');
   for (const file of await readdir(shards)) await client.fPutObject('images', `bench/${file}`, join(shards, file));
   console.log(`\nDecode + RandomResizedCrop(224) + flip, batch ${batch}, ${measure} images per figure, ${cores} cores here`);
-  console.log('workers  source        rewind img/s  per worker  peak RSS MB (bound MB)  torchvision img/s  ratio');
+  // Per Rewind CPU-s: images over the CPU time of this process alone, so the S3 server's share (s3rver, on
+  // the same cores here; MinIO on other nodes in a cluster) is shown apart rather than charged to the pipeline.
+  console.log('workers  source        rewind img/s  per worker  per Rewind CPU-s  S3 server CPU-s  peak RSS MB (bound MB)  torchvision img/s  ratio');
   const torch = torchvision();
   for (const workers of workerCounts) {
-    for (const [name, open] of [
-      ['local shards', () => openLocalShards(shards, 'train')],
-      ['local S3', () => openS3Shards({ client, bucket: 'images', prefix: 'bench' }, 'train')],
+    for (const [name, open, serverPid] of [
+      ['local shards', () => openLocalShards(shards, 'train'), undefined],
+      ['local S3', () => openS3Shards({ client, bucket: 'images', prefix: 'bench' }, 'train'), s3.child.pid],
     ] as const) {
-      const r = await pipelineRate(await open(), workers);
+      const r = await pipelineRate(await open(), workers, measure, serverPid);
       const t = torch.get(workers)!;
+      const perCpu = r.images / r.cpuS;
       console.log(
-        `${String(workers).padStart(7)}  ${name.padEnd(12)}  ${r.rate.toFixed(0).padStart(12)}  ${(r.rate / workers).toFixed(0).padStart(10)}  ${r.rssMb.toFixed(0).padStart(11)} (${r.boundMb.toFixed(0)})${' '.repeat(10)}  ${t.toFixed(0).padStart(17)}  ${(r.rate / t).toFixed(2)}×`,
+        `${String(workers).padStart(7)}  ${name.padEnd(12)}  ${r.rate.toFixed(0).padStart(12)}  ${(r.rate / workers).toFixed(0).padStart(10)}  ${perCpu.toFixed(0).padStart(16)}  ${(serverPid === undefined ? '-' : r.serverCpuS.toFixed(2)).padStart(15)}  ${r.rssMb.toFixed(0).padStart(11)} (${r.boundMb.toFixed(0)})${' '.repeat(10)}  ${t.toFixed(0).padStart(17)}  ${(r.rate / t).toFixed(2)}×`,
       );
     }
   }
