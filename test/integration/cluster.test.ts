@@ -25,17 +25,38 @@ import {
 process.env.REWIND_THREADS ??= '1';
 const BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
 
+/**
+ * Until the trainer has saved a resumable checkpoint of `job`. A read may fail meanwhile: s3rver writes an
+ * object in place, so a GET during the trainer's PUT of the ref can see it empty ("ref … is required").
+ */
+async function untilResumable(store: GrpcCheckpointStore, job: string): Promise<void> {
+  const deadline = Date.now() + scaled(60_000);
+  let last = 'not saved yet';
+  while (Date.now() < deadline) {
+    try {
+      if ((await store.getRef(`resume/${job}`)) !== undefined) return;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no resumable checkpoint of ${job} within ${scaled(60_000)} ms (last: ${last})`);
+}
+
 describe('cluster mode', () => {
   let reference: Fingerprint;
   let referenceResults: SweepResults;
   let experiments: string[];
   const dirs: string[] = [];
-  let cluster: Cluster | undefined;
+  // Every cluster started, so that one a failed test leaves running is stopped too: its processes would
+  // otherwise keep this file's process, and its slot in the run, alive for good.
+  const clusters: Cluster[] = [];
 
   const start = async (trainers: number): Promise<Cluster> => {
     const dir = await tempDir('cluster');
     dirs.push(dir);
-    cluster = await startCluster({ dir, trainers, ackWaitMs: 3000, env: { REWIND_THREADS: process.env.REWIND_THREADS! } });
+    const cluster = await startCluster({ dir, trainers, ackWaitMs: 3000, env: { REWIND_THREADS: process.env.REWIND_THREADS! } });
+    clusters.push(cluster);
     return cluster;
   };
 
@@ -46,7 +67,7 @@ describe('cluster mode', () => {
   });
 
   after(async () => {
-    await cluster?.stop();
+    await Promise.all(clusters.map((c) => c.stop()));
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
@@ -84,7 +105,6 @@ describe('cluster mode', () => {
     await assert.rejects(client.lineage('0000000000'), (e: RemoteError) => e.code === status.NOT_FOUND && /no ticket's mask id starts with 0000000000/.test(e.message));
     client.close();
     await c.stop();
-    cluster = undefined;
   });
 
   it('(b) survives a trainer SIGKILLed mid-job: the job is redelivered and resumed, nothing lost or doubled', async () => {
@@ -99,7 +119,7 @@ describe('cluster mode', () => {
       await first.waitFor(/took job (?!trunk)\S+/, 60_000);
       const jobs = [...first.log.matchAll(took)].map((m) => m[1]!).filter((j) => !j.startsWith('trunk'));
       killedJob = jobs.at(-1)!;
-      while ((await store.getRef(`resume/${killedJob}`)) === undefined) await new Promise((r) => setTimeout(r, 50));
+      await untilResumable(store, killedJob);
       await first.kill();
     });
     store.close();
@@ -116,7 +136,6 @@ describe('cluster mode', () => {
     assert.equal(await jobOutcomeCount(c), experiments.length);
     assert.equal(run.tickets, 4);
     await c.stop();
-    cluster = undefined;
   });
 
   it('(c) carries on after the coordinator restarts mid-sweep, with identical results', async () => {
@@ -141,7 +160,6 @@ describe('cluster mode', () => {
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
     await c.stop();
-    cluster = undefined;
   });
 
   it('(d) a cancelled sweep resumes from its ledger (`rewind resume`, or resubmitting): nothing trained twice, identical results', async () => {
@@ -172,6 +190,5 @@ describe('cluster mode', () => {
     const finished = [...c.trainers[0]!.log.matchAll(/finished job (\S+)/g)].map((m) => m[1]!);
     assert.equal(finished.length, experiments.length, `each training ran once across three attempts: ${finished.join(', ')}`);
     await c.stop();
-    cluster = undefined;
   });
 });
