@@ -39,7 +39,6 @@ before(async () => {
   data = await openTrainingData(hp);
 });
 after(async () => {
-  await data?.close();
   await rm(work, { recursive: true, force: true });
 });
 

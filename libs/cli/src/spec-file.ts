@@ -1,6 +1,6 @@
 /** Reads a sweep spec from a YAML file, with errors that say which file and which field. */
 import { readFile } from 'node:fs/promises';
-import { isImageDataset, type SweepSpec } from '@rewind/core';
+import { indexPins, type SweepSpec } from '@rewind/core';
 import { prepareSpec } from '@rewind/engine';
 import { parseSweepSpec } from '@rewind/kinds';
 import { parse, parseDocument } from 'yaml';
@@ -32,9 +32,10 @@ export async function readSpecFile(path: string): Promise<{ spec: SweepSpec; tex
 export async function readPreparedSpecFile(path: string): Promise<{ spec: SweepSpec; text: string }> {
   const written = await readSpecFile(path);
   const spec = await prepareSpec(written.spec);
-  if (!isImageDataset(spec.dataset)) return { spec, text: written.text };
+  const pins = indexPins(spec);
+  if (!pins) return { spec, text: written.text };
+  // Set in the document, so that the user's comments and layout stay in the kept copy.
   const doc = parseDocument(written.text);
-  doc.setIn(['dataset', 'classes'], spec.dataset.classes);
-  doc.setIn(['dataset', 'train_size'], spec.dataset.trainSize);
+  for (const [key, value] of Object.entries(pins)) doc.setIn(['dataset', key], value);
   return { spec, text: doc.toString() };
 }

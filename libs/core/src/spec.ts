@@ -10,6 +10,7 @@ import {
   DATASET_NAMES,
   type DatasetName,
   IMAGE_DATASETS,
+  isImageDataset,
   type DatasetHparams,
   type Duration,
   MODEL_NAMES,
@@ -357,10 +358,17 @@ function parseStability(top: Reader, catalog: KindCatalog): { stability?: Stabil
 }
 
 /**
- * The written form of a prepared spec with what an image dataset's index said pinned (classes, train_size):
- * parsed again later (a coordinator's restart), it plans the same sweep, and fails if the index changed.
+ * What an image dataset's index said, as `dataset` keys of the written spec (classes, train_size), or
+ * nothing for other datasets. Written into a prepared spec's stored copy, they make it plan the same sweep
+ * when parsed again (a run directory, a coordinator's restart), and fail if the index changed.
  */
+export function indexPins(spec: SweepSpec): Readonly<Record<string, number>> | undefined {
+  if (!isImageDataset(spec.dataset)) return undefined;
+  return { classes: spec.dataset.classes!, train_size: spec.dataset.trainSize! };
+}
+
+/** The written form of a prepared spec, with its index pins in its `dataset` section. */
 export function pinnedWrittenSpec(raw: Record<string, unknown>, spec: SweepSpec): Record<string, unknown> {
-  if (!IMAGE_DATASETS.includes(spec.dataset.name)) return raw;
-  return { ...raw, dataset: { ...(raw.dataset as Record<string, unknown>), classes: spec.dataset.classes, train_size: spec.dataset.trainSize } };
+  const pins = indexPins(spec);
+  return pins ? { ...raw, dataset: { ...(raw.dataset as Record<string, unknown>), ...pins } } : raw;
 }

@@ -33,7 +33,6 @@ export const DEFAULT_EVAL_BATCH = 1000;
 
 /** A split in memory (normalised floats), `batchSize` examples a batch. */
 export function splitEvalSet(split: Split, inputShape: InputShape, batchSize = DEFAULT_EVAL_BATCH): EvalSet {
-  if (split.count === 0) throw new RangeError('cannot evaluate on an empty split');
   const [h, w, c] = inputShape;
   const exampleLength = h * w * c;
   return {

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { DatasetHparams } from '@rewind/core';
 import { DatasetError } from '@rewind/data';
-import { type ImageBatch, ImageBatchStream, openImageSplit, readImageIndex, shardSizes, type SplitName } from '@rewind/image-data';
+import { type ImageBatch, ImageBatchStream, openImageSplit, readImageIndex, type SplitName, splitSize } from '@rewind/image-data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource, TensorBatch } from './batch-source.ts';
 import type { EvalSet } from './evaluate.ts';
@@ -41,7 +41,7 @@ export async function openImageStreamData(hp: DatasetHparams, settings = pipelin
   const size = hp.imageSize;
   if (size === undefined) throw new DatasetError('invalid_request', hp.dir, 'no image size', 'Set dataset.image_size');
   const index = await readImageIndex(hp.dir);
-  const count = (split: SplitName) => shardSizes(index.splits[split]).reduce((a, b) => a + b, 0);
+  const count = (split: SplitName) => splitSize(index, split);
   const trainCount = count('train');
   if (hp.classes !== undefined && hp.classes !== index.classes.length) {
     throw new DatasetError('malformed', hp.dir, `the index has ${index.classes.length} classes; the sweep was planned for ${hp.classes}`, HINT);
@@ -83,7 +83,6 @@ export async function openImageStreamData(hp: DatasetHparams, settings = pipelin
     },
     test: evalSet('val'),
     heads: async (examples) => ({ train: await head('train', examples), test: await head('val', examples) }),
-    async close() {},
   };
 }
 

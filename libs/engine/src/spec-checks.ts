@@ -15,10 +15,10 @@ export async function prepareSpec(spec: SweepSpec): Promise<SweepSpec> {
 
 /** Reads the shards' index; numbers the spec pins must match it (a sweep planned for other data fails here). */
 async function withImageIndex(spec: SweepSpec): Promise<SweepSpec> {
-  const { readImageIndex, shardSizes } = await import('@rewind/image-data');
+  const { readImageIndex, splitSize } = await import('@rewind/image-data');
   const index = await readImageIndex(spec.dataset.dir);
   const classes = index.classes.length;
-  const trainSize = shardSizes(index.splits.train).reduce((a, b) => a + b, 0);
+  const trainSize = splitSize(index, 'train');
   const issues: SpecIssue[] = [];
   const pinned = (field: string, value: number | undefined, found: number) => {
     if (value !== undefined && value !== found) issues.push({ field: `dataset.${field}`, message: `${value}, but the index at ${spec.dataset.dir} has ${found}` });

@@ -99,7 +99,6 @@ export async function train(req: TrainRequest): Promise<TrainOutcome> {
     losses.dispose();
     state?.dispose();
     await batches?.dispose();
-    await data.close();
   }
 }
 

@@ -21,7 +21,6 @@ export interface TrainingData {
   readonly test: EvalSet;
   /** The first `examples` of each split, unaugmented: what the stability analyses evaluate dozens of times. */
   heads(examples: number): Promise<{ train: EvalSet; test: EvalSet }>;
-  close(): Promise<void>;
 }
 
 export async function openTrainingData(hp: DatasetHparams): Promise<TrainingData> {
@@ -45,6 +44,5 @@ function inMemoryData(hp: DatasetHparams, dataset: Dataset): TrainingData {
     },
     test: splitEvalSet(dataset.test, dataset.inputShape, DEFAULT_EVAL_BATCH),
     heads: async (examples) => ({ train: head(dataset.train, examples), test: head(dataset.test, examples) }),
-    async close() {},
   };
 }

@@ -10,4 +10,4 @@ export { openImageSplit, readImageIndex, s3ClientFromEnv } from './open-dataset.
 export { type PackOptions, packImageFolder } from './pack.ts';
 export { openS3Shards, parseS3Url, readS3Index, type S3Location, s3Key } from './s3-shards.ts';
 export { EpochOrder, type SampleRef } from './sample-order.ts';
-export { INDEX_FILE, INDEX_FORMAT, parseShardIndex, type ShardEntry, type ShardIndex, SPLITS, type SplitName, shardSizes } from './shard-index.ts';
+export { INDEX_FILE, INDEX_FORMAT, parseShardIndex, type ShardEntry, type ShardIndex, SPLITS, type SplitName, shardSizes, splitSize } from './shard-index.ts';

@@ -83,3 +83,8 @@ function shardProblems(shard: ShardEntry, classCount: number): string[] {
 export function shardSizes(shards: readonly ShardEntry[]): number[] {
   return shards.map((s) => s.offsets.length);
 }
+
+/** Samples in a split, over all its shards (ImageNet's train split: 1,281,167). */
+export function splitSize(index: ShardIndex, split: SplitName): number {
+  return shardSizes(index.splits[split]).reduce((a, b) => a + b, 0);
+}

@@ -39,7 +39,7 @@ export class LocalAnalyzer implements Analyzer {
 /** Errors of a network on the first `examples` examples of each split: 30+ evaluations per path stay affordable. */
 async function pathEvaluator(model: ModelHparams, datasetHparams: DatasetHparams, examples: number) {
   const data = await openTrainingData(datasetHparams);
-  const { train, test } = await data.heads(examples).finally(() => data.close());
+  const { train, test } = await data.heads(examples);
   return async (weights: Weights) => ({
     trainError: 1 - (await evaluate(model, weights, train)).accuracy,
     testError: 1 - (await evaluate(model, weights, test)).accuracy,

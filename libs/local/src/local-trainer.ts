@@ -104,7 +104,6 @@ export class LocalTrainer implements Trainer {
       state = { step: value.step, params: cloneTensorSet(value.params), buffers: value.buffers, momentum: {} };
     } else {
       const data = await openTrainingData(job.dataset);
-      await data.close();
       const init = getModel(job.model.name).init({ ...job.model, initSeed: job.start.initSeed }, data.inputShape, data.numClasses);
       state = { step: job.start.step, params: cloneTensorSet(init.params), buffers: init.buffers, momentum: {} };
     }

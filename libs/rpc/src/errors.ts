@@ -6,6 +6,8 @@ const NOT_FOUND = new Set(['CheckpointNotFoundError', 'NotFoundError']);
 const INVALID = new Set(['SpecError', 'JobError', 'SafetensorsFormatError', 'InvalidArgumentError', 'InvalidNameError', 'TypeError', 'RangeError']);
 /** A checkpoint failed its hash check (here, or in the store this server read it from). */
 const CORRUPT = new Set(['ChecksumMismatchError', 'CorruptCheckpointError']);
+/** The request is fine but what it needs is not in shape: a running sweep's results, or data missing or malformed where the server reads it. */
+const PRECONDITION = new Set(['FailedPreconditionError', 'DatasetError']);
 /** A server this one depends on (S3, another service) is down: the caller may retry. */
 const UNAVAILABLE = new Set(['S3UnavailableError', 'ServerUnavailableError']);
 
@@ -21,8 +23,6 @@ export class NotFoundError extends Error {
 export class FailedPreconditionError extends Error {
   override name = 'FailedPreconditionError';
 }
-
-/** A DatasetError (data missing or malformed where the server reads it) is FAILED_PRECONDITION: fix the data, then retry. */
 
 /** Codes a server passes on from a service it called: they describe the caller's request or a passing outage. */
 const PASSED_ON = new Set<GrpcStatus>([
@@ -44,7 +44,7 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
         ? GrpcStatus.UNAVAILABLE
         : CORRUPT.has(e.name)
           ? GrpcStatus.DATA_LOSS
-          : e.name === 'FailedPreconditionError' || e.name === 'DatasetError'
+          : PRECONDITION.has(e.name)
             ? GrpcStatus.FAILED_PRECONDITION
             : e.name === 'AbortError'
             ? GrpcStatus.CANCELLED
