@@ -17,6 +17,7 @@ import {
   makeCertificates,
   S3RVER_CREDENTIALS,
   scaled,
+  serviceCommand,
   startNatsServer,
   startS3rver,
 } from '@rewind/dev-cluster';
@@ -34,8 +35,6 @@ import {
 import { CheckpointStoreServiceClient, channelOptions, clientCredentials, type TlsFiles, tlsFromEnv } from '@rewind/rpc';
 import { connect, type NatsConnection } from 'nats';
 import { tempDir } from './cluster-helpers.ts';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('authentication and permissions', () => {
   let dir = '';
@@ -82,8 +81,7 @@ describe('authentication and permissions', () => {
     storeAddress = `127.0.0.1:${port}`;
     store = await Child.start({
       name: 'checkpoint-store',
-      command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, 'services/checkpoint-store/src/main.ts')],
+      ...(await serviceCommand('checkpoint-store')),
       env: {
         ...certs.env('checkpoint-store'),
         HOST: '127.0.0.1',

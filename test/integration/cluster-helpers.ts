@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ResultRow } from '@rewind/core';
 import { parseSweepSpec, type SweepResults, sweepResults } from '@rewind/kinds';
 import { CoordinatorClient } from '@rewind/cluster-client';
-import type { Cluster } from '@rewind/dev-cluster';
+import { type Cluster, scaled } from '@rewind/dev-cluster';
 import { connectNats, JOB_RESULTS_BUCKET, KvLedger } from '@rewind/nats-ports';
 import { FileLedger, LocalAnalyzer, LocalDirStore, LocalPruner, LocalTrainer } from '@rewind/local';
 import { runSweep, type TrainingRecord } from '@rewind/runner';
@@ -85,12 +85,14 @@ export async function runOnCluster(
   onEvent: (label: string, done: number) => Promise<void> = async () => {},
 ): Promise<{ sweepId: string; state: string; tickets: number; labels: string[] }> {
   const client = new CoordinatorClient(cluster.addresses.coordinator, { credentials: cluster.credentials, retry: { attempts: 20, baseDelayMs: 250 } });
+  // The 9 trainings take under a minute on 2 idle cores; a stalled sweep fails with the services' last words.
+  const deadline = AbortSignal.timeout(scaled(5 * 60_000));
   try {
     const { sweepId } = await client.submit(JSON.stringify(SPEC));
     const labels: string[] = [];
     let tickets = 0;
     let state = 'none';
-    for await (const e of client.watch(sweepId)) {
+    for await (const e of client.watch(sweepId, 0, deadline)) {
       const ev = e.event;
       if (ev?.$case === 'progress') {
         labels.push(ev.value.label);
@@ -99,8 +101,13 @@ export async function runOnCluster(
       if (ev?.$case === 'ticketFound') tickets++;
       if (ev?.$case === 'sweepFinished') state = ev.value.state === 2 ? 'succeeded' : `ended(${ev.value.state}): ${ev.value.error}`;
     }
+    if (deadline.aborted) throw new Error(`sweep ${sweepId} did not finish within ${scaled(5 * 60_000)} ms; after ${labels.join(', ')}\n${lastWords(cluster)}`);
     return { sweepId, state, tickets, labels };
   } finally {
     client.close();
   }
 }
+
+/** The coordinator's and trainers' last log lines, for the message of a failed cluster test. */
+export const lastWords = (cluster: Cluster): string =>
+  [cluster.coordinator, ...cluster.trainers].map((child) => `${child.spec.name}:\n${child.log.slice(-2000)}`).join('\n');

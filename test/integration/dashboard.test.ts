@@ -16,7 +16,7 @@ import { CoordinatorClient } from '@rewind/cluster-client';
 import { type Cluster, scaled, startCluster } from '@rewind/dev-cluster';
 import { CHROMIUM_PATH } from '@rewind/report';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { tempDir } from './cluster-helpers.ts';
+import { lastWords, tempDir } from './cluster-helpers.ts';
 
 const BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
 const ARTIFACTS = process.env.REWIND_TEST_ARTIFACTS ?? join(tmpdir(), 'rewind-dashboard-screens');
@@ -165,8 +165,7 @@ describe('live dashboard in a browser', { concurrency: false }, () => {
       await checkDashboard(page, 'cluster');
     } catch (error) {
       // What the services said, for the post-mortem of a run that never ends or never cancels.
-      const logs = [cluster.coordinator, ...cluster.trainers].map((c) => `--- ${c.spec.name}:\n${c.log.slice(-3000)}`).join('\n');
-      throw new Error(`${(error as Error).message}\n${logs}`);
+      throw new Error(`${(error as Error).message}\n${lastWords(cluster)}`);
     }
     const { status } = await client.get(sweepId);
     assert.equal(status?.state, 4, 'the coordinator records the sweep as cancelled');

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Child, freePort, S3RVER_CREDENTIALS, scaled, startS3rver, type LocalServer } from '@rewind/dev-cluster';
+import { Child, freePort, S3RVER_CREDENTIALS, scaled, startS3rver, type LocalServer, serviceCommand } from '@rewind/dev-cluster';
 import {
   CheckpointStoreServiceClient,
   channelOptions,
@@ -20,14 +20,12 @@ import {
 } from '@rewind/rpc';
 import { tempDir } from './cluster-helpers.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const ID = 'ab'.repeat(32);
 
 async function service(name: string, env: Record<string, string>): Promise<Child> {
   return Child.start({
     name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'services', name, 'src/main.ts')],
+    ...(await serviceCommand(name)),
     // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
     env: { ...env, REWIND_INSECURE: '1' },
     readyWhen: /listening on/,

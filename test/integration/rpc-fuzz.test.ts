@@ -8,20 +8,18 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver } from '@rewind/dev-cluster';
+import { Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver, serviceCommand } from '@rewind/dev-cluster';
 import { CheckpointStoreServiceClient, channelOptions, insecure, PrunerServiceClient } from '@rewind/rpc';
 import fc from 'fast-check';
 import { tempDir } from './cluster-helpers.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const CASES_PER_TARGET = 300;
 const ANSWERS = new Set([status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND]);
 
 async function service(name: string, env: Record<string, string>): Promise<Child> {
   return Child.start({
     name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'services', name, 'src/main.ts')],
+    ...(await serviceCommand(name)),
     // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
     env: { ...env, REWIND_INSECURE: '1' },
     readyWhen: /listening on/,

@@ -7,17 +7,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TrainState } from '@rewind/core';
-import { Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver } from '@rewind/dev-cluster';
+import { Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver, serviceCommand } from '@rewind/dev-cluster';
 import { GrpcCheckpointStore, GrpcPruner } from '@rewind/rpc';
 import { tempDir } from './cluster-helpers.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-const service = (name: string, env: Record<string, string>) =>
+const service = async (name: string, env: Record<string, string>) =>
   Child.start({
     name,
-    command: process.execPath,
-    args: ['--import', 'tsx', join(ROOT, 'services', name, 'src/main.ts')],
+    ...(await serviceCommand(name)),
     // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
     env: { ...env, REWIND_INSECURE: '1' },
     readyWhen: /listening on/,

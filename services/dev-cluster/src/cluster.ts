@@ -12,8 +12,7 @@ import { type Certificates, makeCertificates } from './certificates.ts';
 import { Child } from './child-process.ts';
 import { freePort } from './free-port.ts';
 import { type LocalServer, S3RVER_CREDENTIALS, startNatsServer, startS3rver } from './local-servers.ts';
-
-const ROOT = new URL('../../../', import.meta.url).pathname;
+import { serviceCommand } from './service-bundles.ts';
 
 export interface ClusterOptions {
   /** Holds the servers' data and, if `traces`, one OTLP-JSON file per process. */
@@ -78,8 +77,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const service = async (name: string, entry: string, env: Record<string, string>, ready: RegExp, identity = entry): Promise<Child> => {
     const child = await Child.start({
       name,
-      command: process.execPath,
-      args: ['--import', 'tsx', join(ROOT, 'services', entry, 'src/main.ts')],
+      ...(await serviceCommand(entry)),
       env: {
         ...certificates.env(identity),
         ...options.env,
