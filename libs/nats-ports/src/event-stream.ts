@@ -79,6 +79,8 @@ export interface ReplayOptions {
   readonly signal?: AbortSignal;
 }
 
+const RESUMED_KIND = eventKind({ $case: 'sweepResumed', value: { attempt: 0 } });
+
 /** A sweep's events in order, each with its stream sequence. */
 export async function* replayEvents(
   nc: NatsConnection,
@@ -103,7 +105,8 @@ export async function* replayEvents(
       event.sequence = m.seq;
       event.storedAtMs = Math.floor(m.info.timestampNanos / 1e6);
       const finished = event.event?.$case === 'sweepFinished';
-      if (finished && options.follow && (await lastSequence(nc, filter)) > m.seq) continue;
+      // Only a later attempt makes an end not the last: a trainer's log line or progress may still land after it.
+      if (finished && options.follow && (await lastSequence(nc, eventSubject(sweepId, RESUMED_KIND))) > m.seq) continue;
       yield event;
       if (finished && options.follow) return;
       if (end !== undefined && m.seq >= end) return;

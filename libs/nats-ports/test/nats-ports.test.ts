@@ -272,6 +272,14 @@ describe('NATS ports against a real nats-server', () => {
     await sink.emit({ type: 'progress', done: 3, total: 3, label: 'round 2' });
     await sink.publish({ $case: 'sweepFinished', value: { state: 2, error: '', attempt: 1 } });
     assert.deepEqual(await resumedFollower, ['progress', 'ticketFound', 'roundCompleted', 'progress', 'sweepResumed', 'progress', 'sweepFinished']);
+
+    // A trainer's line about a dropped job may land after the end (a cancelled sweep): the end is still the end.
+    await sink.emit({ type: 'job.log', experiment: 'e2', jobId: 'j1', trainer: 't1', line: 'job j1 belongs to cancelled sweep sweep-ev, dropping it' });
+    const late: string[] = [];
+    for await (const e of replayEvents(js.nc, 'sweep-ev', { follow: true, afterSequence: all[2]!.sequence, signal: AbortSignal.timeout(10_000) })) {
+      late.push(e.event!.$case);
+    }
+    assert.equal(late.at(-1), 'sweepFinished', `a follower ended at the sweep's end, not at its deadline: ${late.join(', ')}`);
   });
 
   it('fails with an error naming the server when NATS is down', async () => {
