@@ -14,7 +14,7 @@ const SCRIPT = fileURLToPath(new URL('gemm-tuning.ts', import.meta.url));
 
 interface Outcome {
   readonly products: number;
-  readonly variantsChecked: number;
+  readonly checked: readonly string[];
   readonly differing: readonly string[];
   readonly pendingBeforeTuning: boolean;
   readonly tuned: ReadonlyArray<{ readonly product: string; readonly timed: number; readonly sized: string; readonly sizedMs: number; readonly chosen: string }>;
@@ -28,7 +28,11 @@ test('every tiling of a product gives the same bits, and tuning picks among them
   const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Outcome;
   // matmul with three transposes (one with a split inner dimension), conv2d and both its gradients.
   assert.equal(outcome.products, 6, JSON.stringify(outcome));
-  assert.ok(outcome.variantsChecked >= 3 * outcome.products, `only ${outcome.variantsChecked} tilings checked`);
+  assert.ok(outcome.checked.length >= 3 * outcome.products, `only ${outcome.checked.length} tilings checked`);
+  // Each product with two staging buffers too, and with them alone (no prefetch) at least once.
+  const products = new Set(outcome.checked.map((c) => c.slice(0, c.lastIndexOf(' '))));
+  for (const product of products) assert.ok(outcome.checked.some((c) => c.startsWith(`${product} `) && c.endsWith('b')), `${product}: no double-buffered tiling`);
+  assert.ok(outcome.checked.some((c) => /[^p]b$/.test(c)), 'no double-buffered tiling without prefetch');
   assert.deepEqual(outcome.differing, []);
 
   assert.ok(outcome.pendingBeforeTuning, 'products launched with tuning on wait to be tuned');

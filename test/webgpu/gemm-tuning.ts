@@ -1,8 +1,8 @@
 /**
  * Child script, on webgpu with REWIND_WEBGPU_TUNE set: runs a few kernel cases, then launches every
  * product they made with tilings the tuner may pick on random inputs, comparing each output bit for
- * bit with the sized tiling's (every block, depth and prefetch choice at least once per product, every thread layout
- * at least once: each shader takes long to compile on lavapipe); then tunes, runs the cases again and compares
+ * bit with the sized tiling's (every block, depth, prefetch and buffering choice at least once per product, every thread
+ * layout and pairing of prefetch with buffering at least once: each shader takes long to compile on lavapipe); then tunes, runs the cases again and compares
  * with the first run. Prints one JSON line. `--no-sweep` leaves out the tilings' comparison.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +18,8 @@ const before = await runAll(chosen);
 
 const differing: string[] = [];
 const covered = new Set<string>();
-let variantsChecked = 0;
+/** `product tiling` of every tiling compared. */
+const checked: string[] = [];
 const sweep = !process.argv.includes('--no-sweep');
 for (const { product, inputs } of sweep ? gemmTuner.products : []) {
   const tensors = inputs.map(({ shape }) => tf.tensor(random(shape).values, shape));
@@ -29,13 +30,22 @@ for (const { product, inputs } of sweep ? gemmTuner.products : []) {
     return new Uint32Array(values.buffer, values.byteOffset, values.length).join(',');
   };
   const reference = await run(defaultVariant(product.size));
-  const tilings = ([8, 16, 32] as const).flatMap((depth) => [false, true].flatMap((prefetch) => candidateVariants(product.size, product.limits, depth, prefetch)));
+  // Prefetch and two buffers together first, so that one tiling per product covers both.
+  const stagings = [[false, false], [true, true], [true, false], [false, true]] as const;
+  const tilings = ([8, 16, 32] as const).flatMap((depth) => stagings.flatMap(([prefetch, double]) => candidateVariants(product.size, product.limits, depth, prefetch, double)));
   for (const v of tilings) {
-    // Blocks, depths and prefetch per product (they change how its loaders stage), thread layouts once over all products.
-    const traits = [`${product.key} block ${v.rows}x${v.cols}`, `${product.key} depth ${v.depth}`, `${product.key} prefetch ${v.prefetch}`, `threads ${v.threadCols}x${v.threadRows}`];
+    // Blocks, depths, prefetch and buffers per product (they change how its loaders stage), thread layouts and stagings once over all products.
+    const traits = [
+      `${product.key} block ${v.rows}x${v.cols}`,
+      `${product.key} depth ${v.depth}`,
+      `${product.key} prefetch ${v.prefetch}`,
+      `${product.key} buffers ${v.doubleBuffered}`,
+      `threads ${v.threadCols}x${v.threadRows}`,
+      `staging ${v.prefetch} ${v.doubleBuffered}`,
+    ];
     if (traits.every((t) => covered.has(t))) continue;
     for (const t of traits) covered.add(t);
-    variantsChecked++;
+    checked.push(`${product.key} ${variantName(v)}`);
     if ((await run(v)) !== reference) differing.push(`${product.key} ${variantName(v)}`);
   }
   tf.dispose(tensors);
@@ -46,5 +56,5 @@ await tuneKernels();
 const after = await runAll(chosen);
 const same = before.every((outs, i) => outs.every((o, j) => Buffer.from(o.buffer).equals(Buffer.from(after[i]![j]!.buffer))));
 console.log(
-  JSON.stringify({ products: gemmTuner.products.length, variantsChecked, differing, pendingBeforeTuning, tuned: gemmTuner.tuned, sameAfterTuning: same }),
+  JSON.stringify({ products: gemmTuner.products.length, checked, differing, pendingBeforeTuning, tuned: gemmTuner.tuned, sameAfterTuning: same }),
 );

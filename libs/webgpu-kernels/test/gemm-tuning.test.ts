@@ -37,9 +37,9 @@ test('the sized tiling: narrow tiles for few columns, big blocks only where tile
 test('every candidate tiling compiles within the limits, fits its product, and its name parses back to it', () => {
   for (const limits of [DEFAULT_LIMITS, H100]) {
     for (const size of SIZES) {
-      for (const [depth, prefetch] of [8, 16, 32].flatMap((d) => [[d, false], [d, true]] as const)) {
-        const candidates = candidateVariants(size, limits, depth as 8 | 16 | 32, prefetch);
-        const sized = { ...sizedVariant(size), depth: depth as 8 | 16 | 32, prefetch };
+      for (const [depth, prefetch, doubleBuffered] of [8, 16, 32].flatMap((d) => [false, true].flatMap((p) => [[d, p, false], [d, p, true]] as const))) {
+        const candidates = candidateVariants(size, limits, depth as 8 | 16 | 32, prefetch, doubleBuffered);
+        const sized = { ...sizedVariant(size), depth: depth as 8 | 16 | 32, prefetch, doubleBuffered };
         if (variantProblem(sized, limits) === undefined) assert.deepEqual(candidates[0], sized, 'the sized tiling comes first');
         else assert.ok(!candidates.some((v) => variantName(v) === variantName(sized)), 'a tiling that cannot compile is left out');
         assert.equal(new Set(candidates.map(variantName)).size, candidates.length, 'no tiling twice');
@@ -59,7 +59,11 @@ test('every candidate tiling compiles within the limits, fits its product, and i
   // The H100's larger workgroup memory admits tilings the defaults do not.
   const conv = SIZES[0]!;
   assert.ok(candidateVariants(conv, H100, 32).length > candidateVariants(conv, DEFAULT_LIMITS, 32).length);
-  assert.deepEqual(parseVariant('8x4/16x8d32p', H100), { rows: 8, cols: 4, threadCols: 16, threadRows: 8, depth: 32, prefetch: true });
+  assert.deepEqual(parseVariant('8x4/16x8d32p', H100), { rows: 8, cols: 4, threadCols: 16, threadRows: 8, depth: 32, prefetch: true, doubleBuffered: false });
+  assert.deepEqual(parseVariant('8x8pb', H100), { rows: 8, cols: 8, threadCols: 16, threadRows: 16, depth: 16, prefetch: true, doubleBuffered: true });
+  // Two buffers take twice the workgroup memory: 4x4 at depth 16 fits the defaults with one buffer only.
+  assert.equal(typeof parseVariant('4x4', DEFAULT_LIMITS), 'object');
+  assert.match(parseVariant('4x4b', DEFAULT_LIMITS) as string, /17408 bytes of workgroup memory \(at most 16384\)/);
 });
 
 const OPERANDS: GemmOperands = {
@@ -73,7 +77,7 @@ const OPERANDS: GemmOperands = {
 };
 
 test('a wrong tiling name says what a name is, or why the device cannot compile it', () => {
-  assert.match(parseVariant('8x6', DEFAULT_LIMITS) as string, /not RxC\[\/TCxTR\]\[dD\]\[p\]: R and C each 4 or 8/);
+  assert.match(parseVariant('8x6', DEFAULT_LIMITS) as string, /not RxC\[\/TCxTR\]\[dD\]\[p\]\[b\]: R and C each 4 or 8/);
   assert.match(parseVariant('8x8d32', DEFAULT_LIMITS) as string, /cannot compile on this device: \d+ bytes of workgroup memory \(at most 16384\)/);
   assert.equal(typeof parseVariant('8x8d32', H100), 'object');
   assert.match(parseVariant('4x4/32x32', DEFAULT_LIMITS) as string, /1024 threads \(at most 256\)/);

@@ -23,7 +23,10 @@ import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
  * on ragged edges; few thread columns fit products with few columns (a conv with 16 output
  * channels); deeper slices mean fewer barriers but more workgroup memory. With `prefetch`, each
  * thread loads its part of the next slice into registers before multiplying the current one, so
- * the global loads' latency hides behind the multiply-adds, at the cost of those registers.
+ * the global loads' latency hides behind the multiply-adds, at the cost of those registers. With
+ * `doubleBuffered`, slices are staged in two workgroup buffers in turn: a slice is stored while the
+ * other buffer's may still be read, so each slice needs one barrier instead of two, at the cost of
+ * twice the workgroup memory.
  */
 export interface GemmVariant {
   readonly rows: 4 | 8;
@@ -32,17 +35,21 @@ export interface GemmVariant {
   readonly threadRows: number;
   readonly depth: 8 | 16 | 32;
   readonly prefetch: boolean;
+  readonly doubleBuffered: boolean;
 }
 
 export const threadCount = (v: GemmVariant) => v.threadCols * v.threadRows;
 export const tileRows = (v: GemmVariant) => v.threadRows * v.rows;
 export const tileCols = (v: GemmVariant) => v.threadCols * v.cols;
 /** Workgroup memory the staged slices take, in bytes (rows padded by 4 floats, see getUserCode). */
-export const stagingBytes = (v: GemmVariant) => v.depth * (tileRows(v) + 4 + tileCols(v) + 4) * 4;
+export const stagingBytes = (v: GemmVariant) => (v.doubleBuffered ? 2 : 1) * v.depth * (tileRows(v) + 4 + tileCols(v) + 4) * 4;
 
-/** `RxC` for 16×16 threads, 16-deep slices and no prefetch, else with `/TCxTR` (thread layout), `dD` (depth) and `p` (prefetch): `8x4/16x8d32p`. */
+/**
+ * `RxC` for 16×16 threads, 16-deep slices, no prefetch and one buffer, else with `/TCxTR` (thread layout), `dD` (depth),
+ * `p` (prefetch) and `b` (double-buffered): `8x4/16x8d32pb`.
+ */
 export const variantName = (v: GemmVariant) =>
-  `${v.rows}x${v.cols}${v.threadCols === 16 && v.threadRows === 16 ? '' : `/${v.threadCols}x${v.threadRows}`}${v.depth === 16 ? '' : `d${v.depth}`}${v.prefetch ? 'p' : ''}`;
+  `${v.rows}x${v.cols}${v.threadCols === 16 && v.threadRows === 16 ? '' : `/${v.threadCols}x${v.threadRows}`}${v.depth === 16 ? '' : `d${v.depth}`}${v.prefetch ? 'p' : ''}${v.doubleBuffered ? 'b' : ''}`;
 
 /** How an op reads its two operands. */
 export interface GemmOperands {
@@ -184,25 +191,33 @@ export class GemmProgram implements WebGPUProgram {
             bStaged[p] = v;
           }
         }`;
+    // Double-buffered, slice s is staged in buffer s % 2, which starts `buffer` floats into each tile.
+    const { doubleBuffered } = this.variant;
+    const bufferA = doubleBuffered ? `(s % 2) * ${depth * strideA}` : '0';
+    const bufferB = doubleBuffered ? `(s % 2) * ${depth * strideB}` : '0';
     const store = `for (var p = 0; p < ${aPasses}; p++) {
             ${stageA}
-            let at = kk * ${strideA} + r;
+            let at = ${bufferA} + kk * ${strideA} + r;
             tileA[at / 4][at % 4] = aStaged[p];
           }
           for (var p = 0; p < ${bPasses}; p++) {
             ${stageB}
-            let bt = kk * ${strideB} + r;
+            let bt = ${bufferB} + kk * ${strideB} + r;
             tileB[bt / 4][bt % 4] = bStaged[p];
           }
           workgroupBarrier();`;
+    // One buffer must be read by every thread before the next slice is stored over it: a second barrier.
+    // With two, the next store goes to the other buffer, whose last reads (slice s - 1) all came before
+    // this slice's barrier.
     const multiply = `for (var kk = 0; kk < ${depth}; kk++) {
-            let ai = (kk * ${strideA} + ty * ${rows}) / 4;
+            let ai = (${bufferA} + kk * ${strideA} + ty * ${rows}) / 4;
             for (var i = 0; i < ${vecsPerCol}; i++) { a[i] = tileA[ai + i]; }
-            let bi = (kk * ${strideB} + tx * ${cols}) / 4;
+            let bi = (${bufferB} + kk * ${strideB} + tx * ${cols}) / 4;
             for (var j = 0; j < ${vecsPerRow}; j++) { b[j] = tileB[bi + j]; }
             ${fmas}
           }
-          workgroupBarrier();`;
+          ${doubleBuffered ? '' : 'workgroupBarrier();'}`;
+    const buffers = doubleBuffered ? 2 : 1;
     // The trip count comes from uniforms alone, so the barriers (in the loop, and under `s + 1 < slices`) stay in uniform control flow.
     const slices = this.variant.prefetch
       ? `${load('kStart')}
@@ -217,8 +232,8 @@ export class GemmProgram implements WebGPUProgram {
           ${multiply}
         }`;
     return `
-      var<workgroup> tileA: array<vec4<f32>, ${(depth * strideA) / 4}>;
-      var<workgroup> tileB: array<vec4<f32>, ${(depth * strideB) / 4}>;
+      var<workgroup> tileA: array<vec4<f32>, ${(buffers * depth * strideA) / 4}>;
+      var<workgroup> tileB: array<vec4<f32>, ${(buffers * depth * strideB) / 4}>;
       ${this.operands.loadA}
       ${this.operands.aRow?.code ?? ''}
       ${this.operands.aInner?.code ?? ''}

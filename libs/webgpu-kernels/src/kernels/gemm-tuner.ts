@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type GemmVariant, variantName } from './gemm-program.ts';
-import { candidateVariants, defaultVariant, gridFits, parseVariant } from './gemm-variants.ts';
+import { candidateVariants, defaultVariant, gridFits, parseVariant, variantProblem } from './gemm-variants.ts';
 import type { TilingsFile } from './tilings-file.ts';
 import type { GemmLaunch } from './run-gemm.ts';
 
@@ -124,8 +124,8 @@ class GemmTuner {
 /**
  * The fastest tiling of `product` on `inputs`: the sized one unless it is under MIN_TUNED_MS, else
  * the best of up to `tilingsPerProduct` (block and thread layout at the sized depth first, then the
- * winner's other depths, then the winner with prefetch). A tiling that fails on the GPU counts as
- * infinitely slow.
+ * winner's other depths, then the winner with prefetch, then with two buffers where the device's
+ * workgroup memory holds them). A tiling that fails on the GPU counts as infinitely slow.
  */
 async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly tf.Tensor[]): Promise<{ variant: GemmVariant; result: TunedProduct }> {
   const time = async (v: GemmVariant) => {
@@ -139,13 +139,13 @@ async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly
   let timed = 1;
   if (sizedMs >= MIN_TUNED_MS && Number.isFinite(sizedMs)) {
     const consider = async (v: GemmVariant, limit = gpu.tilingsPerProduct) => {
-      if (timed >= limit || variantName(v) === variantName(best.variant)) return;
+      if (timed >= limit || variantName(v) === variantName(best.variant) || variantProblem(v, limits) !== undefined) return;
       timed++;
       const ms = await time(v);
       if (ms < best.ms * (1 - MIN_GAIN)) best = { variant: v, ms };
     };
-    // Three timings are kept for the two other depths and prefetch, but at least one other block or layout is tried.
-    const layoutLimit = Math.max(2, gpu.tilingsPerProduct - 3);
+    // Four timings are kept for the two other depths, prefetch and two buffers, but at least one other block or layout is tried.
+    const layoutLimit = Math.max(2, gpu.tilingsPerProduct - 4);
     for (const v of candidateVariants(size, limits, sized.depth)) await consider(v, layoutLimit);
     const winner = best.variant;
     const sameButDepth = (v: GemmVariant) => variantName({ ...v, depth: winner.depth }) === variantName(winner);
@@ -154,6 +154,7 @@ async function tuneProduct(gpu: TuningGpu, product: GemmLaunch, inputs: readonly
       if (other) await consider(other);
     }
     await consider({ ...best.variant, prefetch: true });
+    await consider({ ...best.variant, doubleBuffered: true });
   }
   const result = { product: product.key, sized: variantName(sized), sizedMs, chosen: variantName(best.variant), chosenMs: best.ms, timed };
   return { variant: best.variant, result };

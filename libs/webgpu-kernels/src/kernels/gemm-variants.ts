@@ -29,7 +29,7 @@ export const limitsOf = (device: GPUDevice): GemmLimits => ({
   threadsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
 });
 
-const SMALL: GemmVariant = { rows: 4, cols: 4, threadCols: 16, threadRows: 16, depth: 16, prefetch: false };
+const SMALL: GemmVariant = { rows: 4, cols: 4, threadCols: 16, threadRows: 16, depth: 16, prefetch: false, doubleBuffered: false };
 /** Enough 64×64 tiles that bigger ones still fill the GPU. */
 const BIG_BLOCK_MIN_TILES = 1024;
 
@@ -66,10 +66,10 @@ export function sizedVariant(size: GemmSize): GemmVariant {
   return { ...SMALL, rows: size.m >= 128 ? 8 : 4, cols: size.n >= 128 ? 8 : 4 };
 }
 
-/** The tiling a name (as `variantName` writes it: `8x8`, `4x4/8x32`, `8x4/16x8d32p`) stands for, or why none can. */
+/** The tiling a name (as `variantName` writes it: `8x8`, `4x4/8x32`, `8x4/16x8d32pb`) stands for, or why none can. */
 export function parseVariant(name: string, limits: GemmLimits): GemmVariant | string {
-  const match = /^([48])x([48])(?:\/(\d+)x(\d+))?(?:d(8|16|32))?(p)?$/.exec(name);
-  if (!match) return 'not RxC[/TCxTR][dD][p]: R and C each 4 or 8, TC×TR threads, D 8, 16 or 32, p to prefetch (e.g. 8x4/16x8d32p)';
+  const match = /^([48])x([48])(?:\/(\d+)x(\d+))?(?:d(8|16|32))?(p)?(b)?$/.exec(name);
+  if (!match) return 'not RxC[/TCxTR][dD][p][b]: R and C each 4 or 8, TC×TR threads, D 8, 16 or 32, p to prefetch, b for two buffers (e.g. 8x4/16x8d32pb)';
   const v: GemmVariant = {
     rows: Number(match[1]) as 4 | 8,
     cols: Number(match[2]) as 4 | 8,
@@ -77,6 +77,7 @@ export function parseVariant(name: string, limits: GemmLimits): GemmVariant | st
     threadRows: Number(match[4] ?? 16),
     depth: Number(match[5] ?? 16) as 8 | 16 | 32,
     prefetch: match[6] === 'p',
+    doubleBuffered: match[7] === 'b',
   };
   const problem = variantProblem(v, limits);
   return problem ? `cannot compile on this device: ${problem}` : v;
@@ -126,14 +127,14 @@ const BLOCKS: ReadonlyArray<readonly [4 | 8, 4 | 8]> = [
 const roomFor = (x: number) => 2 ** Math.max(4, Math.ceil(Math.log2(Math.max(1, x))));
 
 /**
- * The tilings worth timing for `size` at `depth`, with or without prefetch: every block and thread layout that compiles, fits
- * the grid and is no larger than the product rounded up to a power of two, after the sized one.
+ * The tilings worth timing for `size` at `depth`, with or without prefetch and double buffering: every block and thread layout
+ * that compiles, fits the grid and is no larger than the product rounded up to a power of two, after the sized one.
  */
-export function candidateVariants(size: GemmSize, limits: GemmLimits, depth: 8 | 16 | 32 = 16, prefetch = false): GemmVariant[] {
+export function candidateVariants(size: GemmSize, limits: GemmLimits, depth: 8 | 16 | 32 = 16, prefetch = false, doubleBuffered = false): GemmVariant[] {
   const sized = sizedVariant(size);
-  const all: GemmVariant[] = [{ ...sized, depth, prefetch }];
+  const all: GemmVariant[] = [{ ...sized, depth, prefetch, doubleBuffered }];
   for (const [threadCols, threadRows] of LAYOUTS) {
-    for (const [rows, cols] of BLOCKS) all.push({ rows, cols, threadCols, threadRows, depth, prefetch });
+    for (const [rows, cols] of BLOCKS) all.push({ rows, cols, threadCols, threadRows, depth, prefetch, doubleBuffered });
   }
   const seen = new Set<string>();
   return all.filter((v, i) => {
