@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -27,13 +27,29 @@ export type ServiceEntry = (typeof SERVICE_ENTRIES)[number];
 const keepLocations: Plugin = {
   name: 'rewind-keep-locations',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@rewind/') ? undefined : { external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (a) => {
+      if (a.path.startsWith('@rewind/')) return undefined;
+      const nested = nestedPackage(a.path, dirname(a.importer));
+      // An external import resolves from the bundle, in the checkout's node_modules: another version would be loaded.
+      if (nested) return { errors: [{ text: `${a.path} resolves to ${nested} from ${a.importer}, not to the checkout's node_modules` }] };
+      return { external: true };
+    });
     b.onLoad({ filter: /\.ts$/ }, async (a) => ({
       contents: (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href)),
       loader: 'ts',
     }));
   },
 };
+
+/** The package directory of `specifier` in a node_modules below the checkout's root, between it and `dir`, if any. */
+function nestedPackage(specifier: string, dir: string): string | undefined {
+  const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  for (let d = dir; d.startsWith(ROOT); d = dirname(d)) {
+    const candidate = join(d, 'node_modules', name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
 
 let bundles: Promise<ReadonlyMap<ServiceEntry, string>> | undefined;
 
