@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ResultRow } from '@rewind/core';
 import { parseSweepSpec, type SweepResults, sweepResults } from '@rewind/kinds';
 import { CoordinatorClient } from '@rewind/cluster-client';
-import { type Cluster, scaled } from '@rewind/dev-cluster';
+import { Child, type Cluster, scaled, serviceCommand } from '@rewind/dev-cluster';
 import { connectNats, JOB_RESULTS_BUCKET, KvLedger } from '@rewind/nats-ports';
 import { FileLedger, LocalAnalyzer, LocalDirStore, LocalPruner, LocalTrainer } from '@rewind/local';
 import { runSweep, type TrainingRecord } from '@rewind/runner';
@@ -111,3 +111,7 @@ export async function runOnCluster(
 /** The coordinator's and trainers' last log lines, for the message of a failed cluster test. */
 export const lastWords = (cluster: Cluster): string =>
   [cluster.coordinator, ...cluster.trainers].map((child) => `${child.spec.name}:\n${child.log.slice(-2000)}`).join('\n');
+
+/** One service on its own, in plaintext: for tests about answers, not transport (access.test.ts covers TLS). */
+export const plaintextService = async (name: string, env: Record<string, string>): Promise<Child> =>
+  Child.start({ name, ...(await serviceCommand(name)), env: { ...env, REWIND_INSECURE: '1' }, readyWhen: /listening on/, readyTimeoutMs: scaled(60_000) });

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Child, freePort, S3RVER_CREDENTIALS, scaled, startS3rver, type LocalServer, serviceCommand } from '@rewind/dev-cluster';
+import { type Child, freePort, S3RVER_CREDENTIALS, scaled, startS3rver, type LocalServer } from '@rewind/dev-cluster';
 import {
   CheckpointStoreServiceClient,
   channelOptions,
@@ -18,20 +18,9 @@ import {
   PruningStrategy,
   type PruneRequest,
 } from '@rewind/rpc';
-import { tempDir } from './cluster-helpers.ts';
+import { plaintextService, tempDir } from './cluster-helpers.ts';
 
 const ID = 'ab'.repeat(32);
-
-async function service(name: string, env: Record<string, string>): Promise<Child> {
-  return Child.start({
-    name,
-    ...(await serviceCommand(name)),
-    // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
-    env: { ...env, REWIND_INSECURE: '1' },
-    readyWhen: /listening on/,
-    readyTimeoutMs: scaled(60_000),
-  });
-}
 
 /** Resolves with the call's status code; the deadline only guards against a hang, which fails the test. */
 function unaryCode(client: Client, method: string, request: unknown): Promise<{ code: number; details: string }> {
@@ -74,14 +63,14 @@ describe('every RPC answers with a clear status', () => {
     dir = await tempDir('rpc-answers');
     s3 = await startS3rver(join(dir, 's3'));
     const [storePort, prunerPort] = await Promise.all([freePort(), freePort()]);
-    store = await service('checkpoint-store', {
+    store = await plaintextService('checkpoint-store', {
       HOST: '127.0.0.1',
       PORT: String(storePort),
       S3_URL: s3.url,
       S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
       S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey,
     });
-    pruner = await service('pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: `127.0.0.1:${storePort}` });
+    pruner = await plaintextService('pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: `127.0.0.1:${storePort}` });
     storeAddress = `127.0.0.1:${storePort}`;
     storeClient = new CheckpointStoreServiceClient(storeAddress, insecure(), channelOptions());
     prunerClient = new PrunerServiceClient(`127.0.0.1:${prunerPort}`, insecure(), channelOptions());

@@ -8,24 +8,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Client, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver, serviceCommand } from '@rewind/dev-cluster';
+import { type Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver } from '@rewind/dev-cluster';
 import { CheckpointStoreServiceClient, channelOptions, insecure, PrunerServiceClient } from '@rewind/rpc';
 import fc from 'fast-check';
-import { tempDir } from './cluster-helpers.ts';
+import { plaintextService, tempDir } from './cluster-helpers.ts';
 
 const CASES_PER_TARGET = 300;
 const ANSWERS = new Set([status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND]);
-
-async function service(name: string, env: Record<string, string>): Promise<Child> {
-  return Child.start({
-    name,
-    ...(await serviceCommand(name)),
-    // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
-    env: { ...env, REWIND_INSECURE: '1' },
-    readyWhen: /listening on/,
-    readyTimeoutMs: scaled(60_000),
-  });
-}
 
 type Answer = { code: number; details: string };
 type Unary = (req: unknown, md: Metadata, options: object, callback: (err: ServiceError | null) => void) => void;
@@ -123,14 +112,14 @@ describe('fuzzing the real gRPC servers', () => {
     dir = await tempDir('rpc-fuzz');
     s3 = await startS3rver(join(dir, 's3'));
     const [storePort, prunerPort] = await Promise.all([freePort(), freePort()]);
-    store = await service('checkpoint-store', {
+    store = await plaintextService('checkpoint-store', {
       HOST: '127.0.0.1',
       PORT: String(storePort),
       S3_URL: s3.url,
       S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
       S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey,
     });
-    pruner = await service('pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: `127.0.0.1:${storePort}` });
+    pruner = await plaintextService('pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: `127.0.0.1:${storePort}` });
     storeClient = new CheckpointStoreServiceClient(`127.0.0.1:${storePort}`, insecure(), channelOptions());
     prunerClient = new PrunerServiceClient(`127.0.0.1:${prunerPort}`, insecure(), channelOptions());
   });

@@ -7,19 +7,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TrainState } from '@rewind/core';
-import { Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver, serviceCommand } from '@rewind/dev-cluster';
+import { type Child, freePort, type LocalServer, S3RVER_CREDENTIALS, scaled, startS3rver } from '@rewind/dev-cluster';
 import { GrpcCheckpointStore, GrpcPruner } from '@rewind/rpc';
-import { tempDir } from './cluster-helpers.ts';
-
-const service = async (name: string, env: Record<string, string>) =>
-  Child.start({
-    name,
-    ...(await serviceCommand(name)),
-    // Plaintext: these tests are about answers, not transport (access.test.ts covers TLS).
-    env: { ...env, REWIND_INSECURE: '1' },
-    readyWhen: /listening on/,
-    readyTimeoutMs: scaled(60_000),
-  });
+import { plaintextService, tempDir } from './cluster-helpers.ts';
 
 const weights: TrainState = {
   step: 10,
@@ -53,8 +43,8 @@ describe('a store outage during a prune', () => {
       S3_ACCESS_KEY: S3RVER_CREDENTIALS.accessKey,
       S3_SECRET_KEY: S3RVER_CREDENTIALS.secretKey,
     };
-    store = await service('checkpoint-store', storeEnv);
-    pruner = await service('pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: storeAddress });
+    store = await plaintextService('checkpoint-store', storeEnv);
+    pruner = await plaintextService('pruner', { HOST: '127.0.0.1', PORT: String(prunerPort), STORE_ADDRESS: storeAddress });
   });
 
   after(async () => {
@@ -79,7 +69,7 @@ describe('a store outage during a prune', () => {
       await store.kill();
       const during = prunerClient.prune(job);
       await pruner.waitFor(/checkpoint-store at 127\.0\.0\.1:\d+ is unavailable \(attempt 3: .*\); retrying, giving up in \d+ s/, scaled(60_000));
-      store = await service('checkpoint-store', storeEnv);
+      store = await plaintextService('checkpoint-store', storeEnv);
       assert.equal(await during, undisturbed);
     } finally {
       client.close();

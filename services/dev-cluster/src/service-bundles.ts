@@ -17,8 +17,8 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 const OUT_DIR = join(ROOT, '.cache', 'service-bundles');
 
 /** The services under services/<name>/src/main.ts the cluster may start. */
-export const SERVICE_ENTRIES = ['checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin-sparsity'] as const;
-export type ServiceEntry = (typeof SERVICE_ENTRIES)[number];
+const SERVICE_ENTRIES = ['checkpoint-store', 'pruner', 'stability-analyzer', 'coordinator', 'trainer', 'plugin-sparsity'] as const;
+type ServiceEntry = (typeof SERVICE_ENTRIES)[number];
 
 /**
  * Keeps npm packages external, and gives each bundled module its own `import.meta.url`, since the
