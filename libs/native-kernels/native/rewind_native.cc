@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -197,12 +198,16 @@ struct ConvShape {
   int n, h, w, c, kh, kw, oc, oh, ow, sh, sw, padTop, padLeft, padBottom, padRight, dh, dw;
   bool relu;  // fused activation (forward only)
   bool bias;  // fused bias (forward only)
-  bool operator<(const ConvShape& o) const { return std::memcmp(this, &o, sizeof(ConvShape)) < 0; }
+  // Field by field: a memcmp would read the struct's padding, which copies need not preserve, and the
+  // plan cache's ordering would then be inconsistent (a lookup could return another shape's plan).
+  auto fields() const {
+    return std::tie(n, h, w, c, kh, kw, oc, oh, ow, sh, sw, padTop, padLeft, padBottom, padRight, dh, dw, relu, bias);
+  }
+  bool operator<(const ConvShape& o) const { return fields() < o.fields(); }
 };
 
 ConvShape readConvShape(Args& a, size_t first) {
-  ConvShape s;
-  std::memset(&s, 0, sizeof(s));
+  ConvShape s{};
   int* fields[] = {&s.n, &s.h, &s.w, &s.c, &s.kh, &s.kw, &s.oc, &s.oh, &s.ow,
                    &s.sh, &s.sw, &s.padTop, &s.padLeft, &s.padBottom, &s.padRight, &s.dh, &s.dw};
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); ++i) *fields[i] = a.i32(first + i);
@@ -396,13 +401,44 @@ void runConv(const ConvShape& s, ConvKind kind, float* src, float* weights, floa
   }
 }
 
+// The filter gradient of a strided 1x1 convolution, as a unit-stride one on the subsampled input. oneDNN
+// 2.6's AVX2 1x1 kernel subsamples by itself for strides above 1, and run single-threaded with fewer
+// than 8 input channels it then writes through a stale pointer (valgrind shows writes into freed heap;
+// the process dies later, in free). A 1x1 filter sees one input pixel per output pixel, so the
+// subsampled input (zeros where the padding falls) gives the same gradient.
+void stridedPointwiseFilterGradient(const ConvShape& s, const float* src, float* weights, float* dst) {
+  ConvShape unit = s;
+  unit.h = s.oh;
+  unit.w = s.ow;
+  unit.sh = unit.sw = 1;
+  unit.padTop = unit.padLeft = unit.padBottom = unit.padRight = 0;
+  std::vector<float> subsampled(static_cast<size_t>(s.n) * s.oh * s.ow * s.c, 0.0f);
+  for (int b = 0; b < s.n; ++b) {
+    for (int oy = 0; oy < s.oh; ++oy) {
+      const int iy = oy * s.sh - s.padTop;
+      if (iy < 0 || iy >= s.h) continue;
+      for (int ox = 0; ox < s.ow; ++ox) {
+        const int ix = ox * s.sw - s.padLeft;
+        if (ix < 0 || ix >= s.w) continue;
+        const float* from = src + ((static_cast<size_t>(b) * s.h + iy) * s.w + ix) * s.c;
+        std::copy(from, from + s.c, subsampled.data() + ((static_cast<size_t>(b) * s.oh + oy) * s.ow + ox) * s.c);
+      }
+    }
+  }
+  runConv(unit, ConvKind::BackwardWeights, subsampled.data(), weights, dst, nullptr);
+}
+
 // The 17 shape integers follow the buffers: n h w c kh kw oc oh ow sh sw padT padL padB padR dh dw.
 constexpr size_t kShapeArgs = 17;
 
 // Runs one convolution; oneDNN errors become JS exceptions.
 napi_value convOrThrow(napi_env env, const ConvShape& s, ConvKind kind, float* src, float* w, float* dst, const float* bias) {
   try {
-    runConv(s, kind, src, w, dst, bias);
+    if (kind == ConvKind::BackwardWeights && s.kh == 1 && s.kw == 1 && (s.sh > 1 || s.sw > 1)) {
+      stridedPointwiseFilterGradient(s, src, w, dst);
+    } else {
+      runConv(s, kind, src, w, dst, bias);
+    }
   } catch (const dnnl::error& e) {
     napi_throw_error(env, nullptr, e.what());
     return nullptr;

@@ -80,13 +80,15 @@ describe('matmul', () => {
 });
 
 describe('conv2d', () => {
-  const cases = [
+  const cases: readonly { name: string; pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding; stride: number; k: number; h: number }[] = [
     { name: 'same, stride 1', pad: 'same', stride: 1, k: 3, h: 9 },
     { name: 'valid, stride 1', pad: 'valid', stride: 1, k: 3, h: 9 },
     { name: 'same, stride 2', pad: 'same', stride: 2, k: 3, h: 9 },
     { name: 'valid, stride 2', pad: 'valid', stride: 2, k: 3, h: 10 },
     { name: '1x1, stride 2 (ResNet shortcut)', pad: 'same', stride: 2, k: 1, h: 8 },
-  ] as const;
+    // Strided 1x1 filter gradients take their own path (see stridedPointwiseFilterGradient): padding too.
+    { name: '1x1, stride 2, explicit padding', pad: [[0, 0], [1, 0], [0, 1], [0, 0]], stride: 2, k: 1, h: 9 },
+  ];
   for (const c of cases) {
     test(`forward and both backprops: ${c.name}`, async () => {
       const [n, cin, cout] = [4, 3, 8];
