@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Probe, registerKernelTuner, registerStepRecorder, watchDeviceErrors } from '@rewind/engine/backend-contract';
+import { paceDawnPolling } from './dawn-polling.ts';
 import { findDriverManifests } from './vulkan-drivers.ts';
 import { webgpuStepRecorder } from './replay/recorder.ts';
 import { gpuErrorsOf, idle, webgpuInternals } from './internals.ts';
@@ -133,6 +134,9 @@ export async function activateWebgpu(use: (backendName: string, detail: string) 
   // A software Vulkan device (lavapipe, SwiftShader) is slower than every CPU backend below; tests that
   // exercise the real WGSL kernels on one (see scripts/fetch-software-vulkan.sh) ask for it explicitly.
   if (info.isFallbackAdapter && !config.allowSoftware) return { ok: false, why: `only a software WebGPU adapter (${name})` };
+  // A GPU's waits (a training step's readback) mostly end within 10 ms and keep Dawn's full-speed polling;
+  // a software adapter's are shader compiles and CPU-bound dispatches, whose driver needs the core.
+  paceDawnPolling(info.isFallbackAdapter ? 1 : 10);
 
   exposeGpu(gpu, globals);
   try {
