@@ -9,7 +9,8 @@
 # installs; this script checks them against the driver's Depends and names any that are missing.
 #
 # Writes DIR/lvp_icd.json (the ICD manifest) and DIR/env.sh; `. DIR/env.sh` exports VK_DRIVER_FILES,
-# prepends the unpacked libraries to LD_LIBRARY_PATH and sets XDG_RUNTIME_DIR if unset.
+# prepends the unpacked libraries to LD_LIBRARY_PATH, sets XDG_RUNTIME_DIR if unset and tells llvmpipe to
+# compile shaders quickly rather than make them fast.
 # Then REWIND_WEBGPU_ALLOW_SOFTWARE=1 lets Rewind train on it. Running it again skips what is done.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,5 +78,9 @@ cat >"$dir/env.sh" <<EOF
 export VK_DRIVER_FILES='$dir/lvp_icd.json'
 export LD_LIBRARY_PATH='$libdir'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
 export XDG_RUNTIME_DIR=\${XDG_RUNTIME_DIR:-/tmp}
+# Shaders compile about twice as fast, and run slower, without LLVM's optimisation passes and with
+# 128-bit vectors: on lavapipe a test's time goes to compiling (set either to override).
+export GALLIVM_PERF=\${GALLIVM_PERF-nopt}
+export LP_NATIVE_VECTOR_WIDTH=\${LP_NATIVE_VECTOR_WIDTH-128}
 EOF
 echo "fetch-software-vulkan: lavapipe (${PINS[0]}) ready; . $dir/env.sh"

@@ -12,7 +12,7 @@ import { scaled } from '@rewind/dev-cluster';
 export const SOFTWARE_VULKAN_DIR = fileURLToPath(new URL('../../.cache/software-vulkan', import.meta.url));
 
 /** What env.sh sets, in the order its printf below prints them. */
-const EXPORTED = ['VK_DRIVER_FILES', 'LD_LIBRARY_PATH', 'XDG_RUNTIME_DIR'] as const;
+const EXPORTED = ['VK_DRIVER_FILES', 'LD_LIBRARY_PATH', 'XDG_RUNTIME_DIR', 'GALLIVM_PERF', 'LP_NATIVE_VECTOR_WIDTH'] as const;
 
 /**
  * process.env plus what `. .cache/software-vulkan/env.sh` exports, then `extra` (an undefined value
