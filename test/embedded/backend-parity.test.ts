@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REWIND_BIN, tempDir, writeSpec } from './helpers.ts';
-import { spawnSync } from 'node:child_process';
+import { runCli, tempDir, writeSpec } from './helpers.ts';
 
 // A short real-data sweep: LeNet-300-100 on a Fashion-MNIST subset, dense and one pruned round.
 const SPEC = `
@@ -15,9 +14,9 @@ pruning: { rounds: 1, exclude: [fc.kernel] }
 rewind: [0it]
 `;
 
-function runOn(backend: string, spec: string, out: string) {
-  const r = spawnSync(process.execPath, [REWIND_BIN, 'run', spec, '--out', out], { env: { ...process.env, REWIND_BACKEND: backend }, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+async function runOn(backend: string, spec: string, out: string) {
+  const r = await runCli(['run', spec, '--out', out], undefined, undefined, { REWIND_BACKEND: backend });
+  assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`training backend ${backend}`));
 }
 
@@ -26,7 +25,7 @@ test('the native fast path trains to the same accuracy band as the reference cpu
   const spec = await writeSpec(work, SPEC);
   const accuracies: Record<string, number[]> = {};
   for (const backend of ['cpu', 'rewind-native']) {
-    runOn(backend, spec, join(work, backend));
+    await runOn(backend, spec, join(work, backend));
     const results = JSON.parse(await readFile(join(work, backend, 'results.json'), 'utf8'));
     assert.deepEqual(results.backends, [backend]);
     accuracies[backend] = results.rows.map((r: { finalAccuracy: number }) => r.finalAccuracy);

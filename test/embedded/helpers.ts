@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rewindCommand } from '@rewind/dev-cluster';
 
-export const REWIND_BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `rewind-${prefix}-`));
@@ -23,10 +23,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `rewind <args>` (with `env` added); `killWhen` may send it `signal` once its stderr shows some progress. */
-export function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL', env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Runs `rewind <args>` (with `env` added), bundled as the dev cluster bundles services; `killWhen` may send
+ * it `signal` once its stderr shows some progress.
+ */
+export async function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL', env: Record<string, string> = {}): Promise<CliResult> {
+  const rewind = await rewindCommand();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REWIND_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1', ...env } });
+    const child = spawn(rewind.command, [...rewind.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1', ...env } });
     let stdout = '';
     let stderr = '';
     let signalled = false;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { CoordinatorClient } from '@rewind/cluster-client';
 import { GrpcCheckpointStore, type RemoteError, SweepState } from '@rewind/rpc';
-import { type Cluster, scaled, startCluster } from '@rewind/dev-cluster';
+import { type Cluster, rewindCommand, scaled, startCluster } from '@rewind/dev-cluster';
 import { formatResults, type SweepResults } from '@rewind/kinds';
 import { connectNats, JobResults } from '@rewind/nats-ports';
 import {
@@ -23,7 +23,11 @@ import {
 } from './cluster-helpers.ts';
 
 process.env.REWIND_THREADS ??= '1';
-const BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
+/** `rewind <args>` against `cluster`'s coordinator, its output. */
+const rewindCli = async (cluster: Cluster, ...args: string[]): Promise<string> => {
+  const { command, args: bundle } = await rewindCommand();
+  return execFileSync(command, [...bundle, ...args, '--coordinator', cluster.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...cluster.cliEnv }, timeout: scaled(60_000) });
+};
 
 /**
  * Until the trainer has saved a resumable checkpoint of `job`. A read may fail meanwhile: s3rver writes an
@@ -80,18 +84,18 @@ describe('cluster mode', () => {
     assert.equal(await jobOutcomeCount(c), experiments.length);
     // One product from both modes: the same sweep id, and `rewind show` against the cluster prints the embedded tables.
     assert.equal(run.sweepId, referenceResults.sweep);
-    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
+    const shown = await rewindCli(c, 'show', run.sweepId);
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
     // `rewind tickets` prints short ids that `rewind lineage` takes; the lineage reaches the rewind point W_k.
-    const cli = (...args: string[]) => execFileSync(process.execPath, [BIN, ...args, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
-    const row = cli('tickets', run.sweepId).split('\n').find((l) => /^8\s+1\s+ticket_/.test(l));
+    const cli = (...args: string[]) => rewindCli(c, ...args);
+    const row = (await cli('tickets', run.sweepId)).split('\n').find((l) => /^8\s+1\s+ticket_/.test(l));
     const [, , experiment, mask, rewind] = row!.trim().split(/\s+/) as [string, string, string, string, string];
-    const lineage = cli('lineage', mask);
+    const lineage = await cli('lineage', mask);
     assert.match(lineage, new RegExp(`^mask ${mask} \\(${experiment}, round 1, k=8\\)`));
     assert.match(lineage, new RegExp(`\nrewinds to W_k:\nsnapshot ${rewind} \\(trunk_[0-9a-f]{16}, step 8\\)`));
     // `rewind watch` shows the trainers' progress on each job (step, loss) between finished trainings.
-    const watched = cli('watch', run.sweepId, '--log-every', '0');
+    const watched = await cli('watch', run.sweepId, '--log-every', '0');
     assert.match(watched, /^\d+\/\d+ · trunk_[0-9a-f]{16} · step 96\/96 · loss \d+\.\d{3}/m);
     assert.match(watched, /^\[9\/9\] /m);
     assert.match(watched, new RegExp(`^sweep ${run.sweepId} succeeded$`, 'm'));
@@ -156,7 +160,7 @@ describe('cluster mode', () => {
     assert.equal(await jobOutcomeCount(c), experiments.length);
     // One product from both modes: the same sweep id, and `rewind show` against the cluster prints the embedded tables.
     assert.equal(run.sweepId, referenceResults.sweep);
-    const shown = execFileSync(process.execPath, [BIN, 'show', run.sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
+    const shown = await rewindCli(c, 'show', run.sweepId);
     assert.equal(shown, formatResults(referenceResults));
     assert.match(shown, /dense test accuracy: \d+\.\d\d%/);
     await c.stop();
@@ -171,7 +175,7 @@ describe('cluster mode', () => {
     const { sweepId } = await client.submit(JSON.stringify(SPEC));
     await untilDone(sweepId, 2);
     assert.equal((await client.cancel(sweepId)).status?.state, SweepState.SWEEP_STATE_CANCELLED);
-    const resumed = execFileSync(process.execPath, [BIN, 'resume', sweepId, '--coordinator', c.addresses.coordinator], { encoding: 'utf8', env: { ...process.env, ...c.cliEnv }, timeout: scaled(60_000) });
+    const resumed = await rewindCli(c, 'resume', sweepId);
     assert.match(resumed, new RegExp(`sweep ${sweepId} running`));
     await assert.rejects(client.resume(sweepId), (e: RemoteError) => e.code === status.FAILED_PRECONDITION && /is running/.test(e.message));
     await untilDone(sweepId, 5);

@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CoordinatorClient } from '@rewind/cluster-client';
-import { type Cluster, scaled, startCluster } from '@rewind/dev-cluster';
+import { type Cluster, rewindCommand, scaled, startCluster } from '@rewind/dev-cluster';
 import { CHROMIUM_PATH } from '@rewind/report';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { lastWords, tempDir } from './cluster-helpers.ts';
 
-const BIN = new URL('../../libs/cli/bin/rewind.mjs', import.meta.url).pathname;
+const REWIND = await rewindCommand();
 const ARTIFACTS = process.env.REWIND_TEST_ARTIFACTS ?? join(tmpdir(), 'rewind-dashboard-screens');
 const THREADS = process.env.REWIND_THREADS ?? '1';
 
@@ -106,7 +106,7 @@ interface Rewind {
 
 /** Spawns `rewind <args>`. */
 function rewind(args: string[]): Rewind {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: THREADS } });
+  const child = spawn(REWIND.command, [...REWIND.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: THREADS } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

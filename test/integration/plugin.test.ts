@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CoordinatorClient } from '@rewind/cluster-client';
 import type { Mask } from '@rewind/core';
-import { type Cluster, startCluster } from '@rewind/dev-cluster';
+import { type Cluster, rewindCommand, startCluster } from '@rewind/dev-cluster';
 import { connectNats, EVENTS_STREAM, pluginConsumer } from '@rewind/nats-ports';
 import { type AnalysisCompleted, GrpcCheckpointStore, SparsityReport } from '@rewind/rpc';
 import { tempDir } from './cluster-helpers.ts';
@@ -119,9 +118,10 @@ describe('analysis plug-ins', () => {
       const byRound = [...remaining.values()].sort((a, b) => b - a);
       assert.ok(Math.abs(byRound[0]! - 0.8) < 0.01 && Math.abs(byRound[1]! - 0.64) < 0.01, `≈80% then ≈64% remain: ${byRound}`);
 
+      const rewind = await rewindCommand();
       const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [join(ROOT, 'libs/cli/bin/rewind.mjs'), 'analyses', sweepId, '--coordinator', c.addresses.coordinator],
+        rewind.command,
+        [...rewind.args, 'analyses', sweepId, '--coordinator', c.addresses.coordinator],
         { cwd: ROOT, env: { ...process.env, ...c.cliEnv } },
       );
       const lines = stdout.trim().split('\n');

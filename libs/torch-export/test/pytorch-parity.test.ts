@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { syntheticDataset } from '@rewind/data';
-import { scaled } from '@rewind/dev-cluster';
+import { rewindCommand, scaled } from '@rewind/dev-cluster';
 import { decode, type Entry, encode } from '@rewind/safetensors';
 
-const REWIND = new URL('../../cli/bin/rewind.mjs', import.meta.url).pathname;
+const REWIND = await rewindCommand();
 const PYTHON_LOADER = new URL('../python/rewind_torch.py', import.meta.url).pathname;
 
 function run(file: string, args: string[]): Promise<string> {
@@ -63,7 +63,7 @@ for (const [model, steps] of [
     const specPath = join(dir, 'spec.yaml');
     await writeFile(specPath, spec(model, steps));
     const runDir = join(dir, 'run');
-    await run(process.execPath, [REWIND, 'run', specPath, '--out', runDir]);
+    await run(REWIND.command, [...REWIND.args, 'run', specPath, '--out', runDir]);
     const rows: Row[] = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8')).rows;
     const ticket = rows.find((r) => r.kind === 'ticket' && r.round === 1 && r.copy === 0);
     assert.ok(ticket?.maskId, 'the run has a round-1 ticket with a mask');
@@ -72,9 +72,9 @@ for (const [model, steps] of [
 
     // By its weights' id (prune-style masks), and by a prefix of its mask's id (plain weights).
     const pruneStyle = join(dir, 'ticket-prune.safetensors');
-    await run(process.execPath, [REWIND, 'export', ticket.finalId, '--run', runDir, '--format', 'torch', '--out', pruneStyle]);
+    await run(REWIND.command, [...REWIND.args, 'export', ticket.finalId, '--run', runDir, '--format', 'torch', '--out', pruneStyle]);
     const plain = join(dir, 'ticket-plain.safetensors');
-    await run(process.execPath, [REWIND, 'export', ticket.maskId.slice(0, 12), '--run', runDir, '--format', 'torch', '--masks', 'none', '--out', plain]);
+    await run(REWIND.command, [...REWIND.args, 'export', ticket.maskId.slice(0, 12), '--run', runDir, '--format', 'torch', '--masks', 'none', '--out', plain]);
 
     const { entries, metadata } = decode(await readFile(pruneStyle));
     assert.equal(metadata.format, 'pt');
