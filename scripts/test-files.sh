@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test files `npm run test:unit` runs (scripts/run-tests.ts, two at a time, in this order): the longest
 # first, so that the cluster, chaos and software-WebGPU tests overlap the many short files instead of
-# trailing them, and the WebGPU files (CPU-bound shader compiles) beside chaos's store outage (mostly waiting); the image test last, when the services image that scripts/test.sh builds in the background
-# is ready, so it does not hold a slot waiting. (Three or four at a time were slower on two cores.)
+# trailing them, with the WebGPU files (CPU-bound shader compiles) beside the chaos test's store outage
+# (mostly waiting); the image test last, when the services image that scripts/test.sh builds in the
+# background is ready, so it does not hold a slot waiting. (Three or four at a time were slower on two cores.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 longest=(
