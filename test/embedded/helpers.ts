@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rewindCommand } from '@rewind/dev-cluster';
 
-
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `rewind-${prefix}-`));
 }

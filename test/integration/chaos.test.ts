@@ -2,8 +2,9 @@
  * Chaos on the dev cluster during one sweep: 20 SIGKILLs of services chosen by a seeded random sequence
  * (checkpoint-store, pruner, stability-analyzer, coordinator, a trainer), each started again at once; one
  * SIGKILL and restart of nats-server and of the S3 server (their data kept, as a volume would); and a 60 s
- * checkpoint-store outage, through which the last kills go on. The sweep must end succeeded, bit-identical to the embedded run, with every
- * training's outcome recorded exactly once (the job-results bucket takes one create per job).
+ * checkpoint-store outage, through which the last kills go on. The sweep must end succeeded, bit-identical
+ * to the embedded run, with every training's outcome recorded exactly once (the job-results bucket takes
+ * one create per job).
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
