@@ -4,7 +4,8 @@
 #   rewind-gpu:<tag>  the same plus the Vulkan loader and libglvnd for the webgpu path (infra/gpu/README.md)
 # Two stages. The build stage is this machine (Debian bookworm, with the compilers and -dev libraries
 # scripts/setup.sh installs): `npm ci` on the committed tree (HEAD, via git archive) builds the native
-# kernels and the protobuf stubs there. The runtime stage is a bookworm root filesystem from mmdebstrap with
+# kernels and the protobuf stubs there, or, when this checkout's install is exactly that, a copy of it;
+# then the dev tools are pruned. The runtime stage is a bookworm root filesystem from mmdebstrap with
 # only the runtime libraries (bookworm, the release the native kernels are written for: trixie's oneDNN 3
 # changed its API), made while the build stage runs, plus this machine's Node 20 binary (bookworm's nodejs is
 # 18) and the built app; podman imports it as a non-root image (uid 10001). The native kernels are built with
@@ -32,11 +33,40 @@ work=$(mktemp -d "$out/build.XXXXXX")
 trap 'kill $(jobs -p) 2>/dev/null || true; wait; rm -rf "$work"' EXIT
 
 app_built=false
+# Succeeds when every file under $1 (a build output) is newer than every file under the rest (its inputs).
+built_after() {
+  local output=$1 oldest
+  shift
+  oldest=$(find "$output" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | head -1 | cut -d' ' -f2-)
+  [[ -n $oldest && -z $(find "$@" -type f -newer "$oldest" -print -quit) ]]
+}
+# The checkout's own install is what `npm ci` on HEAD makes when the manifests, the lockfile and the sources
+# of the native kernels and protobuf stubs are as committed, and each build output is newer than its inputs.
+checkout_install_is_heads() {
+  local manifests=(package.json package-lock.json libs/*/package.json services/*/package.json)
+  local built_from=(proto libs/native-kernels/native libs/native-kernels/scripts libs/image-data/native libs/image-data/scripts)
+  git diff --quiet HEAD -- "${manifests[@]}" "${built_from[@]}" &&
+    [[ -z $(git ls-files --others --exclude-standard -- "${built_from[@]}") ]] &&
+    built_after node_modules/.package-lock.json "${manifests[@]}" &&
+    built_after libs/rpc/generated proto &&
+    built_after libs/native-kernels/build/rewind_native.node libs/native-kernels/native libs/native-kernels/scripts &&
+    built_after libs/image-data/build/rewind_jpeg.node libs/image-data/native libs/image-data/scripts
+}
 build_app() { # the build stage, once for both images: the committed tree, installed and compiled here
   $app_built && return
   mkdir "$work/stage"
   git archive --format=tar --prefix=app/ HEAD | tar -C "$work/stage" -xf -
-  (cd "$work/stage/app" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  if checkout_install_is_heads; then # copied, not rebuilt: `npm ci` and the compiles cost a minute of CPU
+    local built
+    built=$(shopt -s nullglob && echo node_modules {libs,services}/*/node_modules libs/rpc/generated libs/*/build)
+    # shellcheck disable=SC2086 # paths from the glob above, none with spaces
+    tar -cf - $built | tar -C "$work/stage/app" -xf -
+    echo "build stage: this checkout's install (HEAD's lockfile, sources and builds)"
+  else
+    (cd "$work/stage/app" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
+  # The dev tools (biome, buf, typescript, test libraries) are a third of node_modules and never run in a pod.
+  (cd "$work/stage/app" && npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error)
   ls "$work/stage/app/libs/native-kernels/build/rewind_native.node" "$work/stage/app/libs/image-data/build/rewind_jpeg.node" >/dev/null
   app_built=true
 }
