@@ -3,7 +3,8 @@
  * Rewind's WGSL kernels, and prints the worst relative error per case as JSON lines.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// The cpu backend, and the gradients that initBackend would register: the reference runs before it.
+import '@tensorflow/tfjs';
 import { initBackend } from '@rewind/engine';
 import { CASES, runAll } from './kernel-cases.ts';
 

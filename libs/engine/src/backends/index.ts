@@ -1,7 +1,9 @@
 /**
  * Picks the tfjs backend that runs training: the fastest one present, or the one asked for through
  * the `preference` argument or else `REWIND_BACKEND`. Logs the choice in one line; callers record it.
+ * Registers tfjs's gradients first: whatever starts a backend may train.
  */
+import { registerGradients } from '../gradients.ts';
 import { CANDIDATES } from './candidates.ts';
 
 export interface BackendChoice {
@@ -15,6 +17,7 @@ export const BACKEND_IDS: readonly string[] = CANDIDATES.map((c) => c.id);
 const AUTO = 'auto';
 
 export async function initBackend(preference?: string): Promise<BackendChoice> {
+  await registerGradients();
   const requested = preference || process.env.REWIND_BACKEND || AUTO;
   if (requested !== AUTO) return initRequested(requested);
 
