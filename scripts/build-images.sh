@@ -56,7 +56,7 @@ build_app() { # the build stage, once for both images: the committed tree, insta
   $app_built && return
   mkdir "$work/stage"
   git archive --format=tar --prefix=app/ HEAD | tar -C "$work/stage" -xf -
-  if checkout_install_is_heads; then # copied, not rebuilt: `npm ci` and the compiles cost a minute of CPU
+  if checkout_install_is_heads; then # copied, not rebuilt: `npm ci` and the compiles cost half a minute of CPU
     local built
     built=$(shopt -s nullglob && echo node_modules {libs,services}/*/node_modules libs/rpc/generated libs/*/build)
     # shellcheck disable=SC2086 # paths from the glob above, none with spaces

@@ -26,10 +26,10 @@ waiting=(
 mapfile -t rest < <(find libs services test -name '*.test.ts' -not -path '*/node_modules/*' | sort | grep -vxF -f <(printf '%s\n' "${longest[@]}" "${waiting[@]}"))
 printf '%s\n' "${longest[@]}"
 every=$((${#rest[@]} / (${#waiting[@]} + 1) > 0 ? ${#rest[@]} / (${#waiting[@]} + 1) : 1))
+next=0
 for i in "${!rest[@]}"; do
   printf '%s\n' "${rest[$i]}"
-  if (((i + 1) % every == 0 && (i + 1) / every <= ${#waiting[@]})); then printf '%s\n' "${waiting[$(((i + 1) / every - 1))]}"; fi
+  if (((i + 1) % every == 0 && next < ${#waiting[@]})); then printf '%s\n' "${waiting[next++]}"; fi
 done
 # Any waiting file not yet placed (when the rest is short), last.
-placed=$((${#rest[@]} / every < ${#waiting[@]} ? ${#rest[@]} / every : ${#waiting[@]}))
-for ((j = placed; j < ${#waiting[@]}; j++)); do printf '%s\n' "${waiting[$j]}"; done
+if ((next < ${#waiting[@]})); then printf '%s\n' "${waiting[@]:next}"; fi
