@@ -1,20 +1,21 @@
 /**
  * How the dev cluster starts a service, and tests the `rewind` CLI: from one ES module that esbuild
- * bundles from the TypeScript, not through tsx. Under tsx every start resolves and loads a few hundred
- * modules through its hooks (about 2.7 CPU-seconds for a trainer on 2 cores, 0.9 bundled; 1.3 s against
- * 0.16 s for a `rewind run` that stops at a bad spec), and the tests start services some hundred times and
- * the CLI some dozens. The bundles are made once per process from the sources as they are, so they are
- * never stale. Workspace packages are bundled; npm packages stay external and load from node_modules as
- * before. (libs/cli/test/cli-conventions.test.ts runs bin/rewind.mjs itself, as users do.)
+ * bundles from the TypeScript and the npm packages it imports, not through tsx. Under tsx every start
+ * resolves and loads a few hundred modules through its hooks (about 2.7 CPU-seconds for a trainer on 2
+ * cores); with only the workspace bundled, Node still resolved and wrapped some 400 CommonJS files of
+ * grpc-js, nats, protobufjs and OpenTelemetry (0.75 CPU-s to the config check); bundled whole, 0.35. The
+ * tests start services some hundred times and the CLI some dozens. The bundles are made once per process
+ * from the sources as they are, so they are never stale. (libs/cli/test/cli-conventions.test.ts runs
+ * bin/rewind.mjs itself, as users do.)
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-/** Inside the checkout, so that the bundles' bare imports resolve from its node_modules. */
+/** Inside the checkout, so that what stays external resolves from its node_modules. */
 const OUT_DIR = join(ROOT, '.cache', 'service-bundles');
 
 /** The services under services/<name>/src/main.ts the cluster may start. */
@@ -25,41 +26,22 @@ const ENTRIES: Readonly<Record<string, string>> = {
   rewind: join(ROOT, 'libs', 'cli', 'src', 'run-cli.ts'),
 };
 
-/** Marks esbuild's own resolution of a nested package, which this plugin then leaves alone. */
-const NESTED = Symbol('nested package');
+/** Packages that load a native addon relative to their own files: they stay in node_modules. */
+const NATIVE_PACKAGES = ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
 /**
- * Keeps npm packages external, and gives each bundled module its own `import.meta.url`, since the
- * native addons, the decode worker and the dashboard's static files are found next to their sources.
+ * Gives each bundled TypeScript module its own `import.meta.url`, since the native addons, the decode
+ * worker and the dashboard's static files are found next to their sources.
  */
 const keepLocations: Plugin = {
   name: 'rewind-keep-locations',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (a) => {
-      if (a.path.startsWith('@rewind/') || a.pluginData === NESTED) return undefined;
-      // A bare import resolves from the bundle, in the checkout's node_modules. A workspace package's own
-      // version of a package (libs/cli's commander 14 beside the root's 5) is imported by its full path instead.
-      if (!nestedPackage(a.path, dirname(a.importer))) return { external: true };
-      const resolved = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: NESTED });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: resolved.path, external: true };
-    });
     b.onLoad({ filter: /\.ts$/ }, async (a) => ({
       contents: (await readFile(a.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href)),
       loader: 'ts',
     }));
   },
 };
-
-/** The package directory of `specifier` in a node_modules below the checkout's root, between it and `dir`, if any. */
-function nestedPackage(specifier: string, dir: string): string | undefined {
-  const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
-  for (let d = dir; d.startsWith(ROOT); d = dirname(d)) {
-    const candidate = join(d, 'node_modules', name);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 let bundles: Promise<ReadonlyMap<string, string>> | undefined;
 
@@ -95,6 +77,12 @@ async function bundleAll(): Promise<ReadonlyMap<string, string>> {
     chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },
     write: false,
+    external: NATIVE_PACKAGES,
+    // The CommonJS packages' require() of Node's modules, and of what esbuild cannot resolve statically.
+    banner: { js: "import { createRequire as __rewindRequire } from 'node:module'; const require = __rewindRequire(import.meta.url);" },
+    // tfjs declares its packages free of side effects, yet `import '@tensorflow/tfjs-backend-cpu'` is
+    // there to register the cpu backend: keep every import.
+    ignoreAnnotations: true,
     logLevel: 'silent',
     plugins: [keepLocations],
   });
