@@ -28,9 +28,8 @@ const HINT = /^run\.sh: hint: no GPU adapter\. VK_DRIVER_FILES .*graphics.*libGL
 const CHILD = { timeout: scaled(600_000), killSignal: 'SIGKILL' } as const;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 type Run = { status: number | null; stdout: string; stderr: string };
+/** `--quick --all` on the CPU: the bench with each kernel set (--compare), the training check, the profile. */
 let run: Run;
-let profile: Run;
-let compare: Run;
 let onLavapipe: Run;
 
 function runSh(...args: string[]): Run {
@@ -41,9 +40,7 @@ function runSh(...args: string[]): Run {
 
 before(() => {
   execFileSync(SCRIPT, ['--archive', out], { stdio: 'pipe', env: { ...process.env, GPU_BUNDLE_XZ_LEVEL: '0' }, ...CHILD });
-  run = runSh('--quick');
-  profile = runSh('--quick', '--profile');
-  compare = runSh('--quick', '--compare');
+  run = runSh('--quick', '--all');
   // LeNet only: a convolution step takes seconds on the software device. Tuned as on a GPU, 2 tilings a product.
   const lavapipe = softwareWebgpuEnv({ REWIND_WEBGPU_ALLOW_SOFTWARE: '1', WORKLOADS: 'lenet-60', REWIND_WEBGPU_TUNE: '2', REWIND_WEBGPU_TUNING_FILE: undefined });
   onLavapipe = spawnSync(join(out, 'run.sh'), ['--quick'], { cwd: tmpdir(), env: lavapipe, encoding: 'utf8', ...CHILD });
@@ -71,15 +68,15 @@ describe('GPU bundle', () => {
   });
 
   test('a library on run.sh\'s LD_LIBRARY_PATH finds the bundled libGLdispatch, as libGLX_nvidia.so.0 must', (t) => {
-    assert.match(run.stdout, new RegExp(`^run\\.sh: mode bench \\(quick\\); VK_DRIVER_FILES=\\S+; libs ${LIBS}; GPU `, 'm'));
+    assert.match(run.stdout, new RegExp(`^run\\.sh: mode all \\(quick\\); VK_DRIVER_FILES=\\S+; libs ${LIBS}; GPU `, 'm'));
     const ldd = spawnSync('ldd', [join(LIBS, 'libGLX.so.0')], { env: { ...process.env, LD_LIBRARY_PATH: LIBS }, encoding: 'utf8' });
     if (ldd.error) return t.skip('no ldd here');
     assert.match(ldd.stdout, new RegExp(`libGLdispatch\\.so\\.0 => ${LIBS}/libGLdispatch\\.so\\.0`));
   });
 
-  test('run.sh --quick finds the bundled Vulkan loader, falls back without a driver, and trains', () => {
+  test('run.sh --quick --all finds the bundled Vulkan loader, falls back without a driver, and trains', () => {
     assert.equal(run.status, 0, run.stderr);
-    // One hint for the whole run, though the bench and the check both fell back.
+    // One hint for the whole run, though the benches, the check and the profile all fell back.
     assert.equal(run.stderr.match(HINT)?.length, 1, run.stderr);
     // The loader was found (LD_LIBRARY_PATH works); only the NVIDIA ICD is missing on this machine.
     assert.match(run.stdout, /note: no GPU backend here, these are cpu \(CPU\) figures: .*no Vulkan driver: VK_DRIVER_FILES=\/usr\/local\/nvidia/);
@@ -89,25 +86,22 @@ describe('GPU bundle', () => {
     assert.match(run.stdout, /train-check PASS: cpu, 60 steps on 12000 examples, loss [\d.]+ -> [\d.]+/);
   });
 
-  test('run.sh --quick --profile prints a kernel table per workload it can train', () => {
-    assert.equal(profile.status, 0, profile.stderr);
-    assert.match(profile.stdout, /^readback \(drain\) [\d.]+ ms; tiny dispatch/m);
+  test('its profile prints a kernel table per workload it can train', () => {
+    assert.match(run.stdout, /^readback \(drain\) [\d.]+ ms; tiny dispatch/m);
     // No step recorder on the CPU: only the time through tfjs.
     assert.match(
-      profile.stdout,
+      run.stdout,
       /^lenet-60 \(batch 60\) on cpu: steps through tfjs [\d.]+ ms\/step .*; replayed from a recording - \(no step recorder on this backend\); \d+ launches\/step in \d+ groups; re-launched one group at a time they sum to [\d.]+ ms\/step/m,
     );
-    assert.match(profile.stdout, /^BatchMatMul +1 +[\d.]+ +[\d.]+ +[\d.]+ +\[60,784\] \[784,300\]$/m);
-    assert.match(profile.stdout, /^conv2-60: skipped \(cpu cannot train convolutions in useful time\)$/m);
-    assert.doesNotMatch(profile.stdout, /replay failed|FAILED/);
+    assert.match(run.stdout, /^BatchMatMul +1 +[\d.]+ +[\d.]+ +[\d.]+ +\[60,784\] \[784,300\]$/m);
+    assert.match(run.stdout, /^conv2-60: skipped \(cpu cannot train convolutions in useful time\)$/m);
+    assert.doesNotMatch(run.stdout, /replay failed|FAILED/);
   });
 
-  test('run.sh --quick --compare runs the bench with the stock kernels, then the Rewind ones, then with step replay', () => {
-    assert.equal(compare.status, 0, compare.stderr);
-    const headers = [...compare.stdout.matchAll(/^bench:gpu — .*\(REWIND_WEBGPU_KERNELS=(\w+), step replay (\w+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
-    assert.deepEqual(headers, ['stock off', 'rewind off', 'rewind on'], compare.stdout);
-    assert.equal(compare.stdout.match(/^lenet-60 +\d+ /gm)?.length, 3);
-    assert.equal(compare.stderr.match(HINT)?.length, 1, compare.stderr);
+  test('its --compare part runs the bench with the stock kernels, then the Rewind ones, then with step replay', () => {
+    const headers = [...run.stdout.matchAll(/^bench:gpu — .*\(REWIND_WEBGPU_KERNELS=(\w+), step replay (\w+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(headers, ['stock off', 'rewind off', 'rewind on'], run.stdout);
+    assert.equal(run.stdout.match(/^lenet-60 +\d+ /gm)?.length, 3);
   });
 
   test('on a Vulkan device (lavapipe here) the bundle trains on webgpu and replays its steps', () => {
