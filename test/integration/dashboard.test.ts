@@ -28,11 +28,11 @@ name: dashboard-live
 model: { name: mnist_lenet_300_100 }
 seeds: [1]
 dataset: ${dataset}
-training: { lr: 0.05, batch_size: 32, steps: 2000it, eval_every: 1000it }
+training: { lr: 0.05, batch_size: 32, steps: 1000it, eval_every: 500it }
 pruning: { rounds: 4, exclude: [fc.kernel] }
 rewind: [0it, 100it]
 controls: [random_pruning]
-checkpoint_every: 1000it
+checkpoint_every: 500it
 `;
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
