@@ -1,5 +1,5 @@
 /** Shared by the cluster integration tests: the reference embedded run, and reading a cluster's results. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultRow } from '@rewind/core';
@@ -9,6 +9,7 @@ import { Child, type Cluster, scaled, serviceCommand } from '@rewind/dev-cluster
 import { connectNats, JOB_RESULTS_BUCKET, KvLedger } from '@rewind/nats-ports';
 import { FileLedger, LocalAnalyzer, LocalDirStore, LocalPruner, LocalTrainer } from '@rewind/local';
 import { runSweep, type TrainingRecord } from '@rewind/runner';
+import { runCli, writeSpec } from '../embedded/helpers.ts';
 
 /** Real training on the synthetic set: long enough to kill a trainer mid-job, short enough for CI. */
 export const SPEC = {
@@ -48,6 +49,24 @@ export async function embeddedRun(spec: object = SPEC): Promise<{ fingerprint: F
     events: { emit: () => {} },
   });
   return { fingerprint: fingerprintOf(outcome.rows), results: sweepResults(parseSweepSpec(spec), outcome) };
+}
+
+/**
+ * The same spec run embedded by `rewind run` in a child process, with the cluster's thread count: its
+ * fingerprint. Unlike `embeddedRun`, it can go on while this process drives a cluster, on the CPU that the
+ * cluster leaves idle while it waits (an outage, a redelivery).
+ */
+export async function embeddedRunInChild(spec: object): Promise<Fingerprint> {
+  const dir = await tempDir('embedded');
+  try {
+    const out = join(dir, 'run');
+    const run = await runCli(['run', await writeSpec(dir, JSON.stringify(spec)), '--out', out], undefined, undefined, { REWIND_THREADS: process.env.REWIND_THREADS ?? '1' });
+    if (run.code !== 0) throw new Error(`rewind run exited ${run.code ?? run.signal}:\n${run.stderr.slice(-3000)}`);
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as SweepResults;
+    return fingerprintOf(results.rows);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The cluster's results, read from its ledger for the experiments the embedded run produced. */
