@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewindCommand } from '@rewind/dev-cluster';
+import { rewindCommand, scaled } from '@rewind/dev-cluster';
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `rewind-${prefix}-`));
@@ -24,12 +24,25 @@ export interface CliResult {
 
 /**
  * Runs `rewind <args>` (with `env` added), bundled as the dev cluster bundles services; `killWhen` may send
- * it `signal` once its stderr shows some progress.
+ * it `signal` once its stderr shows some progress. A child still running after `deadlineMs` (stretched by
+ * REWIND_TEST_TIME_SCALE) is killed, and the result says so.
  */
-export async function runCli(args: readonly string[], killWhen?: (stderr: string) => boolean, signal: NodeJS.Signals = 'SIGKILL', env: Record<string, string> = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  killWhen?: (stderr: string) => boolean,
+  signal: NodeJS.Signals = 'SIGKILL',
+  env: Record<string, string> = {},
+  deadlineMs = 10 * 60_000,
+): Promise<CliResult> {
   const rewind = await rewindCommand();
+  const timeout = scaled(deadlineMs);
   return new Promise((resolve, reject) => {
-    const child = spawn(rewind.command, [...rewind.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REWIND_THREADS: '1', ...env } });
+    const child = spawn(rewind.command, [...rewind.args, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REWIND_THREADS: '1', ...env },
+      timeout,
+      killSignal: 'SIGKILL',
+    });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -41,7 +54,10 @@ export async function runCli(args: readonly string[], killWhen?: (stderr: string
       if (!signalled && killWhen?.(stderr)) signalled = child.kill(signal);
     });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      if (signal === 'SIGKILL' && !signalled) stderr += `\n(killed after ${timeout} ms: no exit by the deadline)`;
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 
